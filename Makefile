@@ -1,0 +1,39 @@
+# Two commands for a newcomer:  make run  (web service with demo data)  and  make test  (the full suite).
+# Both create the virtual environment in .venv on first use and reinstall when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench contracts clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/digcomp serve --demo
+
+test: $(STAMP)
+	bash scripts/system-deps.sh
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+# Regenerate the published contracts (framework JSON Schema, OpenAPI document) after changing models or routes.
+contracts: $(STAMP)
+	$(BIN)/python -m digcomp.contracts
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

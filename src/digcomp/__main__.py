@@ -1,0 +1,3 @@
+from digcomp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""The ``digcomp`` command line. Each subcommand is a thin layer over the domain packages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from pydantic import BaseModel
+
+from digcomp.framework import FrameworkError, UnknownCompetence, UnknownFramework, catalog
+from digcomp.framework.export import framework_json, moodle_csv
+from digcomp.framework.search import search
+from digcomp.framework.views import CompetenceView, describe_competence, summarize
+
+LANGUAGES = ("en", "lv")
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem with what the user asked for: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"digcomp: error: {message}\n")
+
+
+def _emit(value: Any, fmt: str, text: Callable[[Any], str]) -> None:
+    if fmt == "json":
+        if isinstance(value, BaseModel):
+            print(value.model_dump_json(indent=2))
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            print(json.dumps([v.model_dump(mode="json") for v in value], ensure_ascii=False, indent=2))
+        else:
+            print(json.dumps(value, ensure_ascii=False, indent=2))
+    else:
+        print(text(value))
+
+
+# --- frameworks -----------------------------------------------------------------------------------------------
+
+
+def cmd_frameworks(args: argparse.Namespace) -> int:
+    summaries = [summarize(fw) for fw in catalog().frameworks.values()]
+
+    def text(items: list[Any]) -> str:
+        lines = []
+        for s in items:
+            counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s.counts.items() if v)
+            lines.append(f"{s.id}\t{s.name} {s.version}\tlanguages: {', '.join(s.languages)}\t{counts}")
+        return "\n".join(lines)
+
+    _emit(summaries, args.format, text)
+    return 0
+
+
+def _competence_text(view: CompetenceView) -> str:
+    lines = [
+        f"{view.id} {view.title}",
+        f"{view.framework} · area {view.area_id} {view.area_title}",
+        "",
+        view.descriptor + (f"  [{view.descriptor_language}]" if view.descriptor_language != view.language else ""),
+    ]
+    for level in view.levels:
+        lines += ["", f"Level {level.number} — {level.name}"]
+        if level.preamble:
+            lines.append(level.preamble)
+        if level.description:
+            lines.append(level.description)
+        lines += [f"  • {s}" for s in level.statements]
+    if view.examples:
+        lines += ["", "Knowledge, skills and attitudes:"]
+        lines += [f"  {e.id} [{e.type[0].upper()}] {e.text}" for e in view.examples]
+    elif view.examples_pending:
+        lines += ["", "Knowledge, skills and attitudes examples: pending for this framework (see README)."]
+    for u in view.use_cases:
+        lines += ["", f"Example of use, level {u.level}, {u.scenario}: {u.scenario_title}", u.text]
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    fw = catalog().get(args.framework)
+    if args.competence not in fw.competence_by_id:
+        raise UnknownCompetence(fw.id, args.competence)
+    if args.level is not None and args.level not in fw.level_by_number:
+        raise CliError(f"level must be 1..{fw.max_level} for {fw.id}, got {args.level}")
+    view = describe_competence(fw, args.competence, args.lang, args.level)
+    _emit(view, args.format, _competence_text)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    cat = catalog()
+    frameworks = [cat.get(args.framework)] if args.framework else list(cat.frameworks.values())
+    hits = search(frameworks, args.text, args.lang, args.limit)
+
+    def text(items: list[Any]) -> str:
+        if not items:
+            return "no matches"
+        return "\n".join(
+            f"{h.framework} {h.competence}"
+            + (f" L{h.level}" if h.level else "")
+            + f" [{h.kind}] {h.text.splitlines()[0][:140]}"
+            for h in items
+        )
+
+    _emit([h.__dict__ for h in hits] if args.format == "json" else hits, args.format, text)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    fw = catalog().get(args.framework)
+    output = moodle_csv(fw, args.lang) if args.format == "moodle-csv" else framework_json(fw) + "\n"
+    sys.stdout.write(output)
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------------------------
+
+
+def _language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise argparse.ArgumentTypeError(f"unsupported language '{value}' (choose from {', '.join(LANGUAGES)})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="digcomp", description="DigComp competence assessment and recognition for mobilities.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("frameworks", cmd_frameworks, "List the loaded competence frameworks.")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = add("show", cmd_show, "Show a competence with its level descriptors and examples.")
+    p.add_argument("competence", help="competence id, e.g. 3.1")
+    p.add_argument("--framework", default=None, help="framework id (default digcomp-2.2)")
+    p.add_argument("--level", type=int, default=None, help="only this proficiency level")
+    p.add_argument("--lang", type=_language, default="en")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = add("search", cmd_search, "Find competences, level descriptors and examples by words.")
+    p.add_argument("text")
+    p.add_argument("--framework", default=None)
+    p.add_argument("--lang", type=_language, default="en")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = add("export", cmd_export, "Export a framework (Moodle competency framework CSV, or JSON).")
+    p.add_argument("--format", choices=("moodle-csv", "json"), required=True)
+    p.add_argument("--framework", default=None)
+    p.add_argument("--lang", type=_language, default="en")
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (CliError, UnknownFramework, UnknownCompetence, FrameworkError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        print(f"digcomp: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""Read-only views of a framework in one language: what the CLI prints and the API returns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from digcomp.framework.models import Framework, pick
+
+
+class LevelView(BaseModel):
+    number: int
+    name: str
+    group: str
+    preamble: str | None = None
+    description: str | None = None
+    statements: list[str]
+
+
+class ExampleView(BaseModel):
+    id: str
+    type: str
+    levels: list[int]
+    tags: list[str]
+    text: str
+
+
+class UseCaseView(BaseModel):
+    level: int
+    scenario: str
+    scenario_title: str
+    text: str
+
+
+class CompetenceView(BaseModel):
+    framework: str
+    framework_version: str
+    id: str
+    language: str
+    title: str
+    title_en: str
+    area_id: str
+    area_title: str
+    descriptor: str
+    descriptor_language: str
+    levels: list[LevelView]
+    examples: list[ExampleView]
+    use_cases: list[UseCaseView]
+    examples_pending: bool
+
+
+class CompetenceSummary(BaseModel):
+    id: str
+    area_id: str
+    title: str
+    descriptor: str
+
+
+class FrameworkSummary(BaseModel):
+    id: str
+    name: str
+    version: str
+    title: str
+    languages: list[str]
+    counts: dict[str, int]
+    licence: str
+    attribution: list[str]
+
+
+def level_view(fw: Framework, competence_id: str, number: int, language: str) -> LevelView:
+    level = fw.level_by_number[number]
+    return LevelView(
+        number=number,
+        name=pick(level.name, language),
+        group=level.group,
+        preamble=pick(level.statement_preamble, language) or None,
+        description=pick(level.description, language) or None,
+        statements=[pick(s.text, language) for s in fw.statements_at(competence_id, number)],
+    )
+
+
+def describe_competence(fw: Framework, competence_id: str, language: str, level: int | None = None) -> CompetenceView:
+    """A competence with its area, descriptor, level descriptors (all, or one level) and examples."""
+    competence = fw.competence_by_id[competence_id]
+    area = fw.area_by_id[competence.area]
+    numbers = [level] if level is not None else sorted(fw.level_by_number)
+    wanted = set(numbers)
+    examples = [
+        ExampleView(id=e.id, type=e.type.value, levels=fw.levels_of(e), tags=e.tags, text=pick(e.text, language))
+        for e in fw.examples_of(competence_id)
+        if wanted & set(fw.levels_of(e) or wanted)
+    ]
+    return CompetenceView(
+        framework=fw.id,
+        framework_version=fw.version,
+        id=competence.id,
+        language=language,
+        title=pick(competence.title, language),
+        title_en=pick(competence.title, "en"),
+        area_id=area.id,
+        area_title=pick(area.title, language),
+        descriptor=pick(competence.descriptor, language),
+        descriptor_language=language if language in competence.descriptor else fw.default_language,
+        levels=[level_view(fw, competence_id, n, language) for n in numbers],
+        examples=examples,
+        use_cases=[
+            UseCaseView(
+                level=u.level,
+                scenario=u.scenario,
+                scenario_title=pick(u.scenario_title, language),
+                text=pick(u.text, language),
+            )
+            for u in fw.use_cases_of(competence_id)
+            if u.level in wanted
+        ],
+        examples_pending=not fw.examples,
+    )
+
+
+def summarize(fw: Framework, language: str = "en") -> FrameworkSummary:
+    return FrameworkSummary(
+        id=fw.id,
+        name=fw.name,
+        version=fw.version,
+        title=pick(fw.title, language),
+        languages=fw.languages,
+        counts=fw.counts(),
+        licence=f"{fw.source.copyright}. {fw.source.licence}",
+        attribution=fw.source.attribution,
+    )
+
+
+def competence_summaries(fw: Framework, language: str) -> list[CompetenceSummary]:
+    return [
+        CompetenceSummary(
+            id=c.id, area_id=c.area, title=pick(c.title, language), descriptor=pick(c.descriptor, language)
+        )
+        for c in fw.competences
+    ]

@@ -1,0 +1,49 @@
+"""All configuration in one place, read from the environment (prefix ``DIGCOMP_``) with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "digcomp"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DIGCOMP_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Database, evidence files, keys.")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DIGCOMP_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; default: an SQLite file in the data directory.",
+    )
+    framework_dirs: list[Path] = Field(default=[], description="Extra folders with framework YAML files.")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL printed on certificates.")
+    secret_key: SecretStr | None = Field(default=None, description="Signs links and sessions; generated if unset.")
+    signing_p12: Path | None = Field(default=None, description="PKCS#12 file with the school's signing key.")
+    signing_passphrase: SecretStr | None = None
+    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority (PAdES B-T).")
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        return f"sqlite:///{self.data_dir / 'digcomp.sqlite3'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

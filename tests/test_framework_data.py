@@ -93,11 +93,11 @@ def test_licence_and_attribution_travel_with_the_data(frameworks: Catalog) -> No
 
 
 def test_crosswalk_records_what_changed_between_22_and_30(frameworks: Catalog) -> None:
-    [(target, pair)] = frameworks.counterparts("digcomp-2.2", "2.5")
-    assert target == "digcomp-3.0"
+    [(target, competence, pair)] = frameworks.counterparts("digcomp-2.2", "2.5")
+    assert (target, competence) == ("digcomp-3.0", "2.5")
     assert (pair.source_title, pair.target_title) == ("Netiquette", "Digital behaviour")
     assert "title" in pair.changes
-    [(_, same)] = frameworks.counterparts("digcomp-3.0", "3.3")
+    [(_, _, same)] = frameworks.counterparts("digcomp-3.0", "3.3")
     assert same.source_title == same.target_title == "Copyright and licences"
     assert same.changes == ["descriptor"]
     assert len(frameworks.crosswalks[0].pairs) == 21

@@ -118,6 +118,44 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from digcomp.mapping import suggester
+
+    if (args.text is None) == (args.file is None):
+        raise CliError("give a statement or --file FILE (one statement per line, - for standard input)")
+    engine = suggester(catalog().get(args.framework).id)
+
+    def suggestions(text: str) -> list[dict[str, Any]]:
+        try:
+            found = engine.suggest(text, args.lang, args.top)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        return [s.model_dump(mode="json") for s in found]
+
+    if args.text is not None:
+        result = suggestions(args.text)
+        if args.format == "json":
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            for s in result:
+                print(f"{s['competence']} {s['title']}  (score {s['score']:.3f}, level {s['level']} {s['level_name']})")
+                print("".join(f"    - {reason}\n" for reason in s["why"]), end="")
+        return 0
+    stream = sys.stdin if args.file == "-" else _open_text(args.file)
+    with stream:
+        for line in stream:
+            # One JSON array per input line, in input order; a blank line gives an empty array.
+            print(json.dumps(suggestions(line) if line.strip() else [], ensure_ascii=False), flush=False)
+    return 0
+
+
+def _open_text(path: str) -> Any:
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+
+
 # --- parser ---------------------------------------------------------------------------------------------------
 
 
@@ -157,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("moodle-csv", "json"), required=True)
     p.add_argument("--framework", default=None)
     p.add_argument("--lang", type=_language, default="en")
+
+    p = add("suggest", cmd_suggest, "Suggest DigComp competences and a level for a learning-outcome statement.")
+    p.add_argument("text", nargs="?", help="the statement (or use --file)")
+    p.add_argument("--file", help="one statement per line; - reads standard input; prints one JSON array per line")
+    p.add_argument("--lang", default="auto", help="auto (default), en, lv, or another EU language code")
+    p.add_argument("--top", type=int, default=3)
+    p.add_argument("--framework", default=None)
+    p.add_argument("--format", choices=("json", "text"), default="json")
 
     return parser
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -114,16 +114,22 @@ class Catalog:
         except KeyError:
             raise UnknownCompetence(framework.id, competence_id) from None
 
-    def counterparts(self, framework_id: str, competence_id: str) -> list[tuple[str, CrosswalkPair]]:
+    def counterparts(self, framework_id: str, competence_id: str) -> list[Counterpart]:
         """Competences of other frameworks that correspond to this one, with the crosswalk pair saying how."""
         found = []
         for walk in self.crosswalks:
             for pair in walk.pairs:
                 if walk.source == framework_id and pair.source == competence_id:
-                    found.append((walk.target, pair))
+                    found.append(Counterpart(walk.target, pair.target, pair))
                 elif walk.target == framework_id and pair.target == competence_id:
-                    found.append((walk.source, pair))
+                    found.append(Counterpart(walk.source, pair.source, pair))
         return found
+
+
+class Counterpart(NamedTuple):
+    framework: str
+    competence: str
+    pair: CrosswalkPair
 
 
 def build_catalog(directories: Sequence[Path]) -> Catalog:

@@ -1,0 +1,128 @@
+"""Mapping accuracy and latency.
+
+1. Leave-one-out over the frameworks' own labelled texts: every DigComp 2.2 level-descriptor statement and use
+   case, and every DigComp 3.0 competence statement and learning outcome, is scored with every document of the
+   same text removed from the index. Texts that appear under more than one competence ("propose new ideas and
+   processes to the field.") cannot be labelled and are counted apart.
+2. Statements written the way teachers and mentors write them (benchmarks/data/outcomes.yaml), English and
+   Latvian reported separately, plus a handful in other EU languages.
+3. Latency of a suggestion (end to end: language detection, analysis, scoring, level, reasons).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digcomp.framework import catalog
+from digcomp.mapping.analyzer import analyze
+from digcomp.mapping.suggest import Suggester
+
+DATA = Path(__file__).with_name("data") / "outcomes.yaml"
+HELD_OUT = Path(__file__).with_name("data") / "outcomes-heldout.yaml"
+
+
+def leave_one_out(suggester: Suggester) -> dict[str, Any]:
+    index = suggester.index
+    labels: dict[str, set[str]] = defaultdict(set)
+    for doc in index.documents:
+        labels[doc.key].add(doc.competence)
+    seen: set[str] = set()
+    per_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # n, top1, top3
+    ambiguous = 0
+    for doc in index.documents:
+        if doc.kind in ("title", "descriptor") or doc.key in seen:
+            continue
+        seen.add(doc.key)
+        if len(labels[doc.key]) > 1:
+            ambiguous += 1
+            continue
+        analysis = analyze(doc.text, doc.language, suggester.lexicon, index.vocabulary)
+        ranked = [r.competence for r in index.score(index.query_vector(analysis), exclude_key=doc.key)[:3]]
+        bucket = per_source[f"{doc.framework} {doc.kind}"]
+        bucket[0] += 1
+        bucket[1] += ranked[0] == doc.competence
+        bucket[2] += doc.competence in ranked
+    total = [sum(b[i] for b in per_source.values()) for i in range(3)]
+    return {"sources": dict(per_source), "total": total, "ambiguous": ambiguous}
+
+
+def own_statements(suggester: Suggester, path: Path = DATA) -> dict[str, list[int]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    results: dict[str, list[int]] = {}
+    for group, items in data.items():
+        n = top1 = top3 = 0
+        for item in items:
+            language = item.get("language", group if group in ("en", "lv") else "auto")
+            ranked = [s.competence for s in suggester.suggest(item["text"], language, top=3)]
+            accepted = {item["competence"], *item.get("also", [])}
+            n += 1
+            top1 += ranked[0] in accepted
+            top3 += bool(accepted & set(ranked))
+        results[group] = [n, top1, top3]
+    return results
+
+
+def own_statement_misses(suggester: Suggester, path: Path = DATA) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    misses = []
+    for group, items in data.items():
+        for item in items:
+            language = item.get("language", group if group in ("en", "lv") else "auto")
+            ranked = [s.competence for s in suggester.suggest(item["text"], language, top=3)]
+            if ranked[0] not in {item["competence"], *item.get("also", [])}:
+                misses.append(f"{group} want {item['competence']} got {ranked} :: {item['text']}")
+    return misses
+
+
+def latency(suggester: Suggester) -> dict[str, float]:
+    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    texts = [item["text"] for items in data.values() for item in items]
+    texts += [d.text for d in suggester.index.documents[:: max(1, len(suggester.index.documents) // 200)]]
+    timings = []
+    for text in texts:
+        start = time.perf_counter()
+        suggester.suggest(text, "auto", top=3)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return {
+        "statements": len(timings),
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[int(len(timings) * 0.95) - 1],
+        "max_ms": timings[-1],
+    }
+
+
+def _ratio(values: list[int]) -> str:
+    n, top1, top3 = values
+    return f"n={n:4d}  top-1 {top1 / n:.3f}  top-3 {top3 / n:.3f}"
+
+
+def main() -> None:
+    start = time.perf_counter()
+    suggester = Suggester(catalog([]), "digcomp-2.2")
+    build_ms = (time.perf_counter() - start) * 1000
+    print(f"mapping index for digcomp-2.2: {len(suggester.index.documents)} documents, built in {build_ms:.0f} ms")
+    loo = leave_one_out(suggester)
+    print("leave-one-out over framework texts (target DigComp 2.2 competence ids):")
+    for source, values in sorted(loo["sources"].items()):
+        print(f"  {source:32s} {_ratio(values)}")
+    print(f"  {'all':32s} {_ratio(loo['total'])}   ({loo['ambiguous']} texts shared by several competences left out)")
+    print("statements written like teachers' and mentors' outcomes:")
+    for path, role in ((DATA, "tuning set"), (HELD_OUT, "held-out set, never tuned on")):
+        for group, values in own_statements(suggester, path).items():
+            print(f"  {role + ' ' + group:32s} {_ratio(values)}")
+    lat = latency(suggester)
+    print(
+        f"latency per suggestion over {lat['statements']} statements: median {lat['median_ms']:.2f} ms, "
+        f"p95 {lat['p95_ms']:.2f} ms, max {lat['max_ms']:.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

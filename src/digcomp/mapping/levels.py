@@ -1,0 +1,158 @@
+"""Cues in a statement that set the proficiency level: autonomy, complexity, guiding others, innovation.
+
+The cues follow the wording of the DigComp proficiency levels ("with guidance", "on my own", "independently",
+"guiding others", "complex contexts", "complex problems", "new ideas to the field") as teachers and mentors
+write it, in English and Latvian (and a few cues of other languages). Texts are matched lower-case and without
+diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from digcomp.mapping.text import fold
+
+
+@dataclass(frozen=True)
+class LevelCue:
+    level: int
+    pattern: re.Pattern[str]
+    meaning: str
+    limits_autonomy: bool = False
+
+
+def _cue(level: int, pattern: str, meaning: str, limits_autonomy: bool = False) -> LevelCue:
+    return LevelCue(level, re.compile(pattern), meaning, limits_autonomy)
+
+
+_HELP = r"(help|guidance|support|assistance|supervision)"
+_OTHERS = (
+    r"(others|other people|colleagues|co-?workers|customers|clients|peers|classmates|team members|staff|newcomers)"
+)
+
+CUES: tuple[LevelCue, ...] = (
+    # 1-2: guidance; autonomy limited
+    _cue(1, rf"\bwith (the |a )?(\w+'s |\w+ )?{_HELP}\b", "works with guidance", True),
+    _cue(1, r"\bunder (the )?(\w+ )?(supervision|guidance)\b", "works under supervision", True),
+    _cue(
+        1,
+        r"\b(step[- ]by[- ]step|following (given |the )?instructions|from a (given )?list)\b",
+        "follows instructions",
+        True,
+    ),
+    _cue(2, r"\b(where|when|if|as) (needed|necessary|required)\b", "asks for guidance where needed", True),
+    _cue(2, rf"\bwith (little|minimal|occasional|some) {_HELP}\b", "needs little guidance", True),
+    _cue(1, r"\bar (\w+ ){0,3}(palidzib|atbalst|vadib)\w*", "strādā ar palīdzību / vadībā", True),
+    _cue(1, r"\b\w+ (vadiba|uzraudziba)\b", "strādā vadībā vai uzraudzībā", True),
+    _cue(1, r"\bpec (parauga|instrukcij\w*|noradijum\w*|noradem)\b", "strādā pēc parauga vai norādījumiem", True),
+    _cue(
+        2,
+        r"\b(nepieciesamibas gadijuma|ja (tas ir )?nepieciesams|ar nelielu (palidzibu|atbalstu))\b",
+        "palīdzība tikai nepieciešamības gadījumā",
+        True,
+    ),
+    _cue(
+        1,
+        r"\b(mit (hilfe|anleitung|unterstutzung)|avec (l'?aide|accompagnement)|con (ayuda|apoyo)|con l'aiuto)\b",
+        "works with guidance",
+        True,
+    ),
+    # 3-4: autonomy
+    _cue(3, r"\b(on (his|her|their|my|its) own|by (himself|herself|themselves|myself))\b", "works on their own"),
+    _cue(3, r"\b(routine|well-defined|straightforward)\b", "routine, well-defined tasks"),
+    _cue(3, r"\b(patstavigi|rutinas|ikdienas (darba )?uzdevum\w*|standarta)\b", "patstāvīgi, ikdienas uzdevumi"),
+    _cue(4, r"\b(independently|autonomously|without (help|assistance|supervision|guidance))\b", "works independently"),
+    _cue(4, r"\baccording to (his|her|their|my|own|the) (own )?needs\b", "according to own needs"),
+    _cue(4, r"\bnon-routine\b", "non-routine problems"),
+    _cue(
+        4,
+        r"\b(neatkarigi|savam vajadzibam|atbilstosi (savam|uznemuma) vajadzibam|nestandarta)\b",
+        "neatkarīgi, atbilstoši vajadzībām",
+    ),
+    _cue(
+        4,
+        r"\b(selbststandig|selbstandig|eigenstandig|de (maniere|facon) autonome|en autonomie"
+        r"|de (forma|manera) autonoma|in autonomia|autonomamente)\b",
+        "works independently",
+    ),
+    # 5-6: guiding others, complex contexts
+    _cue(5, rf"\bguid\w* {_OTHERS}\b", "guides others"),
+    _cue(
+        5,
+        rf"\b(help|show|teach|train|instruct|support|advise|coach|explain \w+ to|demonstrate \w+ to)\w* {_OTHERS}\b",
+        "helps or teaches others",
+    ),
+    _cue(5, rf"\b(explain|demonstrate|show|present)\w* (it |this |them )?to {_OTHERS}\b", "explains to others"),
+    _cue(
+        5, r"\b(different|various|a variety of) (tasks|situations|contexts|problems)\b", "different tasks and problems"
+    ),
+    _cue(
+        5,
+        r"\b(palidz|parad|izskaidro|skaidro|apmac|ierad|konsulte|instrue|vada)\w* (\w+ )?"
+        r"(kolegi\w*|citi\w*|klienti\w*|jaunos darbiniek\w*|darbiniek\w*|grupas biedri\w*)\b",
+        "palīdz vai māca citiem",
+    ),
+    _cue(5, r"\b(dazad\w+ (uzdevum|situacij|konteksto)\w*)\b", "dažādi uzdevumi un situācijas"),
+    _cue(
+        5,
+        r"\b(anderen (helfen|zeigen|erklaren)|anleit\w*|aider (les autres|ses collegues)|guider"
+        r"|ayudar a (otros|companeros)|guiar|aiutare (gli altri|i colleghi))\b",
+        "helps or guides others",
+    ),
+    _cue(6, r"\bcomplex (context|situation|task|environment)s?\b", "complex contexts"),
+    _cue(
+        6,
+        r"\b(most appropriate|critically (assess|evaluat)\w*|adapt\w* to (the needs of )?others)\b",
+        "most appropriate choice, critical evaluation",
+    ),
+    _cue(
+        6,
+        r"\b(sarezgit\w* (konteksta|situacij\w*|uzdevum\w*|vide)|piemerotak\w*|kritiski (izvert|novert)\w*)\b",
+        "sarežģīti konteksti, kritiska izvērtēšana",
+    ),
+    # 7-8: complex problems, professional practice, new ideas
+    _cue(
+        7,
+        r"\b(complex problems?|limited definition|professional practice|lead\w* (a |the )?(team|others|project)s?)\b",
+        "solves complex problems, leads others",
+    ),
+    _cue(7, r"\bcontribut\w* to (the )?(professional )?(practice|field)\b", "contributes to professional practice"),
+    _cue(
+        7,
+        r"\b(sarezgit\w* problem\w*|profesionalaj\w* prakse|vada komand\w*|vada projekt\w*)\b",
+        "sarežģītas problēmas, vada citus",
+    ),
+    _cue(
+        8,
+        r"\b(many interacting factors|new (ideas|processes) (to|for|in) the field"
+        r"|propos\w* new (ideas|processes|solutions))\b",
+        "proposes new ideas to the field",
+    ),
+    _cue(8, r"\b(jaunas idejas|jaunus procesus|jaunus risinajumus nozare\w*)\b", "piedāvā jaunas idejas nozarē"),
+)
+
+
+@dataclass(frozen=True)
+class LevelEstimate:
+    level: int | None
+    cues: list[tuple[int, str, str]]  # (level, matched words, meaning)
+
+
+def estimate_level(text: str) -> LevelEstimate:
+    """The level the statement's cues point to; ``None`` when it has no cue.
+
+    A cue that limits autonomy ("with guidance") caps the level; otherwise the most demanding cue wins, since
+    "independently ... and helps colleagues" describes someone who also guides others.
+    """
+    folded = fold(text)
+    found = []
+    for cue in CUES:
+        match = cue.pattern.search(folded)
+        if match:
+            found.append((cue, match.group(0)))
+    if not found:
+        return LevelEstimate(None, [])
+    limiting = [c for c, _ in found if c.limits_autonomy]
+    level = min(c.level for c in limiting) if limiting else max(c.level for c, _ in found)
+    return LevelEstimate(level, [(c.level, words, c.meaning) for c, words in found])

@@ -1,0 +1,120 @@
+"""Suggest DigComp competences and a target level for a free-text learning outcome, and say why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+from digcomp.framework import DEFAULT_FRAMEWORK, Catalog, catalog, pick
+from digcomp.mapping.analyzer import analyze
+from digcomp.mapping.index import CompetenceIndex, collect_documents
+from digcomp.mapping.levels import LevelEstimate, estimate_level
+from digcomp.mapping.lexicon import Lexicon, load_lexicon
+from digcomp.mapping.text import SUPPORTED_LANGUAGES, detect_language
+
+DEFAULT_LEVEL = 3
+MAX_TOP = 21
+
+
+class Suggestion(BaseModel):
+    competence: str = Field(examples=["3.1"])
+    framework: str = Field(examples=["digcomp-2.2"])
+    framework_version: str
+    title: str
+    score: float = Field(description="Similarity of the statement to the competence, 0..1; comparable within a list.")
+    level: int = Field(description="Suggested target level")
+    level_name: str
+    why: list[str] = Field(description="What matched and what set the level, in words a coordinator can check.")
+
+
+class Suggester:
+    """Suggestions for one target framework. Build once (about a second); each suggestion takes milliseconds."""
+
+    def __init__(self, cat: Catalog, framework_id: str = DEFAULT_FRAMEWORK, lexicon: Lexicon | None = None) -> None:
+        self.framework = cat.get(framework_id)
+        self.lexicon = lexicon or load_lexicon()
+        self.index = CompetenceIndex(self.framework.id, collect_documents(cat, self.framework), self.lexicon)
+
+    def language_of(self, text: str, language: str = "auto") -> str:
+        if language == "auto":
+            return detect_language(text)
+        if language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"unsupported language '{language}' (choose from auto, {', '.join(SUPPORTED_LANGUAGES)})")
+        return language
+
+    def suggest(
+        self, text: str, language: str = "auto", top: int = 3, *, exclude_key: str | None = None
+    ) -> list[Suggestion]:
+        if not text.strip():
+            raise ValueError("the statement is empty")
+        if not 1 <= top <= MAX_TOP:
+            raise ValueError(f"top must be between 1 and {MAX_TOP}")
+        detected = language == "auto"
+        language = self.language_of(text, language)
+        analysis = analyze(text, language, self.lexicon, self.index.vocabulary)
+        query = self.index.query_vector(analysis)
+        ranked = self.index.score(query, exclude_key=exclude_key)[:top]
+        estimate = estimate_level(text)
+        ui_language = "lv" if language == "lv" else "en"
+        suggestions = []
+        for result in ranked:
+            competence = self.framework.competence_by_id[result.competence]
+            level, level_reason = self._level(estimate, result.best_documents)
+            why = [f"language: {language}" + (" (detected)" if detected else "")]
+            why += self._term_reasons(result.contributions, analysis.sources)
+            if result.best_documents:
+                best = self.index.documents[result.best_documents[0]]
+                why.append(f"closest framework text ({best.framework} {best.ref}): “{_clip(best.text)}”")
+            why.append(level_reason)
+            suggestions.append(
+                Suggestion(
+                    competence=competence.id,
+                    framework=self.framework.id,
+                    framework_version=self.framework.version,
+                    title=pick(competence.title, ui_language),
+                    score=round(result.score, 4),
+                    level=level,
+                    level_name=pick(self.framework.level_by_number[level].name, ui_language),
+                    why=why,
+                )
+            )
+        return suggestions
+
+    def _term_reasons(self, contributions: dict[str, float], sources: dict[str, str]) -> list[str]:
+        strongest = sorted(contributions.items(), key=lambda kv: -kv[1])[:5]
+        if not strongest:
+            return ["no words in common with this competence's texts"]
+        parts = []
+        for term, _ in strongest:
+            source = sources.get(term, term)
+            parts.append(term if source.casefold() == term else f"{source} → {term}")
+        return ["matched: " + ", ".join(parts)]
+
+    def _level(self, estimate: LevelEstimate, best_documents: list[int]) -> tuple[int, str]:
+        top = self.framework.max_level
+        if estimate.level is not None:
+            level = min(estimate.level, top)
+            cues = "; ".join(f"“{words}” ({meaning}) → {lvl}" for lvl, words, meaning in estimate.cues)
+            return level, f"level {level}: {cues}"
+        levels = Counter(lvl for i in best_documents for lvl in self.index.documents[i].levels)
+        if levels:
+            level = min(round(sum(k * v for k, v in levels.items()) / sum(levels.values())), top)
+            return (
+                level,
+                f"level {level}: no level cue in the text; the closest framework texts are around level {level}",
+            )
+        level = min(DEFAULT_LEVEL, top)
+        return level, f"level {level}: no level cue in the text; {level} is a usual target for a placement, adjust it"
+
+
+def _clip(text: str, length: int = 140) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+@lru_cache(maxsize=4)
+def suggester(framework_id: str = DEFAULT_FRAMEWORK) -> Suggester:
+    """The process-wide suggester for a framework (built on first use)."""
+    return Suggester(catalog(), framework_id)

@@ -149,6 +149,35 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from digcomp.api.app import create_app
+    from digcomp.demo import is_empty, seed
+    from digcomp.settings import get_settings
+    from digcomp.store.db import Database
+
+    settings = get_settings()
+    database = Database(settings.effective_database_url)
+    database.migrate()
+    if args.demo:
+        cat = catalog()
+        with database.session() as session:
+            if is_empty(session):
+                seed(session, cat)
+                print("demo data created: school, host hotel, learner Jānis Bērziņš and a mobility with a plan")
+    url = f"http://{args.host}:{args.port}"
+    print(f"digcomp is serving at {url}  (API documentation: {url}/docs; database: {_safe_url(database.url)})")
+    uvicorn.run(create_app(settings, database), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _open_text(path: str) -> Any:
     try:
         return open(path, encoding="utf-8")
@@ -203,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=3)
     p.add_argument("--framework", default=None)
     p.add_argument("--format", choices=("json", "text"), default="json")
+
+    p = add("serve", cmd_serve, "Start the web service (SQLite in the data directory unless DATABASE_URL is set).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--demo", action="store_true", help="create demo data when the database is empty")
 
     return parser
 

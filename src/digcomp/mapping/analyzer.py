@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from itertools import pairwise
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from digcomp.mapping.lexicon import Expansion, Lexicon
 from digcomp.mapping.text import ENGLISH_STOPWORDS, fold, lemma, tokens

@@ -1,0 +1,56 @@
+"""The FastAPI application: REST API under /api/v1 (and, later, the web interface)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from digcomp import __version__
+from digcomp.api import errors, routes_frameworks, routes_mobilities, routes_plans
+from digcomp.framework import catalog as load_catalog
+from digcomp.settings import Settings, get_settings
+from digcomp.store.db import Database
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, start_services: bool = True
+) -> FastAPI:
+    """The app. ``start_services=False`` builds it without touching a database (for the OpenAPI document)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if start_services:
+            app.state.database.migrate()
+        yield
+        if start_services and database is None:
+            app.state.database.dispose()
+
+    app = FastAPI(
+        title="digcomp",
+        version=__version__,
+        summary="DigComp competence plans, assessment and recognition for learner mobilities.",
+        description=(
+            "Plan which DigComp competences a learner on a mobility will gain, map free-text outcomes onto "
+            "DigComp, get plans agreed by the coordinator, host mentor and learner, and keep every version. "
+            "Framework texts: DigComp 2.2 and 3.0, (c) European Union, CC BY 4.0."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.catalog = load_catalog(settings.framework_dirs)
+    if start_services:
+        app.state.database = database or Database(settings.effective_database_url)
+    errors.install(app)
+    for module in (routes_frameworks, routes_mobilities, routes_plans):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["service"], include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

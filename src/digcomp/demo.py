@@ -1,0 +1,126 @@
+"""Demo data: a Latvian VET school, a host hotel in Spain, their people, and a mobility with an agreed plan.
+
+Names are invented. Seeded once into an empty database by ``digcomp serve --demo``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from digcomp.framework import Catalog
+from digcomp.mobility import service as registry
+from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, PersonCreate
+from digcomp.plans import service as plans
+from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeIn, OutcomeLanguage
+from digcomp.store.models import Mobility, Organisation, OrganisationKind, Role
+
+SCHOOL = "Rīgas Digitālo prasmju tehnikums"
+HOST = "Hotel Aurora Valencia"
+
+DEMO_OUTCOMES = [
+    (
+        "Izglītojamais patstāvīgi sagatavo viesnīcas pakalpojumu prezentāciju viesiem, izmantojot digitālos rīkus",
+        OutcomeLanguage.lv,
+        "3.1",
+        3,
+        "Prezentācija ir pabeigta, saprotama viesiem un atbilst viesnīcas vizuālajam stilam",
+        [AssessmentMethod.product, AssessmentMethod.observation],
+    ),
+    (
+        "Handles guests' personal data in the booking system in line with GDPR and the hotel's rules",
+        OutcomeLanguage.en,
+        "4.2",
+        4,
+        "No personal data is shared outside the booking system; the learner explains the hotel's privacy rules",
+        [AssessmentMethod.observation, AssessmentMethod.interview],
+    ),
+    (
+        "Answers guest questions by e-mail and chat politely and clearly, adapting the tone to each guest",
+        OutcomeLanguage.en,
+        "2.1",
+        4,
+        "Replies are timely, correct and polite; the mentor reviews ten replies",
+        [AssessmentMethod.observation, AssessmentMethod.product],
+    ),
+]
+
+
+def is_empty(session: Session) -> bool:
+    return not session.scalar(select(func.count()).select_from(Organisation))
+
+
+def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility:
+    school = registry.create_organisation(
+        session,
+        OrganisationCreate(
+            name=SCHOOL,
+            kind=OrganisationKind.school,
+            country="LV",
+            address="Krišjāņa Valdemāra iela 1, Rīga, LV-1010",
+            contact_name="Ilze Kalniņa",
+            contact_email="ilze.kalnina@example.lv",
+        ),
+    )
+    host = registry.create_organisation(
+        session,
+        OrganisationCreate(
+            name=HOST,
+            kind=OrganisationKind.company,
+            country="ES",
+            address="Calle de la Paz 12, 46003 Valencia",
+            contact_name="Lucía García",
+            contact_email="lucia.garcia@example.es",
+        ),
+    )
+
+    def person(org: int, given: str, family: str, role: Role, email: str, title: str = "") -> int:
+        data = PersonCreate(
+            organisation_id=org, given_name=given, family_name=family, role=role, email=email, job_title=title
+        )
+        return registry.create_person(session, data).id
+
+    learner = person(school.id, "Jānis", "Bērziņš", Role.learner, "janis.berzins@example.lv")
+    coordinator = person(
+        school.id, "Ilze", "Kalniņa", Role.coordinator, "ilze.kalnina@example.lv", "Erasmus+ koordinatore"
+    )
+    person(school.id, "Pēteris", "Ozols", Role.validator, "peteris.ozols@example.lv", "Direktora vietnieks")
+    person(school.id, "Admin", "Administrators", Role.admin, "admin@example.lv")
+    mentor = person(host.id, "Lucía", "García", Role.mentor, "lucia.garcia@example.es", "Front office manager")
+    mobility = registry.create_mobility(
+        session,
+        MobilityCreate(
+            learner_id=learner,
+            sending_organisation_id=school.id,
+            host_organisation_id=host.id,
+            coordinator_id=coordinator,
+            mentor_id=mentor,
+            start_date=dt.date(2026, 3, 2),
+            end_date=dt.date(2026, 5, 29),
+            programme="Erasmus+ KA121-VET",
+            project_reference="2026-1-LV01-KA121-VET-000000001",
+            qualification="Viesmīlības pakalpojumu speciālists / Hospitality services specialist",
+            working_language="en",
+            objective="Work-based learning at a hotel front office: digital guest communication and bookings.",
+            tasks="Reception and check-in in the booking system; answering guests by e-mail and chat; "
+            "preparing presentations of the hotel's services; social media posts.",
+            group_name="RDPT-2026-ES",
+        ),
+    )
+    version = plans.create_version(session, mobility, "Plan agreed before departure")
+    for text, language, competence, level, criteria, methods in DEMO_OUTCOMES:
+        outcome = OutcomeIn(
+            text=text,
+            language=language,
+            competences=[CompetenceTarget(competence=competence, target_level=level)],
+            criteria=criteria,
+            methods=methods,
+        )
+        plans.add_outcome(session, catalog, version, outcome)
+    if agree:
+        people = {p.role: p for p in (mobility.learner, mobility.coordinator, mobility.mentor) if p}
+        for role in (Role.coordinator, Role.mentor, Role.learner):
+            plans.confirm(session, mobility, version, role, people[role])
+    return mobility

@@ -1,0 +1,1 @@
+"""Organisations, people and mobilities: who goes where, when."""

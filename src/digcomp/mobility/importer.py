@@ -1,0 +1,233 @@
+"""Import a group of learners and their mobilities from a spreadsheet saved as CSV.
+
+All or nothing: every row is checked first; if any row is wrong the answer lists each problem with its row
+number and nothing is written. Organisations and people that already exist (same name and country; same
+e-mail in the organisation) are reused.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from sqlalchemy.orm import Session
+
+from digcomp.errors import Invalid
+from digcomp.mobility import service
+from digcomp.mobility.schemas import (
+    CountryCode,
+    LanguageCode,
+    MobilityCreate,
+    OrganisationCreate,
+    PersonCreate,
+)
+from digcomp.store.models import Mobility, OrganisationKind, Role
+
+MAX_ROWS = 2000
+REQUIRED_COLUMNS = (
+    "learner_given_name",
+    "learner_family_name",
+    "sending_organisation",
+    "sending_country",
+    "host_organisation",
+    "host_country",
+    "start_date",
+    "end_date",
+)
+OPTIONAL_COLUMNS = (
+    "learner_email",
+    "learner_date_of_birth",
+    "host_address",
+    "mentor_given_name",
+    "mentor_family_name",
+    "mentor_email",
+    "coordinator_email",
+    "programme",
+    "project_reference",
+    "qualification",
+    "working_language",
+    "group_name",
+    "tasks",
+)
+
+
+def _date(value: Any) -> Any:
+    """ISO dates (2026-03-01) and the day.month.year form Latvian spreadsheets use (01.03.2026)."""
+    if isinstance(value, str) and value.count(".") == 2:
+        day, month, year = value.strip().split(".")
+        try:
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"'{value}' is not a valid date") from None
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+OptionalDate = Annotated[dt.date | None, BeforeValidator(_blank_to_none), BeforeValidator(_date)]
+OptionalEmail = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
+
+
+class ImportRow(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    learner_given_name: str = Field(min_length=1, max_length=100)
+    learner_family_name: str = Field(min_length=1, max_length=100)
+    learner_email: OptionalEmail = None
+    learner_date_of_birth: OptionalDate = None
+    sending_organisation: str = Field(min_length=1, max_length=200)
+    sending_country: CountryCode
+    host_organisation: str = Field(min_length=1, max_length=200)
+    host_country: CountryCode
+    host_address: str = ""
+    mentor_given_name: str = ""
+    mentor_family_name: str = ""
+    mentor_email: OptionalEmail = None
+    coordinator_email: OptionalEmail = None
+    start_date: Date
+    end_date: Date
+    programme: str = "Erasmus+"
+    project_reference: str = ""
+    qualification: str = ""
+    working_language: Annotated[LanguageCode, BeforeValidator(lambda v: v or "en")] = "en"
+    group_name: str = ""
+    tasks: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ImportRow:
+        if self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        if bool(self.mentor_given_name) != bool(self.mentor_family_name):
+            raise ValueError("give both mentor_given_name and mentor_family_name, or neither")
+        return self
+
+
+class ImportResult(BaseModel):
+    created: int
+    mobility_ids: list[int]
+
+
+def parse(content: bytes) -> list[ImportRow]:
+    """Check the whole file; raise ``Invalid`` listing every problem with its row number (header = row 1)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("the file is not UTF-8 text: in the spreadsheet, save it as 'CSV UTF-8'") from None
+    if not text.strip():
+        raise Invalid("the file is empty")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [(name or "").strip() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise Invalid(
+            f"missing column(s): {', '.join(missing)}",
+            [{"row": 1, "field": c, "msg": "required column is missing"} for c in missing],
+        )
+    rows: list[ImportRow] = []
+    errors: list[dict[str, Any]] = []
+    for number, raw in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            raise Invalid(f"the file has more than {MAX_ROWS} rows; split it")
+        if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
+            continue  # blank line
+        try:
+            rows.append(ImportRow.model_validate(raw))
+        except ValidationError as exc:
+            for e in exc.errors():
+                field = ".".join(str(p) for p in e["loc"]) or "row"
+                errors.append({"row": number, "field": field, "msg": str(e["msg"]).removeprefix("Value error, ")})
+    if errors:
+        raise Invalid(f"{len({e['row'] for e in errors})} row(s) have problems; nothing was imported", errors)
+    if not rows:
+        raise Invalid("the file has a header but no rows")
+    return rows
+
+
+def apply(session: Session, rows: list[ImportRow], first_row: int = 2) -> ImportResult:
+    """Create what the rows describe in the caller's transaction (rolled back as a whole on any error)."""
+    created: list[Mobility] = []
+    for offset, row in enumerate(rows):
+        try:
+            created.append(_create(session, row))
+        except Invalid as exc:
+            details = exc.errors or [{"msg": exc.message}]
+            raise Invalid(
+                f"row {first_row + offset}: {exc.message}; nothing was imported",
+                [{"row": first_row + offset, **d} for d in details],
+            ) from None
+    return ImportResult(created=len(created), mobility_ids=[m.id for m in created])
+
+
+def _organisation(session: Session, name: str, country: str, kind: OrganisationKind, address: str = "") -> int:
+    existing = service.find_organisation(session, name, country)
+    if existing:
+        return existing.id
+    data = OrganisationCreate(name=name, kind=kind, country=country, address=address)
+    return service.create_organisation(session, data).id
+
+
+def _person(
+    session: Session, organisation_id: int, given: str, family: str, email: str | None, role: Role, **extra: Any
+) -> int:
+    if email:
+        existing = service.find_person(session, organisation_id, email)
+        if existing:
+            if existing.role != role:
+                raise Invalid(f"{email} is already registered as a {existing.role.value}, not a {role.value}")
+            return existing.id
+    data = PersonCreate(
+        organisation_id=organisation_id, given_name=given, family_name=family, email=email, role=role, **extra
+    )
+    return service.create_person(session, data).id
+
+
+def _create(session: Session, row: ImportRow) -> Mobility:
+    sending = _organisation(session, row.sending_organisation, row.sending_country, OrganisationKind.school)
+    host = _organisation(session, row.host_organisation, row.host_country, OrganisationKind.company, row.host_address)
+    learner = _person(
+        session,
+        sending,
+        row.learner_given_name,
+        row.learner_family_name,
+        row.learner_email,
+        Role.learner,
+        date_of_birth=row.learner_date_of_birth,
+    )
+    mentor = (
+        _person(session, host, row.mentor_given_name, row.mentor_family_name, row.mentor_email, Role.mentor)
+        if row.mentor_given_name
+        else None
+    )
+    coordinator = None
+    if row.coordinator_email:
+        found = service.find_person(session, sending, row.coordinator_email)
+        if found is None:
+            raise Invalid(f"no coordinator with e-mail {row.coordinator_email} at {row.sending_organisation}")
+        coordinator = found.id
+    data = MobilityCreate(
+        learner_id=learner,
+        sending_organisation_id=sending,
+        host_organisation_id=host,
+        mentor_id=mentor,
+        coordinator_id=coordinator,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        programme=row.programme or "Erasmus+",
+        project_reference=row.project_reference,
+        qualification=row.qualification,
+        working_language=row.working_language,
+        group_name=row.group_name,
+        tasks=row.tasks,
+    )
+    return service.create_mobility(session, data)

@@ -1,0 +1,188 @@
+"""Shapes of organisations, people and mobilities as they cross the API boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Generic, TypeVar
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from digcomp.store.models import OrganisationKind, Role
+
+T = TypeVar("T")
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+
+
+def _country(code: str) -> str:
+    code = code.strip().upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"'{code}' is not an ISO 3166 two-letter country code (e.g. LV, ES, DE)")
+    return code
+
+
+def _language(code: str) -> str:
+    code = code.strip().lower()
+    if pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"'{code}' is not an ISO 639-1 two-letter language code (e.g. lv, en)")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(_country)]
+LanguageCode = Annotated[str, AfterValidator(_language)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class OrganisationCreate(_In):
+    name: Name
+    kind: OrganisationKind
+    country: CountryCode
+    address: ShortText = ""
+    contact_name: ShortText = ""
+    contact_email: EmailStr | None = None
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+
+
+class OrganisationUpdate(_In):
+    name: Name | None = None
+    country: CountryCode | None = None
+    address: ShortText | None = None
+    contact_name: ShortText | None = None
+    contact_email: EmailStr | None = None
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+
+
+class OrganisationOut(_Out):
+    id: int
+    name: str
+    kind: OrganisationKind
+    country: str
+    address: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+
+
+class PersonCreate(_In):
+    organisation_id: int
+    given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    email: EmailStr | None = None
+    role: Role
+    job_title: ShortText = ""
+    date_of_birth: dt.date | None = None
+
+
+class PersonUpdate(_In):
+    given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    email: EmailStr | None = None
+    job_title: ShortText | None = None
+    date_of_birth: dt.date | None = None
+
+
+class PersonOut(_Out):
+    id: int
+    organisation_id: int
+    given_name: str
+    family_name: str
+    email: str | None
+    role: Role
+    job_title: str
+    date_of_birth: dt.date | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class PersonSummary(_Out):
+    id: int
+    given_name: str
+    family_name: str
+    role: Role
+
+
+class OrganisationSummary(_Out):
+    id: int
+    name: str
+    country: str
+
+
+class _MobilityFields(_In):
+    start_date: dt.date
+    end_date: dt.date
+    programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = "Erasmus+"
+    project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
+        default="", examples=["2026-1-LV01-KA121-VET-000123456"]
+    )
+    qualification: ShortText = ""
+    working_language: LanguageCode = "en"
+    objective: LongText = ""
+    tasks: LongText = ""
+    group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+
+
+class MobilityCreate(_MobilityFields):
+    learner_id: int
+    sending_organisation_id: int
+    host_organisation_id: int
+    coordinator_id: int | None = None
+    mentor_id: int | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> MobilityCreate:
+        if self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        if self.sending_organisation_id == self.host_organisation_id:
+            raise ValueError("the host organisation must differ from the sending organisation")
+        return self
+
+
+class MobilityUpdate(_In):
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    mentor_id: int | None = None
+    coordinator_id: int | None = None
+    programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    qualification: ShortText | None = None
+    working_language: LanguageCode | None = None
+    objective: LongText | None = None
+    tasks: LongText | None = None
+    group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+
+
+class MobilityOut(_Out):
+    id: int
+    learner: PersonSummary
+    sending_organisation: OrganisationSummary
+    host_organisation: OrganisationSummary
+    coordinator: PersonSummary | None
+    mentor: PersonSummary | None
+    start_date: dt.date
+    end_date: dt.date
+    programme: str
+    project_reference: str
+    qualification: str
+    working_language: str
+    objective: str
+    tasks: str
+    group_name: str

@@ -1,0 +1,1 @@
+"""Learning-outcome plans of mobilities: outcomes mapped to competences, versions, confirmations."""

@@ -1,0 +1,113 @@
+"""Shapes of learning-outcome plans as they cross the API boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from digcomp.mobility.schemas import PersonSummary
+from digcomp.store.models import PlanStatus, Role
+
+
+class AssessmentMethod(StrEnum):
+    observation = "observation"
+    product = "product"
+    interview = "interview"
+    test = "test"
+    presentation = "presentation"
+    portfolio = "portfolio"
+    simulation = "simulation"
+    self_assessment = "self_assessment"
+
+
+class OutcomeLanguage(StrEnum):
+    lv = "lv"
+    en = "en"
+
+
+class CompetenceTarget(BaseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    framework: str = Field(default="digcomp-2.2", examples=["digcomp-2.2"])
+    framework_version: str | None = Field(
+        default=None, description="Checked against the framework; filled in when omitted.", examples=["2.2"]
+    )
+    competence: str = Field(examples=["3.1"])
+    target_level: int = Field(ge=1, le=8, examples=[4])
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    language: OutcomeLanguage
+    competences: list[CompetenceTarget] = Field(min_length=1, max_length=5)
+    criteria: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
+    methods: list[AssessmentMethod] = Field(min_length=1)
+
+
+class OutcomeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position: int
+    text: str
+    language: str
+    competences: list[CompetenceTarget]
+    criteria: str
+    methods: list[AssessmentMethod]
+
+
+class ConfirmationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role = Field(description="coordinator, mentor or learner")
+    person_id: int | None = Field(default=None, description="Who confirms; taken from the login when omitted.")
+
+
+class ConfirmationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    role: Role
+    person: PersonSummary
+    confirmed_at: dt.datetime
+    content_hash: str
+
+
+class PlanVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    status: PlanStatus
+    change_note: str
+    created_at: dt.datetime
+    agreed_at: dt.datetime | None
+    outcomes: list[OutcomeOut]
+    confirmations: list[ConfirmationOut]
+    missing_confirmations: list[Role]
+    content_hash: str
+
+
+class PlanVersionSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    status: PlanStatus
+    created_at: dt.datetime
+    agreed_at: dt.datetime | None
+
+
+class PlanOut(BaseModel):
+    mobility_id: int
+    current: PlanVersionOut | None = Field(description="The newest version (draft or agreed)")
+    agreed: PlanVersionOut | None = Field(description="The version in force: the newest agreed one")
+    versions: list[PlanVersionSummary]
+
+
+class VersionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    change_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""

@@ -1,0 +1,107 @@
+"""Database connections, sessions and migrations. SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_T = TypeVar("_T")
+
+
+class ConcurrentUpdate(Exception):
+    """Another request changed the same record at the same moment; the caller may retry."""
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[-1]
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _serialise_sqlite_writes(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _serialise_sqlite_writes(engine: Engine) -> None:
+    """SQLite allows one writer: start every transaction with BEGIN IMMEDIATE so concurrent writers queue
+    (busy timeout) instead of failing half-way; WAL keeps readers of committed data unblocked."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below control transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates it on first run)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends normally, rolled back otherwise."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def run(self, work: Callable[[Session], _T], attempts: int = 5) -> _T:
+        """Run ``work`` in a transaction, retrying when a concurrent writer got there first."""
+        for attempt in range(attempts):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except (StaleDataError, ConcurrentUpdate):
+                if attempt == attempts - 1:
+                    raise ConcurrentUpdate(
+                        "the record was changed by someone else at the same time; try again"
+                    ) from None
+            except OperationalError as exc:  # SQLite: database locked beyond the busy timeout
+                if "locked" not in str(exc) or attempt == attempts - 1:
+                    raise
+            except IntegrityError as exc:
+                # A unique constraint raced (e.g. two first confirmations); retrying re-reads the winner's data.
+                if attempt == attempts - 1 or not _is_unique_violation(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "unique" in text or "duplicate key" in text

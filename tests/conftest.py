@@ -1,0 +1,53 @@
+"""Shared fixtures: a database on SQLite and on a real PostgreSQL server, and an API client over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from digcomp.api.app import create_app
+from digcomp.settings import Settings
+from digcomp.store.db import Database
+from tests.pgserver import PostgresServer
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'digcomp.sqlite3'}"
+        server = None
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.create_database()
+    db = Database(url)
+    db.migrate()
+    try:
+        yield db
+    finally:
+        db.dispose()
+        if server is not None:
+            server.drop_database(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", public_url="http://testserver")
+
+
+@pytest.fixture
+def client(database: Database, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings=settings, database=database)) as test_client:
+        yield test_client

@@ -1,18 +1,42 @@
-"""API steps shared by tests: a school, a host company, their people and a mobility."""
+"""API steps shared by tests: a school with logins, a host company, people and a mobility."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from digcomp.access import service as access
+from digcomp.store.db import Database
+
 API = "/api/v1"
+PASSWORD = "test-password-123"
 
 
 def ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json() if response.content else None
+
+
+def login(client: TestClient, email: str) -> dict[str, str]:
+    token = ok(client.post(f"{API}/auth/token", json={"email": email, "password": PASSWORD}))["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class School:
+    id: int
+    name: str
+    admin: dict[str, str]
+
+
+def register_school(client: TestClient, database: Database, name: str = "Rīgas Tehniskā koledža") -> School:
+    slug = abs(hash(name)) % 10**8
+    email = f"admin{slug}@school.example.lv"
+    with database.session() as session:
+        created = access.create_school(session, name, "LV", "Anna", "Admine", email, PASSWORD)
+    return School(created.organisation_id, name, login(client, email))
 
 
 @dataclass
@@ -24,38 +48,39 @@ class Mobility:
     coordinator: int
     mentor: int
     validator: int
+    as_: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> auth headers
 
 
-def create_mobility(client: TestClient, school_name: str = "Rīgas Tehniskā koledža") -> Mobility:
-    school = ok(
-        client.post(
-            f"{API}/organisations",
-            json={"name": school_name, "kind": "school", "country": "LV", "address": "Kr. Barona iela 1, Rīga"},
-        ),
-        201,
-    )["id"]
+def create_mobility(client: TestClient, database: Database, school_name: str = "Rīgas Tehniskā koledža") -> Mobility:
+    school = register_school(client, database, school_name)
+    admin = school.admin
     host = ok(
         client.post(
             f"{API}/organisations",
+            headers=admin,
             json={"name": "Hotel Aurora", "kind": "company", "country": "ES", "address": "Calle Mayor 5, Valencia"},
         ),
         201,
     )["id"]
 
-    def person(org: int, given: str, family: str, role: str, email: str) -> int:
+    def person(org: int, given: str, family: str, role: str) -> tuple[int, dict[str, str]]:
+        email = f"{given.lower()}.{role}{school.id}@example.org"
         body = {"organisation_id": org, "given_name": given, "family_name": family, "role": role, "email": email}
-        return int(ok(client.post(f"{API}/people", json=body), 201)["id"])
+        ident = int(ok(client.post(f"{API}/people", headers=admin, json=body), 201)["id"])
+        ok(client.post(f"{API}/people/{ident}/account", headers=admin, json={"password": PASSWORD}), 201)
+        return ident, login(client, email)
 
-    learner = person(school, "Jānis", "Bērziņš", "learner", f"janis@{school}.example.lv")
-    coordinator = person(school, "Ilze", "Kalniņa", "coordinator", f"ilze@{school}.example.lv")
-    validator = person(school, "Pēteris", "Ozols", "validator", f"peteris@{school}.example.lv")
-    mentor = person(host, "Lucía", "García", "mentor", f"lucia@{host}.example.es")
+    learner, as_learner = person(school.id, "Jānis", "Bērziņš", "learner")
+    coordinator, as_coordinator = person(school.id, "Ilze", "Kalniņa", "coordinator")
+    validator, as_validator = person(school.id, "Pēteris", "Ozols", "validator")
+    mentor, as_mentor = person(host, "Lucía", "García", "mentor")
     mobility = ok(
         client.post(
             f"{API}/mobilities",
+            headers=as_coordinator,
             json={
                 "learner_id": learner,
-                "sending_organisation_id": school,
+                "sending_organisation_id": school.id,
                 "host_organisation_id": host,
                 "coordinator_id": coordinator,
                 "mentor_id": mentor,
@@ -70,7 +95,14 @@ def create_mobility(client: TestClient, school_name: str = "Rīgas Tehniskā kol
         ),
         201,
     )
-    return Mobility(mobility["id"], school, host, learner, coordinator, mentor, validator)
+    roles = {
+        "admin": admin,
+        "learner": as_learner,
+        "coordinator": as_coordinator,
+        "validator": as_validator,
+        "mentor": as_mentor,
+    }
+    return Mobility(mobility["id"], school.id, host, learner, coordinator, mentor, validator, roles)
 
 
 OUTCOMES = [
@@ -80,15 +112,38 @@ OUTCOMES = [
 ]
 
 
+def add_outcome(client: TestClient, m: Mobility, version: int, text: str, competence: str, level: int = 3) -> Any:
+    return client.post(
+        f"{API}/mobilities/{m.id}/plan/versions/{version}/outcomes",
+        headers=m.as_["coordinator"],
+        json={
+            "text": text,
+            "language": "en",
+            "criteria": "The mentor checks it at work",
+            "methods": ["observation"],
+            "competences": [{"competence": competence, "target_level": level}],
+        },
+    )
+
+
+def confirm_all(client: TestClient, m: Mobility, version: int) -> Any:
+    result = None
+    for role in ("coordinator", "mentor", "learner"):
+        result = ok(client.post(f"{API}/mobilities/{m.id}/plan/versions/{version}/confirmations", headers=m.as_[role]))
+    return result
+
+
 def agreed_plan(client: TestClient, m: Mobility) -> dict[str, Any]:
     """Write the three outcomes from suggestions and get the plan agreed by all three parties."""
     base = f"{API}/mobilities/{m.id}/plan"
-    ok(client.post(f"{base}/versions", json={}), 201)
+    as_coordinator = m.as_["coordinator"]
+    ok(client.post(f"{base}/versions", headers=as_coordinator, json={}), 201)
     for text, language in OUTCOMES:
-        [best] = ok(client.post(f"{API}/suggestions", json={"text": text, "top": 1}))
+        [best] = ok(client.post(f"{API}/suggestions", headers=as_coordinator, json={"text": text, "top": 1}))
         ok(
             client.post(
                 f"{base}/versions/1/outcomes",
+                headers=as_coordinator,
                 json={
                     "text": text,
                     "language": language,
@@ -105,6 +160,4 @@ def agreed_plan(client: TestClient, m: Mobility) -> dict[str, Any]:
             ),
             201,
         )
-    for role, person in (("coordinator", m.coordinator), ("mentor", m.mentor), ("learner", m.learner)):
-        version = ok(client.post(f"{base}/versions/1/confirmations", json={"role": role, "person_id": person}))
-    return version  # type: ignore[no-any-return]
+    return confirm_all(client, m, 1)  # type: ignore[no-any-return]

@@ -166,10 +166,69 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if is_empty(session):
                 seed(session, cat)
                 print("demo data created: school, host hotel, learner Jānis Bērziņš and a mobility with a plan")
+        _print_demo_logins()
     url = f"http://{args.host}:{args.port}"
     print(f"digcomp is serving at {url}  (API documentation: {url}/docs; database: {_safe_url(database.url)})")
     uvicorn.run(create_app(settings, database), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def _print_demo_logins() -> None:
+    from digcomp.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    print(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in DEMO_LOGINS.items():
+        print(f"  {role.value:12s} {email}")
+
+
+def cmd_admin_create_school(args: argparse.Namespace) -> int:
+    import getpass
+
+    from digcomp.access import service as access
+    from digcomp.errors import DomainError
+
+    password = args.password or getpass.getpass("password for the school's admin: ")
+    database = _database()
+    try:
+        with database.session() as session:
+            created = access.create_school(
+                session,
+                args.name,
+                args.country,
+                args.admin_given_name,
+                args.admin_family_name,
+                args.admin_email,
+                password,
+            )
+    except DomainError as exc:
+        raise CliError(exc.message) from None
+    print(f"school {args.name} registered (organisation {created.organisation_id}); admin login: {args.admin_email}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from digcomp.audit import log as audit
+
+    database = _database()
+    with database.session() as session:
+        report = audit.verify_log(session)
+    if args.format == "json":
+        print(json.dumps(report.__dict__))
+    elif report.valid:
+        print(f"audit chain valid: {report.entries} entries")
+    else:
+        where = f" at entry {report.first_bad_entry}" if report.first_bad_entry else ""
+        print(f"audit chain BROKEN{where}: {report.problem}")
+    return 0 if report.valid else 1
+
+
+def _database() -> Any:
+    from digcomp.settings import get_settings
+    from digcomp.store.db import Database
+
+    database = Database(get_settings().effective_database_url)
+    database.migrate()
+    return database
 
 
 def _safe_url(url: str) -> str:
@@ -237,6 +296,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--demo", action="store_true", help="create demo data when the database is empty")
+
+    p = add("admin-create-school", cmd_admin_create_school, "Register a sending school and its first admin login.")
+    p.add_argument("--name", required=True)
+    p.add_argument("--country", required=True, help="ISO 3166 code, e.g. LV")
+    p.add_argument("--admin-given-name", required=True)
+    p.add_argument("--admin-family-name", required=True)
+    p.add_argument("--admin-email", required=True)
+    p.add_argument("--password", help="asked for when omitted")
+
+    p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chain (exit 1 when broken).")
+    p.add_argument("--format", choices=("text", "json"), default="text")
 
     return parser
 

@@ -10,14 +10,24 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digcomp.access import service as access
+from digcomp.access.actor import Actor
 from digcomp.framework import Catalog
 from digcomp.mobility import service as registry
-from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, PersonCreate
+from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, OrganisationUpdate, PersonCreate
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeIn, OutcomeLanguage
-from digcomp.store.models import Mobility, Organisation, OrganisationKind, Role
+from digcomp.store.models import Mobility, Organisation, OrganisationKind, Person, Role
 
 SCHOOL = "Rīgas Digitālo prasmju tehnikums"
+DEMO_PASSWORD = "demo-parole-2026"
+DEMO_LOGINS = {
+    Role.admin: "admin@example.lv",
+    Role.coordinator: "ilze.kalnina@example.lv",
+    Role.validator: "peteris.ozols@example.lv",
+    Role.learner: "janis.berzins@example.lv",
+    Role.mentor: "lucia.garcia@example.es",
+}
 HOST = "Hotel Aurora Valencia"
 
 DEMO_OUTCOMES = [
@@ -53,12 +63,17 @@ def is_empty(session: Session) -> bool:
 
 
 def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility:
-    school = registry.create_organisation(
+    """The demo school (with an admin login), host, people with logins, and a mobility with a draft plan
+    (agreed by all three parties when ``agree``)."""
+    school = access.create_school(
+        session, SCHOOL, "LV", "Admin", "Administrators", DEMO_LOGINS[Role.admin], DEMO_PASSWORD
+    ).organisation_id
+    admin = access.actor_of(_person(session, DEMO_LOGINS[Role.admin]))
+    registry.update_organisation(
         session,
-        OrganisationCreate(
-            name=SCHOOL,
-            kind=OrganisationKind.school,
-            country="LV",
+        admin,
+        session.get_one(Organisation, school),
+        OrganisationUpdate(
             address="Krišjāņa Valdemāra iela 1, Rīga, LV-1010",
             contact_name="Ilze Kalniņa",
             contact_email="ilze.kalnina@example.lv",
@@ -66,6 +81,7 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
     )
     host = registry.create_organisation(
         session,
+        admin,
         OrganisationCreate(
             name=HOST,
             kind=OrganisationKind.company,
@@ -76,27 +92,32 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
         ),
     )
 
-    def person(org: int, given: str, family: str, role: Role, email: str, title: str = "") -> int:
+    def person(org: int, given: str, family: str, role: Role, title: str = "") -> Person:
         data = PersonCreate(
-            organisation_id=org, given_name=given, family_name=family, role=role, email=email, job_title=title
+            organisation_id=org,
+            given_name=given,
+            family_name=family,
+            role=role,
+            email=DEMO_LOGINS[role],
+            job_title=title,
         )
-        return registry.create_person(session, data).id
+        created = registry.create_person(session, admin, data)
+        access.create_account(session, admin, created, access.AccountCreate(password=DEMO_PASSWORD))
+        return created
 
-    learner = person(school.id, "Jānis", "Bērziņš", Role.learner, "janis.berzins@example.lv")
-    coordinator = person(
-        school.id, "Ilze", "Kalniņa", Role.coordinator, "ilze.kalnina@example.lv", "Erasmus+ koordinatore"
-    )
-    person(school.id, "Pēteris", "Ozols", Role.validator, "peteris.ozols@example.lv", "Direktora vietnieks")
-    person(school.id, "Admin", "Administrators", Role.admin, "admin@example.lv")
-    mentor = person(host.id, "Lucía", "García", Role.mentor, "lucia.garcia@example.es", "Front office manager")
+    learner = person(school, "Jānis", "Bērziņš", Role.learner)
+    coordinator = person(school, "Ilze", "Kalniņa", Role.coordinator, "Erasmus+ koordinatore")
+    person(school, "Pēteris", "Ozols", Role.validator, "Direktora vietnieks mācību darbā")
+    mentor = person(host.id, "Lucía", "García", Role.mentor, "Front office manager")
     mobility = registry.create_mobility(
         session,
+        admin,
         MobilityCreate(
-            learner_id=learner,
-            sending_organisation_id=school.id,
+            learner_id=learner.id,
+            sending_organisation_id=school,
             host_organisation_id=host.id,
-            coordinator_id=coordinator,
-            mentor_id=mentor,
+            coordinator_id=coordinator.id,
+            mentor_id=mentor.id,
             start_date=dt.date(2026, 3, 2),
             end_date=dt.date(2026, 5, 29),
             programme="Erasmus+ KA121-VET",
@@ -109,7 +130,8 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
             group_name="RDPT-2026-ES",
         ),
     )
-    version = plans.create_version(session, mobility, "Plan agreed before departure")
+    coordinator_actor = access.actor_of(coordinator)
+    version = plans.create_version(session, coordinator_actor, mobility, "Plan agreed before departure")
     for text, language, competence, level, criteria, methods in DEMO_OUTCOMES:
         outcome = OutcomeIn(
             text=text,
@@ -118,9 +140,16 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
             criteria=criteria,
             methods=methods,
         )
-        plans.add_outcome(session, catalog, version, outcome)
+        plans.add_outcome(session, coordinator_actor, catalog, mobility, version, outcome)
     if agree:
-        people = {p.role: p for p in (mobility.learner, mobility.coordinator, mobility.mentor) if p}
-        for role in (Role.coordinator, Role.mentor, Role.learner):
-            plans.confirm(session, mobility, version, role, people[role])
+        for party in (coordinator, mentor, learner):
+            plans.confirm(session, access.actor_of(party), mobility, version)
     return mobility
+
+
+def _person(session: Session, email: str) -> Person:
+    return session.scalars(select(Person).where(Person.email == email)).one()
+
+
+def actor_for(session: Session, role: Role) -> Actor:
+    return access.actor_of(_person(session, DEMO_LOGINS[role]))

@@ -36,3 +36,11 @@ class Invalid(DomainError):
     def __init__(self, message: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
+
+
+class TooLarge(DomainError):
+    """413: the upload is larger than allowed."""
+
+
+class UnsupportedType(DomainError):
+    """415: the file's content is not a type we accept (judged from its bytes, never its name)."""

@@ -8,7 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from digcomp import __version__
-from digcomp.api import errors, routes_frameworks, routes_mobilities, routes_plans
+from digcomp.api import (
+    errors,
+    routes_access,
+    routes_assessment,
+    routes_audit,
+    routes_frameworks,
+    routes_mobilities,
+    routes_plans,
+)
 from digcomp.framework import catalog as load_catalog
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
@@ -46,7 +54,7 @@ def create_app(
     if start_services:
         app.state.database = database or Database(settings.effective_database_url)
     errors.install(app)
-    for module in (routes_frameworks, routes_mobilities, routes_plans):
+    for module in (routes_access, routes_frameworks, routes_mobilities, routes_plans, routes_assessment, routes_audit):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["service"], include_in_schema=False)

@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from digcomp.access import service as access
+from digcomp.access.actor import Actor
+from digcomp.errors import Unauthenticated
 from digcomp.framework import Catalog
 from digcomp.settings import Settings
 from digcomp.store.db import Database
@@ -36,7 +39,30 @@ class Paging:
         self.limit = limit
 
 
+SESSION_COOKIE = "digcomp_session"
+
+
+def bearer_secret(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_actor(request: Request) -> Actor:
+    secret = bearer_secret(request)
+    if not secret:
+        raise Unauthenticated("log in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token gives one)")
+    database = get_database(request)
+    settings = get_settings_dep(request)
+    actor = database.run(lambda s: access.authenticate(s, settings, secret))
+    request.state.actor = actor
+    return actor
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
+ActorDep = Annotated[Actor, Depends(current_actor)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PagingDep = Annotated[Paging, Depends()]

@@ -10,12 +10,29 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
-from digcomp.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from digcomp.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unauthenticated,
+    UnsupportedType,
+)
 from digcomp.store.db import ConcurrentUpdate
 
 log = logging.getLogger("digcomp.api")
 
-STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Unauthenticated: 401, Invalid: 422}
+STATUS = {
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    Unauthenticated: 401,
+    Invalid: 422,
+    TooLarge: 413,
+    UnsupportedType: 415,
+}
 
 
 def install(app: FastAPI) -> None:

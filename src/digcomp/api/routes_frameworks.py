@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from digcomp.api.deps import CatalogDep
+from digcomp.api.deps import ActorDep, CatalogDep
 from digcomp.errors import Invalid, NotFound
 from digcomp.framework import Catalog, Framework, UnknownCompetence, UnknownFramework
 from digcomp.framework.views import (
@@ -74,7 +74,7 @@ class SuggestionRequest(BaseModel):
 
 
 @router.post("/suggestions", response_model=list[Suggestion], tags=["mapping"])
-def suggest(request: SuggestionRequest, catalog: CatalogDep) -> list[Suggestion]:
+def suggest(request: SuggestionRequest, catalog: CatalogDep, actor: ActorDep) -> list[Suggestion]:
     fw = _framework(catalog, request.framework)
     try:
         return suggester(fw.id).suggest(request.text, request.language, request.top)

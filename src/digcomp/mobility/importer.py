@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session
 
+from digcomp.access.actor import Actor, require_planner
 from digcomp.errors import Invalid
 from digcomp.mobility import service
 from digcomp.mobility.schemas import (
@@ -24,7 +25,7 @@ from digcomp.mobility.schemas import (
     OrganisationCreate,
     PersonCreate,
 )
-from digcomp.store.models import Mobility, OrganisationKind, Role
+from digcomp.store.models import Mobility, Organisation, OrganisationKind, Role
 
 MAX_ROWS = 2000
 REQUIRED_COLUMNS = (
@@ -154,12 +155,16 @@ def parse(content: bytes) -> list[ImportRow]:
     return rows
 
 
-def apply(session: Session, rows: list[ImportRow], first_row: int = 2) -> ImportResult:
+def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int = 2) -> ImportResult:
     """Create what the rows describe in the caller's transaction (rolled back as a whole on any error)."""
+    require_planner(actor)
+    school = session.get_one(Organisation, actor.organisation_id)
     created: list[Mobility] = []
     for offset, row in enumerate(rows):
         try:
-            created.append(_create(session, row))
+            if row.sending_organisation.casefold() != school.name.casefold() or row.sending_country != school.country:
+                raise Invalid(f"sending_organisation '{row.sending_organisation}' is not your school ('{school.name}')")
+            created.append(_create(session, actor, school.id, row))
         except Invalid as exc:
             details = exc.errors or [{"msg": exc.message}]
             raise Invalid(
@@ -169,16 +174,23 @@ def apply(session: Session, rows: list[ImportRow], first_row: int = 2) -> Import
     return ImportResult(created=len(created), mobility_ids=[m.id for m in created])
 
 
-def _organisation(session: Session, name: str, country: str, kind: OrganisationKind, address: str = "") -> int:
-    existing = service.find_organisation(session, name, country)
+def _host(session: Session, actor: Actor, name: str, country: str, address: str = "") -> int:
+    existing = service.find_organisation(session, actor.organisation_id, name, country)
     if existing:
         return existing.id
-    data = OrganisationCreate(name=name, kind=kind, country=country, address=address)
-    return service.create_organisation(session, data).id
+    data = OrganisationCreate(name=name, kind=OrganisationKind.company, country=country, address=address)
+    return service.create_organisation(session, actor, data).id
 
 
 def _person(
-    session: Session, organisation_id: int, given: str, family: str, email: str | None, role: Role, **extra: Any
+    session: Session,
+    actor: Actor,
+    organisation_id: int,
+    given: str,
+    family: str,
+    email: str | None,
+    role: Role,
+    **extra: Any,
 ) -> int:
     if email:
         existing = service.find_person(session, organisation_id, email)
@@ -189,14 +201,14 @@ def _person(
     data = PersonCreate(
         organisation_id=organisation_id, given_name=given, family_name=family, email=email, role=role, **extra
     )
-    return service.create_person(session, data).id
+    return service.create_person(session, actor, data).id
 
 
-def _create(session: Session, row: ImportRow) -> Mobility:
-    sending = _organisation(session, row.sending_organisation, row.sending_country, OrganisationKind.school)
-    host = _organisation(session, row.host_organisation, row.host_country, OrganisationKind.company, row.host_address)
+def _create(session: Session, actor: Actor, sending: int, row: ImportRow) -> Mobility:
+    host = _host(session, actor, row.host_organisation, row.host_country, row.host_address)
     learner = _person(
         session,
+        actor,
         sending,
         row.learner_given_name,
         row.learner_family_name,
@@ -205,7 +217,7 @@ def _create(session: Session, row: ImportRow) -> Mobility:
         date_of_birth=row.learner_date_of_birth,
     )
     mentor = (
-        _person(session, host, row.mentor_given_name, row.mentor_family_name, row.mentor_email, Role.mentor)
+        _person(session, actor, host, row.mentor_given_name, row.mentor_family_name, row.mentor_email, Role.mentor)
         if row.mentor_given_name
         else None
     )
@@ -230,4 +242,4 @@ def _create(session: Session, row: ImportRow) -> Mobility:
         group_name=row.group_name,
         tasks=row.tasks,
     )
-    return service.create_mobility(session, data)
+    return service.create_mobility(session, actor, data)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from digcomp.access.actor import Actor, MobilityParties
 from digcomp.errors import Conflict, Forbidden, Invalid
 from digcomp.framework import Catalog, UnknownCompetence, UnknownFramework
 from digcomp.plans.schemas import CompetenceTarget
@@ -72,46 +72,38 @@ def missing_confirmations(confirmed: Iterable[Role]) -> list[Role]:
     return [role for role in REQUIRED_CONFIRMATIONS if role not in done]
 
 
-@dataclass(frozen=True)
-class Participants:
-    learner_id: int
-    mentor_id: int | None
-    coordinator_id: int | None
-    sending_organisation_id: int
+def confirmation_role(actor: Actor) -> Role:
+    """The party an actor confirms for: coordinators and admins for the school, the host mentor, the learner."""
+    if actor.role in (Role.coordinator, Role.admin):
+        return Role.coordinator
+    if actor.role in (Role.mentor, Role.learner):
+        return actor.role
+    raise Forbidden(f"a {actor.role.value} does not confirm plans; the coordinator, host mentor and learner do")
 
 
 def check_confirmation(
-    role: Role,
-    person_id: int,
-    person_role: Role,
-    person_organisation_id: int,
-    participants: Participants,
+    actor: Actor,
+    mobility: MobilityParties,
     status: PlanStatus,
     number: int,
     confirmed: Iterable[Role],
     outcome_count: int,
-) -> None:
-    """May this person confirm this version in this role now? Raises with the reason when not."""
-    if role not in REQUIRED_CONFIRMATIONS:
-        raise Invalid(
-            f"a plan is confirmed by {', '.join(r.value for r in REQUIRED_CONFIRMATIONS)}, not by a {role.value}"
-        )
+) -> Role:
+    """May this actor confirm this version now? Returns the role they confirm as; raises with the reason."""
+    role = confirmation_role(actor)
     if status is not PlanStatus.draft:
         raise Conflict(f"plan version {number} is already {status.value}")
     if outcome_count == 0:
         raise Conflict(f"plan version {number} has no learning outcomes yet; add them before confirming")
     if role in set(confirmed):
         raise Conflict(f"plan version {number} is already confirmed by the {role.value}")
-    if role is Role.learner and person_id != participants.learner_id:
+    if role is Role.learner and actor.person_id != mobility.learner_id:
         raise Forbidden("only the mobility's learner can confirm as learner")
     if role is Role.mentor:
-        if participants.mentor_id is None:
+        if mobility.mentor_id is None:
             raise Conflict("the mobility has no host mentor yet; assign one first")
-        if person_id != participants.mentor_id:
+        if actor.person_id != mobility.mentor_id:
             raise Forbidden("only the mobility's host mentor can confirm as mentor")
-    if role is Role.coordinator:
-        is_coordinator = person_id == participants.coordinator_id or (
-            person_role is Role.coordinator and person_organisation_id == participants.sending_organisation_id
-        )
-        if not is_coordinator:
-            raise Forbidden("only a coordinator of the sending school can confirm as coordinator")
+    if role is Role.coordinator and actor.organisation_id != mobility.sending_organisation_id:
+        raise Forbidden("only a coordinator of the sending school can confirm as coordinator")
+    return role

@@ -61,13 +61,6 @@ class OutcomeOut(BaseModel):
     methods: list[AssessmentMethod]
 
 
-class ConfirmationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role = Field(description="coordinator, mentor or learner")
-    person_id: int | None = Field(default=None, description="Who confirms; taken from the login when omitted.")
-
-
 class ConfirmationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -8,8 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digcomp.access.actor import Actor, require, require_planner
+from digcomp.audit import log as audit
 from digcomp.errors import Conflict, NotFound
 from digcomp.framework import Catalog
+from digcomp.mobility.service import parties
 from digcomp.plans import rules
 from digcomp.plans.schemas import (
     CompetenceTarget,
@@ -25,11 +28,10 @@ from digcomp.store.models import (
     Mobility,
     Outcome,
     OutcomeCompetence,
-    Person,
     Plan,
     PlanStatus,
     PlanVersion,
-    Role,
+    Validation,
     utcnow,
 )
 
@@ -95,8 +97,23 @@ def plan_view(session: Session, mobility: Mobility) -> PlanOut:
     )
 
 
-def create_version(session: Session, mobility: Mobility, change_note: str = "") -> PlanVersion:
+def _ensure_planning(session: Session, actor: Actor, mobility: Mobility) -> None:
+    require_planner(actor)
+    require(actor.organisation_id == mobility.sending_organisation_id, "only the sending school plans this mobility")
+    if session.scalar(select(Validation.id).where(Validation.mobility_id == mobility.id)):
+        raise Conflict("the mobility's result is validated; its plan can no longer change")
+
+
+def _audit(session: Session, actor: Actor, action: str, version: PlanVersion, **extra: Any) -> None:
+    mobility_id = version.plan.mobility_id
+    audit.record(
+        session, actor, action, f"mobility:{mobility_id}/plan/{version.number}", mobility_id=mobility_id, **extra
+    )
+
+
+def create_version(session: Session, actor: Actor, mobility: Mobility, change_note: str = "") -> PlanVersion:
     """The first draft of a plan, or a new draft based on the agreed version when the plan must change."""
+    _ensure_planning(session, actor, mobility)
     plan = plan_of(session, mobility, for_update=True)
     if plan is None:
         plan = Plan(mobility_id=mobility.id)
@@ -104,6 +121,7 @@ def create_version(session: Session, mobility: Mobility, change_note: str = "") 
         version = PlanVersion(number=1, change_note=change_note)
         plan.versions.append(version)
         session.flush()
+        _audit(session, actor, "plan.version_created", version, after={"status": "draft", "note": change_note})
         return version
     latest = plan.versions[-1]
     if latest.status is PlanStatus.draft:
@@ -114,6 +132,7 @@ def create_version(session: Session, mobility: Mobility, change_note: str = "") 
     plan.versions.append(version)
     _touch(plan)
     session.flush()
+    _audit(session, actor, "plan.version_created", version, after={"based_on": latest.number, "note": change_note})
     return version
 
 
@@ -154,20 +173,32 @@ def _fill(outcome: Outcome, data: OutcomeIn, targets: list[CompetenceTarget]) ->
     ]
 
 
-def _editable(version: PlanVersion) -> None:
+def _editable(session: Session, actor: Actor, mobility: Mobility, version: PlanVersion) -> None:
+    _ensure_planning(session, actor, mobility)
     rules.ensure_editable(version.status, version.number)
+    if version.confirmations:
+        _audit(
+            session,
+            actor,
+            "plan.confirmations_voided",
+            version,
+            before={"confirmed_by": [c.role.value for c in version.confirmations]},
+        )
     # Changing a draft voids the confirmations given to its earlier content.
     version.confirmations.clear()
     _touch(version.plan)
 
 
-def add_outcome(session: Session, catalog: Catalog, version: PlanVersion, data: OutcomeIn) -> Outcome:
-    _editable(version)
+def add_outcome(
+    session: Session, actor: Actor, catalog: Catalog, mobility: Mobility, version: PlanVersion, data: OutcomeIn
+) -> Outcome:
+    _editable(session, actor, mobility, version)
     targets = rules.resolve_targets(catalog, data.competences, ["body", "competences"])
     outcome = Outcome(position=max((o.position for o in version.outcomes), default=-1) + 1)
     _fill(outcome, data, targets)
     version.outcomes.append(outcome)
     session.flush()
+    _audit(session, actor, "plan.outcome_added", version, after={"outcome": outcome.id, **_outcome_record(outcome)})
     return outcome
 
 
@@ -179,46 +210,51 @@ def _outcome(version: PlanVersion, outcome_id: int) -> Outcome:
 
 
 def replace_outcome(
-    session: Session, catalog: Catalog, version: PlanVersion, outcome_id: int, data: OutcomeIn
+    session: Session,
+    actor: Actor,
+    catalog: Catalog,
+    mobility: Mobility,
+    version: PlanVersion,
+    outcome_id: int,
+    data: OutcomeIn,
 ) -> Outcome:
     outcome = _outcome(version, outcome_id)
-    _editable(version)
+    _editable(session, actor, mobility, version)
+    before = _outcome_record(outcome)
     _fill(outcome, data, rules.resolve_targets(catalog, data.competences, ["body", "competences"]))
     session.flush()
+    _audit(session, actor, "plan.outcome_changed", version, before=before, after=_outcome_record(outcome))
     return outcome
 
 
-def delete_outcome(session: Session, version: PlanVersion, outcome_id: int) -> None:
+def delete_outcome(session: Session, actor: Actor, mobility: Mobility, version: PlanVersion, outcome_id: int) -> None:
     outcome = _outcome(version, outcome_id)
-    _editable(version)
+    _editable(session, actor, mobility, version)
+    before = _outcome_record(outcome)
     version.outcomes.remove(outcome)
     session.flush()
+    _audit(session, actor, "plan.outcome_removed", version, before=before)
 
 
-def confirm(session: Session, mobility: Mobility, version: PlanVersion, role: Role, person: Person) -> PlanVersion:
-    rules.check_confirmation(
-        role=role,
-        person_id=person.id,
-        person_role=person.role,
-        person_organisation_id=person.organisation_id,
-        participants=rules.Participants(
-            learner_id=mobility.learner_id,
-            mentor_id=mobility.mentor_id,
-            coordinator_id=mobility.coordinator_id,
-            sending_organisation_id=mobility.sending_organisation_id,
-        ),
+def confirm(session: Session, actor: Actor, mobility: Mobility, version: PlanVersion) -> PlanVersion:
+    role = rules.check_confirmation(
+        actor,
+        parties(mobility),
         status=version.status,
         number=version.number,
         confirmed=[c.role for c in version.confirmations],
         outcome_count=len(version.outcomes),
     )
-    version.confirmations.append(Confirmation(role=role, person_id=person.id, content_hash=version_hash(version)))
+    digest = version_hash(version)
+    version.confirmations.append(Confirmation(role=role, person_id=actor.person_id, content_hash=digest))
+    _audit(session, actor, "plan.confirmed", version, after={"role": role.value, "content_hash": digest})
     if not rules.missing_confirmations(c.role for c in version.confirmations):
         for earlier in version.plan.versions:
             if earlier.status is PlanStatus.agreed:
                 earlier.status = PlanStatus.superseded
         version.status = PlanStatus.agreed
         version.agreed_at = utcnow()
+        _audit(session, actor, "plan.agreed", version, before={"status": "draft"}, after={"status": "agreed"})
     _touch(version.plan)
     session.flush()
     session.refresh(version)

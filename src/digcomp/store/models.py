@@ -84,6 +84,8 @@ class Organisation(Base):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The school that registered this host organisation; None for a school itself. A school sees its own records.
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
     country: Mapped[str] = mapped_column(String(2))
@@ -226,3 +228,227 @@ class Confirmation(Base):
 
     version: Mapped[PlanVersion] = relationship(back_populates="confirmations")
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+# --- accounts and access ------------------------------------------------------------------------------------
+
+
+class Account(Base):
+    """A login for a person. Their role and school come from the person."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class TokenKind(StrEnum):
+    api = "api"
+    session = "session"
+
+
+class AccessToken(Base):
+    """Bearer tokens (API) and web sessions. Only a hash of the secret is stored."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[TokenKind] = mapped_column(_enum(TokenKind, "token_kind"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+
+class MentorLink(Base):
+    """A signed, expiring link that lets a host mentor without an account document and assess one mobility."""
+
+    __tablename__ = "mentor_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- assessment ------------------------------------------------------------------------------------------------
+
+
+class SelfAssessmentPhase(StrEnum):
+    before = "before"
+    after = "after"
+
+
+class EvidenceKind(StrEnum):
+    file = "file"
+    link = "link"
+    note = "note"
+
+
+class Identification(Base):
+    """Stage 1 for one agreed outcome: did the learner work on it during the mobility?"""
+
+    __tablename__ = "identifications"
+    __table_args__ = (UniqueConstraint("mobility_id", "outcome_id", name="mobility_outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"))
+    worked_on: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SelfAssessment(Base):
+    __tablename__ = "self_assessments"
+    __table_args__ = (UniqueConstraint("target_id", "phase", name="target_phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("outcome_competences.id"))
+    phase: Mapped[SelfAssessmentPhase] = mapped_column(_enum(SelfAssessmentPhase, "self_assessment_phase"))
+    level: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Evidence(Base):
+    """Stage 2: a file (stored content-addressed by SHA-256), a link, or a mentor's observation note."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"), index=True)
+    kind: Mapped[EvidenceKind] = mapped_column(_enum(EvidenceKind, "evidence_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None]
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    example_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    added_by: Mapped[Person] = relationship(lazy="joined")
+
+
+class Rating(Base):
+    """Stage 3: one assessor's judgement of the achieved level of one competence (0 = not achieved)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("target_id", "assessor_id", name="target_assessor"),
+        CheckConstraint("level >= 0", name="level_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("outcome_competences.id"), index=True)
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    level: Mapped[int]
+    justification: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    assessor: Mapped[Person] = relationship(lazy="joined")
+
+
+class Validation(Base):
+    """Stage 4: the sending school's validator confirmed the result; the mobility's record is locked."""
+
+    __tablename__ = "validations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), unique=True)
+    plan_version: Mapped[int]
+    validator_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    validated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    validator: Mapped[Person] = relationship(lazy="joined")
+    results: Mapped[list[ValidatedResult]] = relationship(
+        back_populates="validation", order_by="ValidatedResult.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ResultStatus(StrEnum):
+    achieved = "achieved"
+    not_achieved = "not_achieved"
+    not_worked_on = "not_worked_on"
+
+
+class Decision(StrEnum):
+    unanimous = "unanimous"  # every assessor gave the same level
+    validator = "validator"  # assessors differed; the validator decided
+    not_worked_on = "not_worked_on"
+
+
+class ValidatedResult(Base):
+    """One competence of one outcome as validated: the basis of the certificate."""
+
+    __tablename__ = "validated_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    validation_id: Mapped[int] = mapped_column(ForeignKey("validations.id"), index=True)
+    position: Mapped[int]
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("outcome_competences.id"))
+    framework: Mapped[str] = mapped_column(String(64))
+    framework_version: Mapped[str] = mapped_column(String(20))
+    competence: Mapped[str] = mapped_column(String(64))
+    target_level: Mapped[int]
+    achieved_level: Mapped[int | None]
+    status: Mapped[ResultStatus] = mapped_column(_enum(ResultStatus, "result_status"))
+    decision: Mapped[Decision] = mapped_column(_enum(Decision, "result_decision"))
+    assessor_levels: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    justification: Mapped[str] = mapped_column(Text, default="")
+
+    validation: Mapped[Validation] = relationship(back_populates="results")
+
+
+# --- audit -----------------------------------------------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """Append-only and hash-chained: each entry's hash covers its content and the previous entry's hash.
+    The database refuses UPDATE and DELETE on this table (triggers in the migration)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_role: Mapped[str] = mapped_column(String(24))
+    actor_label: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str] = mapped_column(String(200), index=True)
+    mobility_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """One row: the newest entry. Appenders lock it, so concurrent appends cannot fork the chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

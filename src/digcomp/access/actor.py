@@ -1,0 +1,90 @@
+"""The acting person and the rules of what each role may see and do. Plain Python, no I/O.
+
+- A school's staff (admin, coordinator, validator) see their own school's mobilities and the host
+  organisations their school registered; nothing of another school.
+- A host mentor sees only the mobilities they mentor; through a signed link, only that one mobility.
+- A learner sees only their own mobilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digcomp.errors import Forbidden
+from digcomp.store.models import Role
+
+SCHOOL_STAFF = frozenset({Role.admin, Role.coordinator, Role.validator})
+PLANNERS = frozenset({Role.admin, Role.coordinator})
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int
+    role: Role
+    organisation_id: int
+    name: str
+    via_link: int | None = None  # mentor link id: the actor may act on ``link_mobility_id`` only
+    link_mobility_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        suffix = f" via mentor link #{self.via_link}" if self.via_link else ""
+        return f"{self.name} ({self.role.value}, person {self.person_id}){suffix}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in SCHOOL_STAFF
+
+
+@dataclass(frozen=True)
+class MobilityParties:
+    """The facts about a mobility that access rules need."""
+
+    id: int
+    sending_organisation_id: int
+    learner_id: int
+    mentor_id: int | None
+    host_organisation_id: int
+
+
+def can_view(actor: Actor, mobility: MobilityParties) -> bool:
+    if actor.via_link is not None:
+        return actor.link_mobility_id == mobility.id
+    if actor.is_staff:
+        return actor.organisation_id == mobility.sending_organisation_id
+    if actor.role is Role.mentor:
+        return actor.person_id == mobility.mentor_id
+    if actor.role is Role.learner:
+        return actor.person_id == mobility.learner_id
+    return False
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise Forbidden(message)
+
+
+def require_planner(actor: Actor) -> None:
+    require(actor.role in PLANNERS and actor.via_link is None, "only a coordinator or admin of the school can do this")
+
+
+def require_staff(actor: Actor) -> None:
+    require(actor.is_staff and actor.via_link is None, "only the sending school's staff can do this")
+
+
+def may_assess(actor: Actor, mobility: MobilityParties) -> bool:
+    """Host mentors of the mobility assess; so may the sending school's coordinators and validators
+    (as co-assessors), who then cannot validate the same result."""
+    if actor.role is Role.mentor:
+        return can_view(actor, mobility)
+    return (
+        actor.role in (Role.coordinator, Role.validator) and actor.organisation_id == mobility.sending_organisation_id
+    )
+
+
+def may_validate(actor: Actor, mobility: MobilityParties) -> bool:
+    return (
+        actor.role in (Role.validator, Role.admin)
+        and actor.via_link is None
+        and actor.organisation_id == mobility.sending_organisation_id
+    )

@@ -1,0 +1,89 @@
+"""Passwords (argon2), bearer tokens and web sessions (random secrets, stored hashed), and signed mentor links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from digcomp.settings import Settings
+
+_hasher = PasswordHasher()
+API_TOKEN_PREFIX = "dct_"
+LINK_TOKEN_PREFIX = "dcl_"
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_strength(password: str) -> str | None:
+    """A reason the password is too weak, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+    if password.isdigit() or password.isalpha():
+        return "the password must mix letters with digits or other characters"
+    return None
+
+
+def new_secret() -> tuple[str, str]:
+    """A bearer secret and the hash that is stored."""
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return secret, secret_hash(secret)
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def expiry(days: float) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+
+
+def application_secret(settings: Settings) -> str:
+    """The key that signs mentor links: from DIGCOMP_SECRET_KEY, else generated once into the data directory."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _link_serializer(settings: Settings) -> URLSafeSerializer:
+    return URLSafeSerializer(application_secret(settings), salt="digcomp.mentor-link")
+
+
+def sign_link(settings: Settings, link_id: int, mobility_id: int) -> str:
+    return LINK_TOKEN_PREFIX + _link_serializer(settings).dumps({"link": link_id, "mobility": mobility_id})
+
+
+def read_link(settings: Settings, token: str) -> tuple[int, int] | None:
+    """(link id, mobility id) of a genuine link token; None for anything forged or malformed.
+    Expiry and revocation are checked against the stored link."""
+    if not token.startswith(LINK_TOKEN_PREFIX):
+        return None
+    try:
+        data = _link_serializer(settings).loads(token[len(LINK_TOKEN_PREFIX) :])
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("link"), int) or not isinstance(data.get("mobility"), int):
+        return None
+    return data["link"], data["mobility"]

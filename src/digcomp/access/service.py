@@ -1,0 +1,221 @@
+"""Accounts, logins, tokens and mentor links, in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, EmailStr, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from digcomp.access import credentials
+from digcomp.access.actor import Actor, require, require_planner
+from digcomp.audit import log as audit
+from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated
+from digcomp.settings import Settings
+from digcomp.store.models import (
+    AccessToken,
+    Account,
+    MentorLink,
+    Mobility,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Role,
+    TokenKind,
+    utcnow,
+)
+
+API_TOKEN_DAYS = 30
+SESSION_DAYS = 7
+DEFAULT_LINK_DAYS = 60
+
+
+def actor_of(person: Person, *, link: MentorLink | None = None) -> Actor:
+    return Actor(
+        person_id=person.id,
+        role=person.role,
+        organisation_id=person.organisation_id,
+        name=f"{person.given_name} {person.family_name}",
+        via_link=link.id if link else None,
+        link_mobility_id=link.mobility_id if link else None,
+    )
+
+
+class SchoolCreated(BaseModel):
+    organisation_id: int
+    admin_person_id: int
+
+
+def create_school(
+    session: Session, name: str, country: str, admin_given: str, admin_family: str, admin_email: str, password: str
+) -> SchoolCreated:
+    """Register a sending school with its first admin account (a command-line operation)."""
+    if weakness := credentials.check_password_strength(password):
+        raise Invalid(weakness)
+    school = Organisation(name=name, kind=OrganisationKind.school, country=country.upper())
+    session.add(school)
+    session.flush()
+    admin = Person(
+        organisation_id=school.id, given_name=admin_given, family_name=admin_family, email=admin_email, role=Role.admin
+    )
+    session.add(admin)
+    session.flush()
+    _new_account(session, admin, admin_email, password)
+    audit.record(
+        session, None, "school.registered", f"organisation:{school.id}", after={"name": name, "country": country}
+    )
+    return SchoolCreated(organisation_id=school.id, admin_person_id=admin.id)
+
+
+def _new_account(session: Session, person: Person, email: str, password: str) -> Account:
+    email = email.strip().lower()
+    if session.scalar(select(func.count()).select_from(Account).where(Account.email == email)):
+        raise Conflict(f"an account with e-mail {email} already exists")
+    if session.scalar(select(func.count()).select_from(Account).where(Account.person_id == person.id)):
+        raise Conflict(f"{person.given_name} {person.family_name} already has an account")
+    account = Account(person_id=person.id, email=email, password_hash=credentials.hash_password(password))
+    session.add(account)
+    session.flush()
+    return account
+
+
+class AccountCreate(BaseModel):
+    email: EmailStr | None = Field(default=None, description="Login e-mail; the person's e-mail when omitted")
+    password: str = Field(min_length=1, max_length=200)
+
+
+class AccountOut(BaseModel):
+    person_id: int
+    email: str
+    role: Role
+
+
+def create_account(session: Session, actor: Actor, person: Person, data: AccountCreate) -> AccountOut:
+    require_planner(actor)
+    require(_school_of(session, person.organisation_id) == actor.organisation_id, "that person is not of your school")
+    email = data.email or person.email
+    if not email:
+        raise Invalid(
+            "the person has no e-mail: give one for the login", [{"loc": ["body", "email"], "msg": "required"}]
+        )
+    if weakness := credentials.check_password_strength(data.password):
+        raise Invalid(weakness, [{"loc": ["body", "password"], "msg": weakness}])
+    account = _new_account(session, person, email, data.password)
+    audit.record(session, actor, "account.created", f"person:{person.id}", after={"email": account.email})
+    return AccountOut(person_id=person.id, email=account.email, role=person.role)
+
+
+def _school_of(session: Session, organisation_id: int) -> int:
+    """The school an organisation belongs to: itself for a school, the registering school for a host."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("organisation", organisation_id)
+    return organisation.registered_by_id or organisation.id
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: dt.datetime
+
+
+def login(session: Session, email: str, password: str, kind: TokenKind = TokenKind.api) -> TokenOut:
+    account = session.scalars(select(Account).where(Account.email == email.strip().lower())).first()
+    # Verify a hash even for unknown e-mails, so response time does not reveal which accounts exist.
+    valid = credentials.verify_password(account.password_hash if account else _DUMMY_HASH, password)
+    if account is None or not valid or not account.active:
+        raise Unauthenticated("wrong e-mail or password")
+    secret, digest = credentials.new_secret()
+    expires = credentials.expiry(API_TOKEN_DAYS if kind is TokenKind.api else SESSION_DAYS)
+    session.add(AccessToken(account_id=account.id, kind=kind, secret_hash=digest, expires_at=expires))
+    session.flush()
+    return TokenOut(access_token=secret, expires_at=expires)
+
+
+_DUMMY_HASH = credentials.hash_password("not a real password 0")
+
+
+def logout(session: Session, secret: str) -> None:
+    token = session.scalars(
+        select(AccessToken).where(AccessToken.secret_hash == credentials.secret_hash(secret))
+    ).first()
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+
+
+def authenticate(session: Session, settings: Settings, secret: str) -> Actor:
+    """The actor behind a bearer secret (API token, web session, or mentor link)."""
+    now = utcnow()
+    link_ref = credentials.read_link(settings, secret)
+    if link_ref is not None:
+        link = session.get(MentorLink, link_ref[0])
+        if link is None or link.mobility_id != link_ref[1]:
+            raise Unauthenticated("this mentor link is not valid")
+        if link.revoked_at is not None:
+            raise Unauthenticated("this mentor link was withdrawn by the school; ask the coordinator for a new one")
+        if link.expires_at <= now:
+            raise Unauthenticated("this mentor link has expired; ask the coordinator for a new one")
+        return actor_of(session.get_one(Person, link.mentor_id), link=link)
+    token = session.scalars(
+        select(AccessToken).where(AccessToken.secret_hash == credentials.secret_hash(secret))
+    ).first()
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.account.active:
+        raise Unauthenticated("not logged in, or the login has expired")
+    return actor_of(token.account.person)
+
+
+class MentorLinkCreate(BaseModel):
+    days_valid: int = Field(default=DEFAULT_LINK_DAYS, ge=1, le=365)
+
+
+class MentorLinkOut(BaseModel):
+    id: int
+    mobility_id: int
+    mentor_id: int
+    expires_at: dt.datetime
+    token: str
+    url: str
+
+
+def create_mentor_link(
+    session: Session, settings: Settings, actor: Actor, mobility: Mobility, data: MentorLinkCreate
+) -> MentorLinkOut:
+    require_planner(actor)
+    if mobility.mentor_id is None:
+        raise Conflict("the mobility has no host mentor yet; assign one first")
+    link = MentorLink(
+        mobility_id=mobility.id,
+        mentor_id=mobility.mentor_id,
+        created_by_id=actor.person_id,
+        expires_at=credentials.expiry(data.days_valid),
+    )
+    session.add(link)
+    session.flush()
+    token = credentials.sign_link(settings, link.id, mobility.id)
+    audit.record(
+        session,
+        actor,
+        "mentor_link.created",
+        f"mentor_link:{link.id}",
+        mobility_id=mobility.id,
+        after={"mentor_id": link.mentor_id, "expires_at": link.expires_at.isoformat()},
+    )
+    return MentorLinkOut(
+        id=link.id,
+        mobility_id=mobility.id,
+        mentor_id=link.mentor_id,
+        expires_at=link.expires_at,
+        token=token,
+        url=f"{settings.public_url.rstrip('/')}/m/{token}",
+    )
+
+
+def revoke_mentor_link(session: Session, actor: Actor, mobility: Mobility, link_id: int) -> None:
+    require_planner(actor)
+    link = session.get(MentorLink, link_id)
+    if link is None or link.mobility_id != mobility.id:
+        raise NotFound("mentor link", link_id)
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        audit.record(session, actor, "mentor_link.revoked", f"mentor_link:{link.id}", mobility_id=mobility.id)

@@ -1,0 +1,84 @@
+"""Logging in, accounts, and signed mentor links."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from digcomp.access import service as access
+from digcomp.access.actor import Actor
+from digcomp.api.deps import ActorDep, DatabaseDep, SettingsDep, bearer_secret
+from digcomp.mobility.service import mobility_for, person_for
+from digcomp.store.models import Role
+
+router = APIRouter(tags=["access"])
+
+
+class LoginIn(BaseModel):
+    email: Annotated[str, Field(min_length=3, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Me(BaseModel):
+    person_id: int
+    name: str
+    role: Role
+    organisation_id: int
+    mentor_link_for_mobility: int | None
+
+
+@router.post("/auth/token", response_model=access.TokenOut)
+def login(data: LoginIn, db: DatabaseDep) -> access.TokenOut:
+    """Exchange e-mail and password for a bearer token (valid 30 days)."""
+    return db.run(lambda s: access.login(s, data.email, data.password))
+
+
+@router.get("/auth/me", response_model=Me)
+def me(actor: ActorDep) -> Me:
+    return _me(actor)
+
+
+def _me(actor: Actor) -> Me:
+    return Me(
+        person_id=actor.person_id,
+        name=actor.name,
+        role=actor.role,
+        organisation_id=actor.organisation_id,
+        mentor_link_for_mobility=actor.link_mobility_id,
+    )
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(request: Request, db: DatabaseDep, actor: ActorDep) -> None:
+    secret = bearer_secret(request)
+    if secret:
+        db.run(lambda s: access.logout(s, secret))
+
+
+@router.post("/people/{person_id}/account", status_code=201, response_model=access.AccountOut, tags=["people"])
+def create_account(person_id: int, data: access.AccountCreate, db: DatabaseDep, actor: ActorDep) -> access.AccountOut:
+    """A coordinator or admin gives a person of their school (or a host mentor) a login."""
+    return db.run(lambda s: access.create_account(s, actor, person_for(s, actor, person_id), data))
+
+
+@router.post(
+    "/mobilities/{mobility_id}/mentor-links", status_code=201, response_model=access.MentorLinkOut, tags=["mobilities"]
+)
+def create_mentor_link(
+    mobility_id: int, data: access.MentorLinkCreate, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
+) -> access.MentorLinkOut:
+    """A signed, expiring link for the host mentor: it lets them document and assess this mobility only,
+    without an account. Use its token as a bearer token, or open its URL in a browser."""
+
+    def work(s: Session) -> access.MentorLinkOut:
+        return access.create_mentor_link(s, settings, actor, mobility_for(s, actor, mobility_id), data)
+
+    return db.run(work)
+
+
+@router.delete("/mobilities/{mobility_id}/mentor-links/{link_id}", status_code=204, tags=["mobilities"])
+def revoke_mentor_link(mobility_id: int, link_id: int, db: DatabaseDep, actor: ActorDep) -> None:
+    db.run(lambda s: access.revoke_mentor_link(s, actor, mobility_for(s, actor, mobility_id), link_id))

@@ -1,0 +1,219 @@
+"""Assessment of a mobility: identify -> document -> assess -> validate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, SettingsDep
+from digcomp.assessment import service
+from digcomp.assessment.evidence_store import EvidenceStore
+from digcomp.assessment.schemas import (
+    AssessmentView,
+    EvidenceOut,
+    IdentificationIn,
+    LinkEvidenceIn,
+    NoteEvidenceIn,
+    RatingIn,
+    SelfAssessmentIn,
+    ValidationIn,
+)
+from digcomp.errors import Invalid
+from digcomp.mobility.service import mobility_for
+from digcomp.settings import Settings
+from digcomp.store.models import EvidenceKind, SelfAssessmentPhase
+
+router = APIRouter(tags=["assessment"])
+BASE = "/mobilities/{mobility_id}/assessment"
+
+
+def evidence_store(settings: Settings) -> EvidenceStore:
+    return EvidenceStore(settings.data_dir / "evidence")
+
+
+@router.get(BASE, response_model=AssessmentView)
+def get_assessment(
+    mobility_id: int,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    actor: ActorDep,
+    lang: Annotated[str, Query(pattern="^(en|lv)$")] = "en",
+) -> AssessmentView:
+    return db.run(lambda s: service.view(service.load(s, mobility_for(s, actor, mobility_id)), catalog, lang))
+
+
+@router.put(f"{BASE}/outcomes/{{outcome_id}}/identification", response_model=AssessmentView)
+def identify(
+    mobility_id: int, outcome_id: int, data: IdentificationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+) -> AssessmentView:
+    def work(s: Session) -> AssessmentView:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        service.identify(s, actor, record, outcome_id, data.worked_on, data.note)
+        return service.view(service.load(s, record.mobility), catalog)
+
+    return db.run(work)
+
+
+@router.put(f"{BASE}/targets/{{target_id}}/self-assessment/{{phase}}", response_model=AssessmentView)
+def self_assess(
+    mobility_id: int,
+    target_id: int,
+    phase: SelfAssessmentPhase,
+    data: SelfAssessmentIn,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    actor: ActorDep,
+) -> AssessmentView:
+    def work(s: Session) -> AssessmentView:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        service.self_assess(s, catalog, actor, record, target_id, phase, data.level, data.note)
+        return service.view(service.load(s, record.mobility), catalog)
+
+    return db.run(work)
+
+
+@router.post(f"{BASE}/outcomes/{{outcome_id}}/evidence", status_code=201, response_model=EvidenceOut)
+def add_file_evidence(
+    mobility_id: int,
+    outcome_id: int,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="Photo, PDF, office document or short video (max 10 MB)")],
+    title: Annotated[str, Form(max_length=200)] = "",
+    example_refs: Annotated[str, Form(description="Comma-separated K/S/A example ids, e.g. LO3.1.04")] = "",
+) -> EvidenceOut:
+    refs = [r.strip() for r in example_refs.split(",") if r.strip()]
+    display = (title or file.filename or "file").strip()[:200] or "file"
+    store = evidence_store(settings)
+
+    def work(s: Session) -> EvidenceOut:
+        file.file.seek(0)
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        evidence = service.add_evidence(
+            s,
+            catalog,
+            store,
+            actor,
+            record,
+            outcome_id,
+            title=display,
+            kind=EvidenceKind.file,
+            upload=file.file,
+            max_bytes=settings.max_upload_bytes,
+            example_refs=refs,
+        )
+        return EvidenceOut.model_validate(evidence)
+
+    return db.run(work)
+
+
+@router.post(f"{BASE}/outcomes/{{outcome_id}}/links", status_code=201, response_model=EvidenceOut)
+def add_link_evidence(
+    mobility_id: int,
+    outcome_id: int,
+    data: LinkEvidenceIn,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+) -> EvidenceOut:
+    def work(s: Session) -> EvidenceOut:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        evidence = service.add_evidence(
+            s,
+            catalog,
+            evidence_store(settings),
+            actor,
+            record,
+            outcome_id,
+            title=data.title,
+            kind=EvidenceKind.link,
+            url=str(data.url),
+            example_refs=data.example_refs,
+        )
+        return EvidenceOut.model_validate(evidence)
+
+    return db.run(work)
+
+
+@router.post(f"{BASE}/outcomes/{{outcome_id}}/notes", status_code=201, response_model=EvidenceOut)
+def add_note_evidence(
+    mobility_id: int,
+    outcome_id: int,
+    data: NoteEvidenceIn,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+) -> EvidenceOut:
+    """A mentor's (or the school's) observation note."""
+
+    def work(s: Session) -> EvidenceOut:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        evidence = service.add_evidence(
+            s,
+            catalog,
+            evidence_store(settings),
+            actor,
+            record,
+            outcome_id,
+            title=data.title,
+            kind=EvidenceKind.note,
+            text=data.text,
+            example_refs=data.example_refs,
+        )
+        return EvidenceOut.model_validate(evidence)
+
+    return db.run(work)
+
+
+@router.get(f"{BASE}/evidence/{{evidence_id}}/file", response_class=FileResponse)
+def download_evidence(
+    mobility_id: int, evidence_id: int, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
+) -> FileResponse:
+    def work(s: Session) -> tuple[str, str, str]:
+        record = service.load(s, mobility_for(s, actor, mobility_id))
+        item = service.evidence_item(record, evidence_id)
+        if item.kind is not EvidenceKind.file or item.sha256 is None:
+            raise Invalid(f"evidence {evidence_id} is a {item.kind.value}, not a file")
+        return item.sha256, item.media_type or "application/octet-stream", item.title
+
+    sha256, media_type, _title = db.run(work)
+    store = evidence_store(settings)
+    from digcomp.assessment.evidence_store import ACCEPTED
+
+    filename = f"evidence-{evidence_id}{ACCEPTED.get(media_type, '')}"
+    return FileResponse(store.path(sha256), media_type=media_type, filename=filename)
+
+
+@router.put(f"{BASE}/targets/{{target_id}}/rating", response_model=AssessmentView)
+def rate(
+    mobility_id: int, target_id: int, data: RatingIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+) -> AssessmentView:
+    """The caller's own rating of one competence of one outcome (replaces their earlier rating)."""
+
+    def work(s: Session) -> AssessmentView:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        service.rate(s, catalog, actor, record, target_id, data.level, data.justification)
+        return service.view(service.load(s, record.mobility), catalog)
+
+    return db.run(work)
+
+
+@router.post(f"{BASE}/validation", status_code=201, response_model=AssessmentView)
+def validate(
+    mobility_id: int, data: ValidationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+) -> AssessmentView:
+    """The sending school's validator confirms the result (deciding where assessors differ); then it is locked."""
+
+    def work(s: Session) -> AssessmentView:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        service.validate(s, catalog, actor, record, data)
+        return service.view(service.load(s, record.mobility), catalog)
+
+    return db.run(work)

@@ -1,0 +1,39 @@
+"""The audit trail: a mobility's entries, and verification of the whole hash chain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from digcomp.access.actor import require_staff
+from digcomp.api.deps import ActorDep, DatabaseDep
+from digcomp.audit import log as audit
+from digcomp.mobility.service import mobility_for
+
+router = APIRouter(tags=["audit"])
+
+
+class ChainReportOut(BaseModel):
+    valid: bool
+    entries: int
+    first_bad_entry: int | None
+    problem: str | None
+
+
+@router.get("/audit/verify", response_model=ChainReportOut)
+def verify(db: DatabaseDep, actor: ActorDep) -> ChainReportOut:
+    """Recompute every entry's hash and its link to the previous one."""
+    require_staff(actor)
+    report = db.run(audit.verify_log)
+    return ChainReportOut(**report.__dict__)
+
+
+@router.get("/mobilities/{mobility_id}/audit", response_model=list[audit.AuditEntryOut])
+def mobility_audit(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> list[audit.AuditEntryOut]:
+    require_staff(actor)
+    return db.run(
+        lambda s: [
+            audit.AuditEntryOut.model_validate(e)
+            for e in audit.entries_of_mobility(s, mobility_for(s, actor, mobility_id).id)
+        ]
+    )

@@ -1,0 +1,153 @@
+"""Shapes of the assessment record as they cross the API boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+
+from digcomp.assessment.rules import Stage
+from digcomp.mobility.schemas import PersonSummary
+from digcomp.store.models import Decision, EvidenceKind, ResultStatus, SelfAssessmentPhase
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class IdentificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    worked_on: bool = Field(description="Did the learner work on this outcome during the mobility?")
+    note: Note = ""
+
+
+class SelfAssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: int = Field(ge=0, le=8, description="0 = not yet; 1..8 the DigComp level the learner sees in themself")
+    note: Note = ""
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: int = Field(ge=0, le=8, description="Achieved level; 0 = not achieved")
+    justification: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)] = Field(
+        description="Why this level, against the agreed criteria"
+    )
+
+
+class LinkEvidenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    url: HttpUrl
+    example_refs: list[str] = []
+
+
+class NoteEvidenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=10_000)]
+    example_refs: list[str] = []
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target_id: int
+    level: int = Field(ge=0, le=8)
+    justification: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)]
+
+
+class ValidationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: list[DecisionIn] = Field(default=[], description="The validator's level where assessors differ")
+    note: Note = ""
+
+
+class EvidenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    outcome_id: int
+    kind: EvidenceKind
+    title: str
+    text: str
+    url: str
+    sha256: str | None
+    size: int | None
+    media_type: str | None
+    example_refs: list[str]
+    added_by: PersonSummary
+    created_at: dt.datetime
+
+
+class RatingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    assessor: PersonSummary
+    level: int
+    justification: str
+    updated_at: dt.datetime
+
+
+class CombinedOut(BaseModel):
+    level: int | None
+    disagreement: bool
+
+
+class ResultOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    status: ResultStatus
+    achieved_level: int | None
+    decision: Decision
+    justification: str
+
+
+class CompetenceAssessment(BaseModel):
+    target_id: int
+    framework: str
+    framework_version: str
+    competence: str
+    title: str
+    target_level: int
+    self_assessment: dict[SelfAssessmentPhase, int | None]
+    ratings: list[RatingOut]
+    combined: CombinedOut
+    result: ResultOut | None
+
+
+class OutcomeAssessment(BaseModel):
+    outcome_id: int
+    number: int
+    text: str
+    language: str
+    criteria: str
+    methods: list[str]
+    stage: Stage
+    worked_on: bool | None
+    identification_note: str
+    evidence: list[EvidenceOut]
+    competences: list[CompetenceAssessment]
+
+
+class ValidationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    validator: PersonSummary
+    validated_at: dt.datetime
+    plan_version: int
+    note: str
+
+
+class AssessmentView(BaseModel):
+    mobility_id: int
+    plan_version: int
+    stage: Stage = Field(description="The earliest stage any outcome is at")
+    combining_rule: str
+    outcomes: list[OutcomeAssessment]
+    validation: ValidationOut | None

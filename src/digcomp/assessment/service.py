@@ -1,0 +1,437 @@
+"""Assessment operations in the database: identification, self-assessment, evidence, ratings, validation.
+The rules (what is allowed when) are in ``rules``; this module gathers the facts and records the decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digcomp.access.actor import Actor, can_view, may_assess, may_validate, require
+from digcomp.assessment import rules
+from digcomp.assessment.evidence_store import EvidenceStore
+from digcomp.assessment.schemas import (
+    AssessmentView,
+    CombinedOut,
+    CompetenceAssessment,
+    EvidenceOut,
+    OutcomeAssessment,
+    RatingOut,
+    ResultOut,
+    ValidationIn,
+    ValidationOut,
+)
+from digcomp.audit import log as audit
+from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
+from digcomp.framework import Catalog, pick
+from digcomp.mobility.service import parties
+from digcomp.plans.service import plan_of
+from digcomp.store.models import (
+    Evidence,
+    EvidenceKind,
+    Identification,
+    Mobility,
+    Outcome,
+    OutcomeCompetence,
+    PlanStatus,
+    PlanVersion,
+    Rating,
+    Role,
+    SelfAssessment,
+    SelfAssessmentPhase,
+    ValidatedResult,
+    Validation,
+)
+
+
+@dataclass
+class Record:
+    """Everything about one mobility's assessment, loaded once per request."""
+
+    mobility: Mobility
+    version: PlanVersion
+    validation: Validation | None
+    identifications: dict[int, Identification]
+    evidence: dict[int, list[Evidence]]
+    ratings: dict[int, list[Rating]]
+    self_assessments: dict[tuple[int, SelfAssessmentPhase], SelfAssessment]
+
+    @property
+    def validated(self) -> bool:
+        return self.validation is not None
+
+    def outcome(self, outcome_id: int) -> Outcome:
+        for outcome in self.version.outcomes:
+            if outcome.id == outcome_id:
+                return outcome
+        raise NotFound("outcome of the agreed plan", outcome_id)
+
+    def target(self, target_id: int) -> tuple[Outcome, OutcomeCompetence]:
+        for outcome in self.version.outcomes:
+            for target in outcome.competences:
+                if target.id == target_id:
+                    return outcome, target
+        raise NotFound("competence target of the agreed plan", target_id)
+
+
+def load(session: Session, mobility: Mobility, *, for_update: bool = False) -> Record:
+    plan = plan_of(session, mobility, for_update=for_update)
+    agreed = [v for v in (plan.versions if plan else []) if v.status is PlanStatus.agreed]
+    if not agreed:
+        raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
+    version = agreed[-1]
+    outcome_ids = [o.id for o in version.outcomes]
+    target_ids = [t.id for o in version.outcomes for t in o.competences]
+    identifications = session.scalars(
+        select(Identification).where(
+            Identification.mobility_id == mobility.id, Identification.outcome_id.in_(outcome_ids)
+        )
+    )
+    evidence: dict[int, list[Evidence]] = {}
+    for item in session.scalars(
+        select(Evidence)
+        .where(Evidence.mobility_id == mobility.id, Evidence.outcome_id.in_(outcome_ids))
+        .order_by(Evidence.id)
+    ):
+        evidence.setdefault(item.outcome_id, []).append(item)
+    ratings: dict[int, list[Rating]] = {}
+    for rating in session.scalars(select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.id)):
+        ratings.setdefault(rating.target_id, []).append(rating)
+    self_assessments = {
+        (s.target_id, s.phase): s
+        for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
+    }
+    validation = session.scalars(select(Validation).where(Validation.mobility_id == mobility.id)).first()
+    return Record(
+        mobility=mobility,
+        version=version,
+        validation=validation,
+        identifications={i.outcome_id: i for i in identifications},
+        evidence=evidence,
+        ratings=ratings,
+        self_assessments=self_assessments,
+    )
+
+
+def _max_level(catalog: Catalog, target: OutcomeCompetence) -> int:
+    return catalog.get(target.framework).max_level
+
+
+def facts(record: Record, catalog: Catalog) -> list[rules.OutcomeFacts]:
+    result = []
+    for number, outcome in enumerate(record.version.outcomes, start=1):
+        identification = record.identifications.get(outcome.id)
+        result.append(
+            rules.OutcomeFacts(
+                number=number,
+                targets=[
+                    rules.Target(t.id, t.competence, t.target_level, _max_level(catalog, t))
+                    for t in outcome.competences
+                ],
+                worked_on=identification.worked_on if identification else None,
+                evidence_count=len(record.evidence.get(outcome.id, [])),
+                ratings={
+                    t.id: {r.assessor_id: r.level for r in record.ratings.get(t.id, [])} for t in outcome.competences
+                },
+            )
+        )
+    return result
+
+
+def _facts_of(record: Record, catalog: Catalog, outcome: Outcome) -> rules.OutcomeFacts:
+    index = [o.id for o in record.version.outcomes].index(outcome.id)
+    return facts(record, catalog)[index]
+
+
+def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentView:
+    all_facts = facts(record, catalog)
+    results: dict[int, ValidatedResult] = (
+        {r.target_id: r for r in record.validation.results} if record.validation else {}
+    )
+    outcomes = []
+    for outcome, outcome_facts in zip(record.version.outcomes, all_facts, strict=True):
+        identification = record.identifications.get(outcome.id)
+        competences = []
+        for target in outcome.competences:
+            combined = rules.combine(outcome_facts.ratings.get(target.id, {}))
+            framework = catalog.get(target.framework)
+            competence = framework.competence_by_id.get(target.competence)
+            result = results.get(target.id)
+            competences.append(
+                CompetenceAssessment(
+                    target_id=target.id,
+                    framework=target.framework,
+                    framework_version=target.framework_version,
+                    competence=target.competence,
+                    title=pick(competence.title, language) if competence else target.competence,
+                    target_level=target.target_level,
+                    self_assessment={
+                        phase: (s.level if (s := record.self_assessments.get((target.id, phase))) else None)
+                        for phase in SelfAssessmentPhase
+                    },
+                    ratings=[RatingOut.model_validate(r) for r in record.ratings.get(target.id, [])],
+                    combined=CombinedOut(level=combined.level, disagreement=combined.disagreement),
+                    result=ResultOut.model_validate(result) if result else None,
+                )
+            )
+        outcomes.append(
+            OutcomeAssessment(
+                outcome_id=outcome.id,
+                number=outcome_facts.number,
+                text=outcome.text,
+                language=outcome.language,
+                criteria=outcome.criteria,
+                methods=list(outcome.methods),
+                stage=rules.outcome_stage(outcome_facts, record.validated),
+                worked_on=identification.worked_on if identification else None,
+                identification_note=identification.note if identification else "",
+                evidence=[EvidenceOut.model_validate(e) for e in record.evidence.get(outcome.id, [])],
+                competences=competences,
+            )
+        )
+    order = list(rules.Stage)
+    stage = min((o.stage for o in outcomes), key=order.index, default=rules.Stage.planned)
+    return AssessmentView(
+        mobility_id=record.mobility.id,
+        plan_version=record.version.number,
+        stage=stage,
+        combining_rule=rules.COMBINING_RULE,
+        outcomes=outcomes,
+        validation=ValidationOut.model_validate(record.validation) if record.validation else None,
+    )
+
+
+def _entity(record: Record, suffix: str) -> str:
+    return f"mobility:{record.mobility.id}/{suffix}"
+
+
+def identify(session: Session, actor: Actor, record: Record, outcome_id: int, worked_on: bool, note: str) -> None:
+    mobility = parties(record.mobility)
+    require(
+        can_view(actor, mobility) and (actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.admin)),
+        "the learner, the host mentor or the coordinator identifies outcomes",
+    )
+    rules.ensure_open(record.validated)
+    outcome = record.outcome(outcome_id)
+    existing = record.identifications.get(outcome.id)
+    if existing and not worked_on and any(record.ratings.get(t.id) for t in outcome.competences):
+        raise Conflict("this outcome has already been assessed; it cannot be marked as not worked on")
+    before = {"worked_on": existing.worked_on, "note": existing.note} if existing else None
+    if existing is None:
+        existing = Identification(
+            mobility_id=record.mobility.id, outcome_id=outcome.id, worked_on=worked_on, person_id=actor.person_id
+        )
+        session.add(existing)
+    existing.worked_on, existing.note, existing.person_id = worked_on, note, actor.person_id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.identified",
+        _entity(record, f"outcome:{outcome.id}"),
+        mobility_id=record.mobility.id,
+        before=before,
+        after={"worked_on": worked_on, "note": note},
+    )
+
+
+def self_assess(
+    session: Session,
+    catalog: Catalog,
+    actor: Actor,
+    record: Record,
+    target_id: int,
+    phase: SelfAssessmentPhase,
+    level: int,
+    note: str,
+) -> None:
+    require(
+        actor.role is Role.learner and actor.person_id == record.mobility.learner_id,
+        "only the learner assesses themself",
+    )
+    rules.ensure_open(record.validated)
+    _, target = record.target(target_id)
+    if level > _max_level(catalog, target):
+        raise Invalid(f"level must be 0 to {_max_level(catalog, target)}")
+    existing = record.self_assessments.get((target.id, phase))
+    before = {"level": existing.level} if existing else None
+    if existing is None:
+        existing = SelfAssessment(mobility_id=record.mobility.id, target_id=target.id, phase=phase, level=level)
+        session.add(existing)
+    existing.level, existing.note = level, note
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.self_assessed",
+        _entity(record, f"target:{target.id}/{phase.value}"),
+        mobility_id=record.mobility.id,
+        before=before,
+        after={"level": level},
+    )
+
+
+def _check_example_refs(catalog: Catalog, refs: list[str]) -> None:
+    known = {e.id for fw in catalog.frameworks.values() for e in fw.examples}
+    unknown = [r for r in refs if r not in known]
+    if unknown:
+        raise Invalid(f"unknown knowledge/skill/attitude example(s): {', '.join(unknown)}")
+
+
+def add_evidence(
+    session: Session,
+    catalog: Catalog,
+    store: EvidenceStore,
+    actor: Actor,
+    record: Record,
+    outcome_id: int,
+    *,
+    title: str,
+    kind: EvidenceKind,
+    text: str = "",
+    url: str = "",
+    upload: BinaryIO | None = None,
+    max_bytes: int = 0,
+    example_refs: list[str] | None = None,
+) -> Evidence:
+    mobility = parties(record.mobility)
+    require(
+        can_view(actor, mobility)
+        and actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.validator, Role.admin),
+        "you cannot add evidence to this mobility",
+    )
+    if kind is EvidenceKind.note and actor.role is Role.learner:
+        raise Forbidden("observation notes are written by the mentor or the school; learners add files and links")
+    outcome = record.outcome(outcome_id)
+    outcome_facts = _facts_of(record, catalog, outcome)
+    rules.check_evidence(outcome_facts, record.validated)
+    _check_example_refs(catalog, example_refs or [])
+    evidence = Evidence(
+        mobility_id=record.mobility.id,
+        outcome_id=outcome.id,
+        kind=kind,
+        title=title,
+        text=text,
+        url=url,
+        example_refs=example_refs or [],
+        added_by_id=actor.person_id,
+    )
+    if kind is EvidenceKind.file:
+        assert upload is not None
+        stored = store.save(upload, max_bytes)
+        evidence.sha256, evidence.size, evidence.media_type = stored.sha256, stored.size, stored.media_type
+    session.add(evidence)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.evidence_added",
+        _entity(record, f"evidence:{evidence.id}"),
+        mobility_id=record.mobility.id,
+        after={"outcome": outcome.id, "kind": kind.value, "title": title, "sha256": evidence.sha256, "url": url},
+    )
+    return evidence
+
+
+def rate(
+    session: Session, catalog: Catalog, actor: Actor, record: Record, target_id: int, level: int, justification: str
+) -> None:
+    require(
+        may_assess(actor, parties(record.mobility)), "only the host mentor or the school's assessors rate competences"
+    )
+    outcome, target = record.target(target_id)
+    outcome_facts = _facts_of(record, catalog, outcome)
+    rules.check_rating(
+        outcome_facts,
+        rules.Target(target.id, target.competence, target.target_level, _max_level(catalog, target)),
+        level,
+        record.validated,
+    )
+    existing = next((r for r in record.ratings.get(target.id, []) if r.assessor_id == actor.person_id), None)
+    before = {"level": existing.level, "justification": existing.justification} if existing else None
+    if existing is None:
+        existing = Rating(
+            mobility_id=record.mobility.id,
+            target_id=target.id,
+            assessor_id=actor.person_id,
+            level=level,
+            justification=justification,
+        )
+        session.add(existing)
+    existing.level, existing.justification = level, justification
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.rated",
+        _entity(record, f"target:{target.id}"),
+        mobility_id=record.mobility.id,
+        before=before,
+        after={"level": level, "justification": justification, "assessor": actor.person_id},
+    )
+
+
+def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, data: ValidationIn) -> Validation:
+    require(may_validate(actor, parties(record.mobility)), "only a validator of the sending school validates")
+    results = rules.validate(
+        facts(record, catalog),
+        [rules.ValidatorDecision(d.target_id, d.level, d.justification) for d in data.decisions],
+        validator_id=actor.person_id,
+        validated=record.validated,
+    )
+    targets = {t.id: t for o in record.version.outcomes for t in o.competences}
+    outcome_of = {t.id: o.id for o in record.version.outcomes for t in o.competences}
+    validation = Validation(
+        mobility_id=record.mobility.id, plan_version=record.version.number, validator_id=actor.person_id, note=data.note
+    )
+    for position, result in enumerate(results):
+        stored = targets[result.target.id]
+        validation.results.append(
+            ValidatedResult(
+                position=position,
+                outcome_id=outcome_of[stored.id],
+                target_id=stored.id,
+                framework=stored.framework,
+                framework_version=stored.framework_version,
+                competence=stored.competence,
+                target_level=stored.target_level,
+                achieved_level=result.achieved_level,
+                status=result.status,
+                decision=result.decision,
+                assessor_levels={str(k): v for k, v in result.assessor_levels.items()},
+                justification=result.justification,
+            )
+        )
+    session.add(validation)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.validated",
+        _entity(record, "validation"),
+        mobility_id=record.mobility.id,
+        after={
+            "plan_version": record.version.number,
+            "results": [
+                {
+                    "target": r.target.id,
+                    "competence": r.target.competence,
+                    "status": r.status.value,
+                    "level": r.achieved_level,
+                    "decision": r.decision.value,
+                }
+                for r in results
+            ],
+        },
+    )
+    return validation
+
+
+def evidence_item(record: Record, evidence_id: int) -> Evidence:
+    for items in record.evidence.values():
+        for item in items:
+            if item.id == evidence_id:
+                return item
+    raise NotFound("evidence", evidence_id)

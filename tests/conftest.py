@@ -6,12 +6,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
+from digcomp.access import credentials
 from digcomp.api.app import create_app
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from tests.pgserver import PostgresServer
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Tests log in hundreds of times; production keeps argon2's recommended cost."""
+    production = credentials._hasher
+    credentials._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    credentials._hasher = production
 
 
 @pytest.fixture(scope="session")

@@ -174,7 +174,8 @@ def test_full_mobility_from_agreed_plan_to_validated_result(client: TestClient, 
     assert actions[-1] == "assessment.validated"
     entries = ok(client.get(f"{API}/mobilities/{m.id}/audit", headers=as_coordinator))
     link_entries = [e for e in entries if "via mentor link" in e["actor_label"]]
-    assert link_entries and all(e["actor_role"] == "mentor" for e in link_entries)
+    assert link_entries
+    assert all(e["actor_role"] == "mentor" for e in link_entries)
 
 
 def test_forbidden_steps_are_refused_with_the_reason(client: TestClient, database: Database) -> None:

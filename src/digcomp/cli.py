@@ -222,6 +222,88 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if report.valid else 1
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from digcomp.credentials import service as credentials
+    from digcomp.credentials.verify import UnusableInput
+
+    try:
+        data = open(args.file, "rb").read()  # noqa: SIM115 - read at once
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    database = _database()
+    try:
+        with database.session() as session:
+            result = credentials.verify_file(session, data)
+    except UnusableInput as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    if args.format == "json":
+        print(json.dumps(dict(result), ensure_ascii=False, indent=2))
+    else:
+        print(f"{args.file}: {str(result['verdict']).upper()}")
+        for key in ("certificate_id", "holder", "issuer", "issued_at", "signer_subject"):
+            if result.get(key):
+                print(f"  {key.replace('_', ' ')}: {result[key]}")
+        for reason in result.get("reasons", []):
+            print(f"  - {reason}")
+    return 0 if result["verdict"] == "valid" else 1
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    import os
+
+    from tqdm import tqdm
+
+    from digcomp.credentials import service as credentials
+    from digcomp.settings import get_settings
+
+    languages = credentials.parse_languages(args.languages)
+    database = _database()
+    with database.session() as session:
+        ids = args.mobility or credentials.pending_mobilities(session, group=args.group)
+    if not ids:
+        print("nothing to issue: every validated mobility has its certificate")
+        return 0
+    workers = args.workers or (os.cpu_count() or 1)
+    with tqdm(total=len(ids), unit="certificate", disable=args.quiet) as bar:
+        issued = credentials.issue_many(
+            database, catalog(), get_settings(), ids, languages=languages, workers=workers, progress=bar.update
+        )
+    print(f"issued {len(issued)} certificate(s); {len(ids) - len(issued)} already had one")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy.orm import undefer
+
+    from digcomp.credentials import service as credentials
+    from digcomp.demo import certificate_demo
+    from digcomp.settings import get_settings
+    from digcomp.store.models import Certificate
+
+    settings = get_settings()
+    database = _database()
+    cat = catalog()
+    with database.session() as session:
+        mobility = certificate_demo(session, cat, settings)
+        certificate, _ = credentials.issue(
+            session, cat, settings, None, mobility, credentials.parse_languages(args.languages)
+        )
+        certificate = session.get_one(
+            Certificate, certificate.id, options=[undefer(Certificate.pdf), undefer(Certificate.credential)]
+        )
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        pdf = out / f"{certificate.id}.pdf"
+        pdf.write_bytes(certificate.pdf)
+        (out / f"{certificate.id}.credential.json").write_text(certificate.credential, encoding="utf-8")
+    print(f"demo certificate of Jānis Bērziņš: {pdf}")
+    print(f"machine-readable credential:      {out / (certificate.id + '.credential.json')}")
+    print(f"check it:                          digcomp verify {pdf}")
+    return 0
+
+
 def _database() -> Any:
     from digcomp.settings import get_settings
     from digcomp.store.db import Database
@@ -304,6 +386,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-family-name", required=True)
     p.add_argument("--admin-email", required=True)
     p.add_argument("--password", help="asked for when omitted")
+
+    p = add(
+        "verify",
+        cmd_verify,
+        "Verify a signed statement PDF: valid, revoked, tampered or unknown (exit 0 only if valid).",
+    )
+    p.add_argument("file")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = add("issue", cmd_issue, "Issue the certificates of validated mobilities (idempotent, resumable, parallel).")
+    p.add_argument("--group", help="only mobilities of this group")
+    p.add_argument("--mobility", type=int, action="append", help="only this mobility (repeatable)")
+    p.add_argument("--languages", default="lv+en", help="lv+en (default), en+lv, lv or en")
+    p.add_argument("--workers", type=int, default=0, help="worker processes (default: one per CPU core)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add(
+        "demo", cmd_demo, "Create a complete demo (plan, evidence, assessment, validation) and write its certificate."
+    )
+    p.add_argument("--out", required=True, help="folder for the signed PDF and the credential JSON")
+    p.add_argument("--languages", default="lv+en")
 
     p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chain (exit 1 when broken).")
     p.add_argument("--format", choices=("text", "json"), default="text")

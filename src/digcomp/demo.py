@@ -6,18 +6,24 @@ Names are invented. Seeded once into an empty database by ``digcomp serve --demo
 from __future__ import annotations
 
 import datetime as dt
+import io
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
+from digcomp.assessment import service as assessment
+from digcomp.assessment.evidence_store import EvidenceStore
+from digcomp.assessment.schemas import DecisionIn, ValidationIn
 from digcomp.framework import Catalog
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, OrganisationUpdate, PersonCreate
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeIn, OutcomeLanguage
-from digcomp.store.models import Mobility, Organisation, OrganisationKind, Person, Role
+from digcomp.settings import Settings
+from digcomp.store.models import EvidenceKind, Mobility, Organisation, OrganisationKind, Person, Role
 
 SCHOOL = "Rīgas Digitālo prasmju tehnikums"
 DEMO_PASSWORD = "demo-parole-2026"
@@ -153,3 +159,129 @@ def _person(session: Session, email: str) -> Person:
 
 def actor_for(session: Session, role: Role) -> Actor:
     return access.actor_of(_person(session, DEMO_LOGINS[role]))
+
+
+CERTIFICATE_GROUP = "RDPT-2025-ES-DEMO"
+
+
+def _png(text: str) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 270), "#e8eef5")
+    ImageDraw.Draw(image).text((20, 120), text, fill="#1f4e79")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> Mobility:
+    """A second mobility of Jānis Bērziņš taken through every stage: agreed plan, identification, evidence
+    (a photo and the mentor's notes), two assessors who disagree once, the validator's decision. Created once."""
+    existing = session.scalars(select(Mobility).where(Mobility.group_name == CERTIFICATE_GROUP)).first()
+    if existing is not None:
+        return existing
+    if is_empty(session):
+        seed(session, catalog)
+    coordinator, mentor = actor_for(session, Role.coordinator), actor_for(session, Role.mentor)
+    learner, validator = actor_for(session, Role.learner), actor_for(session, Role.validator)
+    template = session.scalars(select(Mobility).order_by(Mobility.id)).first()
+    assert template is not None
+    mobility = registry.create_mobility(
+        session,
+        coordinator,
+        MobilityCreate(
+            learner_id=learner.person_id,
+            sending_organisation_id=template.sending_organisation_id,
+            host_organisation_id=template.host_organisation_id,
+            coordinator_id=coordinator.person_id,
+            mentor_id=mentor.person_id,
+            start_date=dt.date(2025, 9, 1),
+            end_date=dt.date(2025, 11, 28),
+            programme=template.programme,
+            project_reference="2025-1-LV01-KA121-VET-000000002",
+            qualification=template.qualification,
+            working_language="en",
+            objective=template.objective,
+            tasks=template.tasks,
+            group_name=CERTIFICATE_GROUP,
+        ),
+    )
+    version = plans.create_version(session, coordinator, mobility, "Plan agreed before departure")
+    for text, language, competence, level, criteria, methods in DEMO_OUTCOMES:
+        outcome = OutcomeIn(
+            text=text,
+            language=language,
+            competences=[CompetenceTarget(competence=competence, target_level=level)],
+            criteria=criteria,
+            methods=methods,
+        )
+        plans.add_outcome(session, coordinator, catalog, mobility, version, outcome)
+    for party in (coordinator, mentor, learner):
+        plans.confirm(session, party, mobility, version)
+
+    store = EvidenceStore(Path(settings.data_dir) / "evidence")
+    record = assessment.load(session, mobility)
+    for outcome in record.version.outcomes:
+        assessment.identify(session, learner, record, outcome.id, True, "Worked on it every week at the front office")
+    record = assessment.load(session, mobility)
+    first = record.version.outcomes[0]
+    assessment.add_evidence(
+        session,
+        catalog,
+        store,
+        learner,
+        record,
+        first.id,
+        title="Presentation of the hotel's services",
+        kind=EvidenceKind.file,
+        upload=io.BytesIO(_png("Hotel Aurora: services for guests")),
+        max_bytes=settings.max_upload_bytes,
+    )
+    notes = [
+        "Prepared the presentation alone from the hotel's template and presented it to two guest groups.",
+        "Used the booking system's privacy functions correctly for six weeks; explained the rules to a new colleague.",
+        "Answered about 40 guest e-mails and chats politely; adapted the tone to business and family guests.",
+    ]
+    for outcome, note in zip(record.version.outcomes, notes, strict=True):
+        assessment.add_evidence(
+            session,
+            catalog,
+            store,
+            mentor,
+            record,
+            outcome.id,
+            title="Mentor's observation",
+            kind=EvidenceKind.note,
+            text=note,
+        )
+    record = assessment.load(session, mobility)
+    levels = [4, 4, 4]
+    for outcome, level in zip(record.version.outcomes, levels, strict=True):
+        target = outcome.competences[0]
+        assessment.rate(
+            session,
+            catalog,
+            mentor,
+            record,
+            target.id,
+            level,
+            "Observed daily at the front office; meets the agreed criteria at this level",
+        )
+    record = assessment.load(session, mobility)
+    assessment.rate(
+        session,
+        catalog,
+        coordinator,
+        record,
+        record.version.outcomes[0].competences[0].id,
+        3,
+        "The slides follow the hotel template closely; little own design",
+    )
+    record = assessment.load(session, mobility)
+    decision = DecisionIn(
+        target_id=record.version.outcomes[0].competences[0].id,
+        level=4,
+        justification="The mentor saw the work daily; presenting to guest groups independently meets level 4",
+    )
+    assessment.validate(session, catalog, validator, record, ValidationIn(decisions=[decision]))
+    return mobility

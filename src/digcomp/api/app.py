@@ -13,6 +13,7 @@ from digcomp.api import (
     routes_access,
     routes_assessment,
     routes_audit,
+    routes_certificates,
     routes_frameworks,
     routes_mobilities,
     routes_plans,
@@ -54,7 +55,15 @@ def create_app(
     if start_services:
         app.state.database = database or Database(settings.effective_database_url)
     errors.install(app)
-    for module in (routes_access, routes_frameworks, routes_mobilities, routes_plans, routes_assessment, routes_audit):
+    for module in (
+        routes_access,
+        routes_frameworks,
+        routes_mobilities,
+        routes_plans,
+        routes_assessment,
+        routes_audit,
+        routes_certificates,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["service"], include_in_schema=False)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -452,3 +453,28 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- certificates ----------------------------------------------------------------------------------------------
+
+
+class Certificate(Base):
+    """An issued, signed recognition statement. The signed PDF is stored with its row, so a certificate is either
+    fully issued or not at all."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    validation_id: Mapped[int] = mapped_column(ForeignKey("validations.id"), index=True)
+    languages: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[str] = mapped_column(Text, deferred=True)
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    signer_subject: Mapped[str] = mapped_column(String(400))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,175 @@
+"""Certificates: issue, download, revoke, and public verification."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Response, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session, undefer
+
+from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, SettingsDep
+from digcomp.credentials import service
+from digcomp.credentials.verify import UnusableInput
+from digcomp.errors import Invalid, NotFound
+from digcomp.mobility.service import mobility_for
+from digcomp.store.models import Certificate
+
+router = APIRouter(tags=["certificates"])
+MAX_VERIFY_BYTES = 20 * 1024 * 1024
+
+
+class IssueIn(BaseModel):
+    languages: str = Field(default="lv+en", description="lv+en (both in one document), en+lv, lv or en")
+
+
+class CertificateOut(BaseModel):
+    id: str
+    mobility_id: int
+    languages: str
+    issued_at: str
+    pdf_sha256: str
+    signer_subject: str
+    signer_fingerprint: str
+    revoked_at: str | None
+    revocation_reason: str
+    verification_url: str
+    pdf_url: str
+    credential_url: str
+
+
+class RevokeIn(BaseModel):
+    reason: str = Field(min_length=5, max_length=2000)
+
+
+class VerificationOut(BaseModel):
+    verdict: str = Field(description="valid, revoked, tampered or unknown")
+    reasons: list[str]
+    certificate_id: str | None = None
+    holder: str | None = None
+    issuer: str | None = None
+    issued_at: str | None = None
+    revoked_at: str | None = None
+    revocation_reason: str | None = None
+    signer_subject: str | None = None
+    signer_fingerprint: str | None = None
+
+
+def _out(certificate: Certificate, public_url: str) -> CertificateOut:
+    base = f"/api/v1/mobilities/{certificate.mobility_id}/certificate"
+    return CertificateOut(
+        id=certificate.id,
+        mobility_id=certificate.mobility_id,
+        languages=certificate.languages,
+        issued_at=certificate.issued_at.isoformat(),
+        pdf_sha256=certificate.pdf_sha256,
+        signer_subject=certificate.signer_subject,
+        signer_fingerprint=certificate.signer_fingerprint,
+        revoked_at=certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+        revocation_reason=certificate.revocation_reason,
+        verification_url=f"{public_url.rstrip('/')}/verify/{certificate.id}",
+        pdf_url=f"{base}.pdf",
+        credential_url=f"{base}/credential.json",
+    )
+
+
+@router.post("/mobilities/{mobility_id}/certificate", status_code=201, response_model=CertificateOut)
+def issue(
+    mobility_id: int,
+    data: IssueIn,
+    response: Response,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+) -> CertificateOut:
+    """Issue the signed statement of a validated mobility. Idempotent: the certificate in force is returned (200)."""
+    languages = service.parse_languages(data.languages)
+
+    def work(s: Session) -> CertificateOut:
+        certificate, created = service.issue(
+            s, catalog, settings, actor, mobility_for(s, actor, mobility_id), languages
+        )
+        if not created:
+            response.status_code = 200
+        return _out(certificate, settings.public_url)
+
+    return db.run(work)
+
+
+@router.get("/mobilities/{mobility_id}/certificate", response_model=CertificateOut)
+def get_certificate(mobility_id: int, db: DatabaseDep, settings: SettingsDep, actor: ActorDep) -> CertificateOut:
+    return db.run(
+        lambda s: _out(service.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), settings.public_url)
+    )
+
+
+@router.get("/mobilities/{mobility_id}/certificate.pdf", response_class=Response)
+def download_pdf(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> Response:
+    certificate = db.run(
+        lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
+    )
+    return Response(
+        certificate.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{certificate.id}.pdf"'},
+    )
+
+
+@router.get("/mobilities/{mobility_id}/certificate/credential.json", response_class=Response)
+def download_credential(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> Response:
+    certificate = db.run(
+        lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
+    )
+    return Response(
+        certificate.credential,
+        media_type="application/ld+json",
+        headers={"Content-Disposition": f'attachment; filename="{certificate.id}.credential.json"'},
+    )
+
+
+@router.post("/certificates/{certificate_id}/revocation", response_model=CertificateOut)
+def revoke(
+    certificate_id: str, data: RevokeIn, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
+) -> CertificateOut:
+    def work(s: Session) -> CertificateOut:
+        certificate = s.get(Certificate, certificate_id)
+        if certificate is None:
+            raise NotFound("certificate", certificate_id)
+        mobility = mobility_for(s, actor, certificate.mobility_id)
+        return _out(service.revoke(s, actor, certificate, mobility, data.reason), settings.public_url)
+
+    return db.run(work)
+
+
+@router.get("/certificates/{certificate_id}/verification", response_model=VerificationOut, tags=["verification"])
+def verify_by_id(certificate_id: str, db: DatabaseDep) -> VerificationOut:
+    """Public: what the issuer's register says about a certificate id (the QR code leads here, via /verify/{id})."""
+    return VerificationOut.model_validate(dict(db.run(lambda s: service.verify_id(s, certificate_id))))
+
+
+@router.get("/certificates/{certificate_id}/credential", response_class=Response, tags=["verification"])
+def public_credential(certificate_id: str, db: DatabaseDep) -> Response:
+    """Public: the credential's own id resolves to the credential, as long as the certificate exists."""
+
+    def work(s: Session) -> str:
+        certificate = s.get(Certificate, certificate_id, options=[undefer(Certificate.credential)])
+        if certificate is None:
+            raise NotFound("certificate", certificate_id)
+        return certificate.credential
+
+    return Response(db.run(work), media_type="application/ld+json")
+
+
+@router.post("/verifications", response_model=VerificationOut, tags=["verification"])
+def verify_file(
+    db: DatabaseDep, file: Annotated[UploadFile, File(description="The signed PDF statement")]
+) -> VerificationOut:
+    """Public: upload a statement PDF; the answer says valid, revoked, tampered or unknown, with the reasons."""
+    data = file.file.read(MAX_VERIFY_BYTES + 1)
+    if len(data) > MAX_VERIFY_BYTES:
+        raise Invalid("the file is larger than 20 MB; a statement is much smaller")
+    try:
+        return VerificationOut.model_validate(dict(db.run(lambda s: service.verify_file(s, data))))
+    except UnusableInput as exc:
+        raise Invalid(str(exc)) from None

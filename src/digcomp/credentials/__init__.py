@@ -1,0 +1,1 @@
+"""Recognition: the signed statement (PDF), its machine-readable credential, verification and revocation."""

@@ -1,0 +1,323 @@
+"""Render a recognition statement as PDF (unsigned). Structure after the Europass Mobility document; every label
+comes from the template's label files; text is set in the template's embedded Unicode font."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, letter
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from digcomp.credentials.statement import Bilingual, CompetenceLine, Party, Statement
+from digcomp.credentials.template import BOLD, REGULAR, Template
+
+
+class _Styles:
+    def __init__(self, template: Template) -> None:
+        size = float(template.layout.get("font_size", 9))
+        colours = template.layout["colours"]
+        self.primary = colors.HexColor(colours["primary"])
+        self.accent = colors.HexColor(colours["accent"])
+        self.muted = colors.HexColor(colours["muted"])
+        self.body = ParagraphStyle("body", fontName=REGULAR, fontSize=size, leading=size * 1.3)
+        self.small = ParagraphStyle(
+            "small", parent=self.body, fontSize=size - 1.5, leading=(size - 1.5) * 1.3, textColor=self.muted
+        )
+        self.label = ParagraphStyle("label", parent=self.body, fontName=BOLD, fontSize=size - 0.5)
+        self.title = ParagraphStyle(
+            "title",
+            parent=self.body,
+            fontName=BOLD,
+            fontSize=size + 7,
+            leading=(size + 7) * 1.2,
+            textColor=self.primary,
+        )
+        self.section = ParagraphStyle(
+            "section",
+            parent=self.body,
+            fontName=BOLD,
+            fontSize=size + 2,
+            leading=(size + 2) * 1.3,
+            textColor=self.primary,
+            spaceBefore=8,
+            spaceAfter=3,
+        )
+        self.competence = ParagraphStyle(
+            "competence", parent=self.body, fontName=BOLD, fontSize=size + 1, leading=(size + 1) * 1.3
+        )
+
+
+def _date(value: dt.date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+class StatementRenderer:
+    def __init__(self, template: Template, statement: Statement, signer_fingerprint: str) -> None:
+        self.t = template
+        self.s = statement
+        self.fingerprint = signer_fingerprint
+        self.st = _Styles(template)
+        self.languages = statement.languages
+
+    # --- text helpers --------------------------------------------------------------------------------------------
+
+    def _label(self, key: str) -> str:
+        """A label in the statement's language(s): the first language bold, the second in small muted type."""
+        first, *rest = self.languages
+        text = f"<font name='{BOLD}'>{escape(self.t.label(key, first))}</font>"
+        for language in rest:
+            other = self.t.label(key, language)
+            if other:
+                text += f"<br/><font size='{self.st.small.fontSize}' color='{self.st.muted.hexval()}'>{escape(other)}</font>"
+        return text
+
+    def _text(self, values: Bilingual) -> str:
+        shown = []
+        for language in self.languages:
+            value = values.get(language)
+            if value and value not in shown:
+                shown.append(value)
+        if not shown:  # no text in the statement's languages (e.g. no official Latvian translation yet)
+            shown = [next(iter(values.values()), "")]
+        return " / ".join(escape(v) for v in shown)
+
+    def _p(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(markup, style or self.st.body)
+
+    def _rows(self, rows: list[tuple[str, str]], widths: tuple[float, float] = (48 * mm, 128 * mm)) -> Table:
+        table = Table([[self._p(self._label(k)), self._p(v)] for k, v in rows], colWidths=widths, hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.st.accent),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ]
+            )
+        )
+        return table
+
+    def _section(self, key: str) -> Paragraph:
+        return self._p(self._label(key).replace(f"size='{self.st.small.fontSize}'", "size='8'"), self.st.section)
+
+    # --- blocks --------------------------------------------------------------------------------------------------
+
+    def _qr(self) -> Drawing:
+        size = float(self.t.layout.get("qr_size_mm", 30)) * mm
+        widget = QrCodeWidget(self.s.verification_url, barLevel="M")
+        x0, y0, x1, y1 = widget.getBounds()
+        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing.add(widget)
+        return drawing
+
+    def _header(self) -> list[Flowable]:
+        title = [self._p(escape(self.t.label("title", self.languages[0])), self.st.title)]
+        for language in self.languages[1:]:
+            title.append(self._p(escape(self.t.label("title", language)), self.st.competence))
+        title.append(Spacer(1, 3 * mm))
+        title.append(self._p(escape(self.s.holder.full_name), self.st.title))
+        title.append(
+            self._p(
+                f"{escape(self.s.host.name)} · {_date(self.s.start_date)} – {_date(self.s.end_date)}",
+                self.st.competence,
+            )
+        )
+        title.append(Spacer(1, 2 * mm))
+        title.append(self._p(self._text({lang: self.t.label("subtitle", lang) for lang in self.languages})))
+        title.append(Spacer(1, 2 * mm))
+        for language in self.languages:
+            title.append(self._p(escape(self.t.label("not_europass", language)), self.st.small))
+        verify = [
+            self._qr(),
+            self._p(
+                f"{self._label('verify_at')}<br/><font size='7'>{escape(self.s.verification_url)}</font>", self.st.small
+            ),
+        ]
+        left: list[Any] = title
+        logo = self.t.logo
+        if logo is not None and logo.exists():
+            left = [Image(str(logo), width=28 * mm, height=14 * mm, kind="proportional"), Spacer(1, 2 * mm), *title]
+        table = Table([[left, verify]], colWidths=[140 * mm, 38 * mm])
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        return [table]
+
+    def _party(self, party: Party, person_key: str, person: str) -> list[Paragraph]:
+        lines = [self._p(f"<font name='{BOLD}'>{escape(party.name)}</font>")]
+        if party.address:
+            lines.append(self._p(escape(party.address)))
+        lines.append(self._p(self._text(party.country)))
+        if person:
+            lines.append(self._p(f"{self._label(person_key)}: {escape(person)}", self.st.small))
+        return lines
+
+    def _partners(self) -> Table:
+        issuer = self.s.issuer
+        coordinator = ", ".join(x for x in (issuer.reference_person, issuer.reference_title) if x)
+        mentor = ", ".join(
+            x
+            for x in ((self.s.mentor.full_name if self.s.mentor else ""), self.s.mentor.title if self.s.mentor else "")
+            if x
+        )
+        table = Table(
+            [
+                [self._p(self._label("sending_partner")), self._p(self._label("host_partner"))],
+                [self._party(issuer, "reference_person", coordinator), self._party(self.s.host, "mentor", mentor)],
+            ],
+            colWidths=[88 * mm, 88 * mm],
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (-1, 0), self.st.accent),
+                    ("BOX", (0, 0), (-1, -1), 0.4, self.st.accent),
+                ]
+            )
+        )
+        return table
+
+    def _level(self, level: int | None, names: Bilingual, status: str) -> str:
+        if status == "not_worked_on":
+            return self._text({lang: self.t.label("not_worked_on", lang) for lang in self.languages})
+        if level is None:
+            return self._text({lang: self.t.label("not_achieved", lang) for lang in self.languages})
+        return f"<font name='{BOLD}'>{level}</font> — {self._text(names)}"
+
+    def _competence(self, line: CompetenceLine) -> KeepTogether:
+        heading = self._p(f"{escape(line.competence_id)} {self._text(line.competence_title)}", self.st.competence)
+        descriptor = self._text(line.level_descriptor) if line.level_descriptor else ""
+        note = self.t.label("descriptor_in_english", self.languages[0])
+        if descriptor and self.languages[0] not in line.level_descriptor and note:
+            descriptor += f"<br/><font size='7' color='{self.st.muted.hexval()}'>{escape(note)}</font>"
+        methods = ", ".join(
+            " / ".join(dict.fromkeys(self.t.method(m, lang) for lang in self.languages)) for m in line.methods
+        )
+        rows = [
+            ("area", f"{escape(line.area_id)} {self._text(line.area_title)}"),
+            ("achieved_level", self._level(line.achieved_level, line.achieved_level_name, line.status)),
+            ("target_level", f"{line.target_level} — {self._text(line.target_level_name)}"),
+        ]
+        if descriptor and line.status == "achieved":
+            rows.append(("level_descriptor", descriptor))
+        rows += [("assessment_method", escape(methods)), ("outcome", escape(line.outcome_text))]
+        framework = self._p(f"{escape(line.framework_name)} {escape(line.framework_version)}", self.st.small)
+        return KeepTogether([Spacer(1, 2 * mm), heading, framework, self._rows(rows)])
+
+    def flowables(self) -> list[Flowable]:
+        s = self.s
+        story: list[Flowable] = [*self._header(), Spacer(1, 3 * mm)]
+        story += [
+            self._section("section_holder"),
+            self._rows(
+                [
+                    ("family_name", escape(s.holder.family_name)),
+                    ("given_name", escape(s.holder.given_name)),
+                    *([("date_of_birth", _date(s.holder_date_of_birth))] if s.holder_date_of_birth else []),
+                ]
+            ),
+        ]
+        story += [
+            self._section("section_issuer"),
+            self._rows(
+                [
+                    ("issuer", escape(s.issuer.name)),
+                    ("certificate_id", f"<font name='{BOLD}'>{escape(s.certificate_id)}</font>"),
+                    ("issue_date", _date(s.issued_at.date())),
+                ]
+            ),
+        ]
+        story += [self._section("section_partners"), self._partners()]
+        rows = [
+            ("objective", escape(s.objective)),
+            ("programme", escape(s.programme)),
+            ("project_reference", escape(s.project_reference)),
+            ("qualification", escape(s.qualification)),
+            ("duration", f"{_date(s.start_date)} – {_date(s.end_date)}"),
+            ("working_language", escape(s.working_language)),
+            ("section_tasks", escape(s.tasks)),
+        ]
+        story += [self._section("section_mobility"), self._rows([(k, v) for k, v in rows if v])]
+        story.append(self._section("section_skills"))
+        story += [self._competence(line) for line in s.competences]
+        if s.other_skills:
+            story += [self._section("section_other_skills"), self._p(escape(s.other_skills))]
+        validation = [
+            ("validated_by", escape(", ".join(x for x in (s.validator.full_name, s.validator.title) if x))),
+            ("assessed_by", escape(", ".join(p.full_name for p in s.assessors))),
+        ]
+        story += [self._section("section_validation"), self._rows(validation), Spacer(1, 2 * mm)]
+        for language in self.languages:
+            story.append(self._p(escape(self.t.label("validation_process", language)), self.st.small))
+        story.append(Spacer(1, 2 * mm))
+        for language in self.languages:
+            story.append(
+                self._p(
+                    f"{escape(self.t.label('signature_note', language))}: SHA-256 {self.fingerprint[:32]}…",
+                    self.st.small,
+                )
+            )
+        story.append(Spacer(1, 2 * mm))
+        story.append(
+            self._p(f"{self._label('framework_attribution')}: " + escape(" ".join(s.attribution)), self.st.small)
+        )
+        return story
+
+    def footer(self) -> Callable[[Canvas, Any], None]:
+        label = " / ".join(dict.fromkeys(self.t.label("page", lang) for lang in self.languages))
+
+        def draw(canvas: Canvas, doc: Any) -> None:
+            canvas.saveState()
+            canvas.setFont(REGULAR, 7)
+            canvas.setFillColor(self.st.muted)
+            text = f"{self.s.certificate_id}  ·  {self.s.verification_url}  ·  {label} {doc.page}"
+            canvas.drawString(doc.leftMargin, 9 * mm, text)
+            canvas.setStrokeColor(self.st.primary)
+            canvas.setLineWidth(0.6)
+            canvas.line(doc.leftMargin, 12 * mm, doc.pagesize[0] - doc.rightMargin, 12 * mm)
+            canvas.restoreState()
+
+        return draw
+
+
+def render_pdf(template: Template, statement: Statement, signer_fingerprint: str) -> bytes:
+    renderer = StatementRenderer(template, statement, signer_fingerprint)
+    buffer = io.BytesIO()
+    margin = float(template.layout["page"].get("margin_mm", 16)) * mm
+    size = letter if str(template.layout["page"].get("size", "A4")).lower() == "letter" else A4
+    holder = statement.holder.full_name
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=size,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin + 6 * mm,
+        title=f"{template.label('title', statement.languages[0])} — {holder}",
+        author=statement.issuer.name,
+        subject=statement.certificate_id,
+        creator="digcomp",
+        keywords=["DigComp", statement.certificate_id],
+    )
+    footer = renderer.footer()
+    doc.build(renderer.flowables(), onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()

@@ -1,0 +1,477 @@
+"""Issuing, revoking and verifying recognition statements, one at a time or for a whole group."""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pycountry
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from digcomp.access.actor import Actor, can_view, require
+from digcomp.audit import log as audit
+from digcomp.credentials.openbadge import build_credential
+from digcomp.credentials.pdf import render_pdf
+from digcomp.credentials.signing import SigningKey, sign_pdf, signing_key
+from digcomp.credentials.statement import CompetenceLine, Party, Person, Statement
+from digcomp.credentials.template import load_template
+from digcomp.credentials.verify import CREDENTIAL_FILE, RegisterEntry, VerificationResult, decide, inspect_pdf
+from digcomp.errors import Conflict, Invalid, NotFound
+from digcomp.framework import Catalog
+from digcomp.mobility.service import parties
+from digcomp.plans.service import plan_of
+from digcomp.settings import Settings
+from digcomp.store.models import (
+    Certificate,
+    Mobility,
+    Organisation,
+    Outcome,
+    Rating,
+    Role,
+    Validation,
+    utcnow,
+)
+from digcomp.store.models import (
+    Person as StoredPerson,
+)
+
+LANGUAGE_CHOICES = {"lv+en": ["lv", "en"], "en+lv": ["en", "lv"], "lv": ["lv"], "en": ["en"]}
+
+
+def parse_languages(value: str) -> list[str]:
+    try:
+        return LANGUAGE_CHOICES[value]
+    except KeyError:
+        raise Invalid(f"languages must be one of {', '.join(LANGUAGE_CHOICES)}") from None
+
+
+def new_certificate_id(year: int) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
+    return f"DC-{year}-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+@cache
+def _country_names(code: str) -> dict[str, str]:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return {"en": code}
+    names = {"en": country.name}
+    try:
+        names["lv"] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["lv"]).gettext(country.name)
+    except OSError:
+        pass
+    return names
+
+
+def _party(organisation: Organisation, settings: Settings, person: StoredPerson | None) -> Party:
+    return Party(
+        url=f"{settings.public_url.rstrip('/')}/api/v1/organisations/{organisation.id}",
+        name=organisation.name,
+        country_code=organisation.country,
+        country=_country_names(organisation.country),
+        address=organisation.address,
+        reference_person=f"{person.given_name} {person.family_name}" if person else organisation.contact_name,
+        reference_title=person.job_title if person else "",
+        contact_email=organisation.contact_email,
+    )
+
+
+def _person(person: StoredPerson) -> Person:
+    return Person(given_name=person.given_name, family_name=person.family_name, title=person.job_title)
+
+
+def build_statement(
+    session: Session,
+    catalog: Catalog,
+    settings: Settings,
+    mobility: Mobility,
+    validation: Validation,
+    languages: list[str],
+    certificate_id: str,
+) -> Statement:
+    plan = plan_of(session, mobility)
+    version = next(v for v in (plan.versions if plan else []) if v.number == validation.plan_version)
+    outcomes: dict[int, Outcome] = {o.id: o for o in version.outcomes}
+    lines = []
+    for result in validation.results:
+        framework = catalog.get(result.framework)
+        competence = framework.competence_by_id[result.competence]
+        area = framework.area_by_id[competence.area]
+        outcome = outcomes[result.outcome_id]
+        achieved = result.achieved_level
+        descriptor: dict[str, str] = {}
+        if achieved:
+            level = framework.level_by_number[achieved]
+            for language in framework.languages:
+                statements = [
+                    s.text[language] for s in framework.statements_at(competence.id, achieved) if language in s.text
+                ]
+                if statements:
+                    preamble = (level.statement_preamble or {}).get(language, "")
+                    descriptor[language] = " ".join([preamble, *statements]).strip()
+        lines.append(
+            CompetenceLine(
+                framework=framework.id,
+                framework_name=framework.name,
+                framework_version=framework.version,
+                framework_url=framework.url,
+                area_id=area.id,
+                area_title=dict(area.title),
+                competence_id=competence.id,
+                competence_title=dict(competence.title),
+                status=result.status.value,
+                achieved_level=achieved,
+                achieved_level_name=dict(framework.level_by_number[achieved].name) if achieved else {},
+                level_descriptor=descriptor,
+                target_level=result.target_level,
+                target_level_name=dict(framework.level_by_number[result.target_level].name),
+                methods=list(outcome.methods),
+                outcome_text=outcome.text,
+                outcome_language=outcome.language,
+                levels=[(lvl.number, dict(lvl.name)) for lvl in framework.levels],
+            )
+        )
+    assessor_ids = {r.assessor_id for r in session.scalars(select(Rating).where(Rating.mobility_id == mobility.id))}
+    assessors = [_person(session.get_one(StoredPerson, i)) for i in sorted(assessor_ids)]
+    learner = mobility.learner
+    identity = (learner.email or f"{learner.given_name} {learner.family_name}").lower()
+    attribution = sorted({a for r in validation.results for a in catalog.get(r.framework).source.attribution})
+    return Statement(
+        certificate_id=certificate_id,
+        issued_at=utcnow().replace(microsecond=0),
+        languages=languages,
+        verification_url=f"{settings.public_url.rstrip('/')}/verify/{certificate_id}",
+        holder=_person(learner),
+        holder_date_of_birth=learner.date_of_birth,
+        holder_identity_hash="sha256$" + hashlib.sha256((identity + certificate_id).encode()).hexdigest(),
+        issuer=_party(mobility.sending_organisation, settings, mobility.coordinator),
+        host=_party(mobility.host_organisation, settings, mobility.mentor),
+        mentor=_person(mobility.mentor) if mobility.mentor else None,
+        validator=_person(validation.validator),
+        assessors=assessors,
+        programme=mobility.programme,
+        project_reference=mobility.project_reference,
+        qualification=mobility.qualification,
+        objective=mobility.objective,
+        tasks=mobility.tasks,
+        working_language=mobility.working_language,
+        start_date=mobility.start_date,
+        end_date=mobility.end_date,
+        competences=lines,
+        attribution=[*attribution, "© European Union, CC BY 4.0."],
+    )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    certificate_id: str
+    pdf: bytes
+    credential: str
+    signer_fingerprint: str
+    signer_subject: str
+
+
+def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_url: str | None = None) -> Rendered:
+    """The CPU-bound part of issuing: PDF, credential, signature. Safe to run in a worker process."""
+    signer = _signer(key)
+    fingerprint = _fingerprint(key)
+    pdf = render_pdf(load_template(), statement, fingerprint)
+    credential = json.dumps(build_credential(statement, public_url), ensure_ascii=False, indent=2)
+    signed = sign_pdf(
+        pdf,
+        signer,
+        attachment=credential.encode("utf-8"),
+        attachment_name=CREDENTIAL_FILE,
+        reason=f"Recognition statement {statement.certificate_id}",
+        location=statement.issuer.name,
+        tsa_url=tsa_url,
+    )
+    return Rendered(
+        statement.certificate_id, signed, credential, fingerprint, signer.signing_cert.subject.human_friendly
+    )
+
+
+@cache
+def _signer(key: SigningKey) -> Any:
+    return key.signer()
+
+
+@cache
+def _fingerprint(key: SigningKey) -> str:
+    return key.fingerprint()
+
+
+def _validation(session: Session, mobility: Mobility) -> Validation:
+    validation = session.scalars(select(Validation).where(Validation.mobility_id == mobility.id)).first()
+    if validation is None:
+        raise Conflict("the mobility's result is not validated yet: a certificate is issued from a validated result")
+    return validation
+
+
+def current_certificate(session: Session, mobility: Mobility) -> Certificate | None:
+    """The mobility's certificate in force (not revoked), if any."""
+    query = (
+        select(Certificate)
+        .where(Certificate.mobility_id == mobility.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at.desc())
+    )
+    return session.scalars(query).first()
+
+
+def latest_certificate(session: Session, mobility: Mobility) -> Certificate | None:
+    query = select(Certificate).where(Certificate.mobility_id == mobility.id).order_by(Certificate.issued_at.desc())
+    return session.scalars(query).first()
+
+
+def _store(
+    session: Session,
+    actor: Actor | None,
+    mobility: Mobility,
+    validation: Validation,
+    rendered: Rendered,
+    languages: list[str],
+) -> Certificate:
+    certificate = Certificate(
+        id=rendered.certificate_id,
+        mobility_id=mobility.id,
+        validation_id=validation.id,
+        languages="+".join(languages),
+        issued_at=utcnow(),
+        issued_by_id=actor.person_id if actor else None,
+        pdf=rendered.pdf,
+        pdf_sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+        credential=rendered.credential,
+        signer_fingerprint=rendered.signer_fingerprint,
+        signer_subject=rendered.signer_subject,
+    )
+    session.add(certificate)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "certificate.issued",
+        f"certificate:{certificate.id}",
+        mobility_id=mobility.id,
+        after={
+            "languages": certificate.languages,
+            "pdf_sha256": certificate.pdf_sha256,
+            "signer_fingerprint": certificate.signer_fingerprint,
+        },
+    )
+    return certificate
+
+
+def require_issuer(actor: Actor, mobility: Mobility) -> None:
+    require(
+        actor.role in (Role.coordinator, Role.validator, Role.admin)
+        and actor.via_link is None
+        and actor.organisation_id == mobility.sending_organisation_id,
+        "only the sending school's staff issue certificates",
+    )
+
+
+def issue(
+    session: Session,
+    catalog: Catalog,
+    settings: Settings,
+    actor: Actor | None,
+    mobility: Mobility,
+    languages: list[str],
+) -> tuple[Certificate, bool]:
+    """Issue the mobility's certificate; idempotent: an existing certificate in force is returned as it is.
+    Returns the certificate and whether it was newly issued."""
+    if actor is not None:
+        require_issuer(actor, mobility)
+    plan_of(session, mobility, for_update=True)  # serialises concurrent issuing of one mobility
+    existing = current_certificate(session, mobility)
+    if existing is not None:
+        return existing, False
+    validation = _validation(session, mobility)
+    statement = build_statement(
+        session, catalog, settings, mobility, validation, languages, new_certificate_id(utcnow().year)
+    )
+    rendered = render_and_sign(statement, signing_key(settings), settings.public_url, settings.tsa_url)
+    return _store(session, actor, mobility, validation, rendered, languages), True
+
+
+def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: Mobility, reason: str) -> Certificate:
+    require(
+        actor.role in (Role.validator, Role.admin)
+        and actor.via_link is None
+        and actor.organisation_id == mobility.sending_organisation_id,
+        "only a validator or admin of the issuing school can revoke a certificate",
+    )
+    if certificate.revoked_at is not None:
+        raise Conflict(
+            f"certificate {certificate.id} was already revoked on {certificate.revoked_at.date().isoformat()}"
+        )
+    if len(reason.strip()) < 5:
+        raise Invalid("give the reason for revoking (it is shown to anyone who verifies the certificate)")
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = actor.person_id
+    certificate.revocation_reason = reason.strip()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "certificate.revoked",
+        f"certificate:{certificate.id}",
+        mobility_id=mobility.id,
+        before={"revoked": False},
+        after={"revoked": True, "reason": certificate.revocation_reason},
+    )
+    return certificate
+
+
+def certificate_for(session: Session, actor: Actor, mobility: Mobility, *, with_files: bool = False) -> Certificate:
+    """The mobility's newest certificate, for the learner themself and the school's staff only."""
+    require(
+        actor.via_link is None
+        and (actor.person_id == mobility.learner_id or (actor.is_staff and can_view(actor, parties(mobility)))),
+        "certificates are downloaded by the learner and the sending school",
+    )
+    query = select(Certificate).where(Certificate.mobility_id == mobility.id).order_by(Certificate.issued_at.desc())
+    if with_files:
+        query = query.options(undefer(Certificate.pdf), undefer(Certificate.credential))
+    certificate = session.scalars(query).first()
+    if certificate is None:
+        raise NotFound("certificate of mobility", mobility.id)
+    return certificate
+
+
+def register_entry(session: Session, certificate_id: str) -> RegisterEntry | None:
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        return None
+    mobility = session.get_one(Mobility, certificate.mobility_id)
+    return RegisterEntry(
+        certificate_id=certificate.id,
+        signer_fingerprint=certificate.signer_fingerprint,
+        holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
+        issuer=mobility.sending_organisation.name,
+        issued_at=certificate.issued_at,
+        pdf_sha256=certificate.pdf_sha256,
+        revoked_at=certificate.revoked_at,
+        revocation_reason=certificate.revocation_reason,
+    )
+
+
+def verify_file(session: Session, data: bytes) -> VerificationResult:
+    inspection = inspect_pdf(data)
+    entry = register_entry(session, inspection.certificate_id) if inspection.certificate_id else None
+    return decide(inspection, entry)
+
+
+def verify_id(session: Session, certificate_id: str) -> VerificationResult:
+    return decide(None, register_entry(session, certificate_id), certificate_id)
+
+
+# --- bulk issuing ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Job:
+    mobility_id: int
+    validation_id: int
+    statement: Statement
+
+
+def pending_mobilities(session: Session, organisation_id: int | None = None, group: str | None = None) -> list[int]:
+    """Validated mobilities that have no certificate in force."""
+    query = select(Mobility.id).join(Validation, Validation.mobility_id == Mobility.id).order_by(Mobility.id)
+    if organisation_id is not None:
+        query = query.where(Mobility.sending_organisation_id == organisation_id)
+    if group:
+        query = query.where(Mobility.group_name == group)
+    issued = select(Certificate.mobility_id).where(Certificate.revoked_at.is_(None))
+    return list(session.scalars(query.where(Mobility.id.not_in(issued))))
+
+
+_worker_key: SigningKey | None = None
+_worker_urls: tuple[str, str | None] = ("", None)
+
+
+def _init_worker(key: SigningKey, public_url: str, tsa_url: str | None) -> None:
+    global _worker_key, _worker_urls
+    _worker_key, _worker_urls = key, (public_url, tsa_url)
+    load_template()
+
+
+def _work(statement: Statement) -> Rendered:
+    assert _worker_key is not None
+    return render_and_sign(statement, _worker_key, *_worker_urls)
+
+
+def issue_many(
+    database: Any,
+    catalog: Catalog,
+    settings: Settings,
+    mobility_ids: Sequence[int],
+    *,
+    languages: list[str] | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+    chunk: int = 16,
+) -> list[str]:
+    """Issue the certificates of many validated mobilities: statements are read in the main process, rendered
+    and signed in parallel worker processes, and each certificate is committed on its own — a crash loses at
+    most the certificates in flight, never leaves one half-written, and a rerun skips those already issued."""
+    languages = languages or ["lv", "en"]
+    key = signing_key(settings)
+    issued: list[str] = []
+    pool = (
+        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(key, settings.public_url, settings.tsa_url))
+        if workers > 1
+        else None
+    )
+    if pool is None:
+        _init_worker(key, settings.public_url, settings.tsa_url)
+    try:
+        for start in range(0, len(mobility_ids), chunk):
+            jobs = _jobs(database, catalog, settings, mobility_ids[start : start + chunk], languages)
+            statements = [job.statement for job in jobs]
+            rendered: Iterable[Rendered] = pool.map(_work, statements) if pool else map(_work, statements)
+            for job, result in zip(jobs, rendered, strict=True):
+                if _commit(database, job, result, languages):
+                    issued.append(result.certificate_id)
+                if progress:
+                    progress(1)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return issued
+
+
+def _jobs(database: Any, catalog: Catalog, settings: Settings, ids: Sequence[int], languages: list[str]) -> list[_Job]:
+    jobs = []
+    with database.session() as session:
+        for mobility_id in ids:
+            mobility = session.get_one(Mobility, mobility_id)
+            if current_certificate(session, mobility) is not None:
+                continue
+            validation = _validation(session, mobility)
+            statement = build_statement(
+                session, catalog, settings, mobility, validation, languages, new_certificate_id(utcnow().year)
+            )
+            jobs.append(_Job(mobility_id, validation.id, statement))
+    return jobs
+
+
+def _commit(database: Any, job: _Job, rendered: Rendered, languages: list[str]) -> bool:
+    def work(session: Session) -> bool:
+        mobility = session.get_one(Mobility, job.mobility_id)
+        plan_of(session, mobility, for_update=True)
+        if current_certificate(session, mobility) is not None:  # issued meanwhile by someone else: keep theirs
+            return False
+        _store(session, None, mobility, session.get_one(Validation, job.validation_id), rendered, languages)
+        return True
+
+    return bool(database.run(work))

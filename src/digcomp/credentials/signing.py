@@ -1,0 +1,148 @@
+"""The issuing school's signing key, and PAdES signing with pyHanko (the machine-readable credential is
+attached first, as an associated file, so the signature covers it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import embed, generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers, timestamps
+
+from digcomp.settings import Settings
+
+DEV_KEY_FILE = "dev-signing.p12"
+DEV_PASSPHRASE_FILE = "dev-signing.passphrase"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    p12: Path
+    passphrase: bytes
+    development: bool
+
+    def signer(self) -> signers.SimpleSigner:
+        signer = signers.SimpleSigner.load_pkcs12(str(self.p12), passphrase=self.passphrase)  # type: ignore[no-untyped-call]
+        if not isinstance(signer, signers.SimpleSigner):
+            raise ValueError(f"cannot read the signing key {self.p12}: wrong passphrase or not a PKCS#12 file")
+        return signer
+
+    def fingerprint(self) -> str:
+        return certificate_fingerprint(self.signer().signing_cert)
+
+
+def certificate_fingerprint(cert: asn1_x509.Certificate) -> str:
+    return hashlib.sha256(cert.dump()).hexdigest()
+
+
+def signing_key(settings: Settings) -> SigningKey:
+    """The configured school key (DIGCOMP_SIGNING_P12 + DIGCOMP_SIGNING_PASSPHRASE), or a development key
+    generated on first use in the data directory — never in the repository."""
+    if settings.signing_p12 is not None:
+        passphrase = settings.signing_passphrase.get_secret_value().encode() if settings.signing_passphrase else b""
+        return SigningKey(Path(settings.signing_p12), passphrase, development=False)
+    folder = Path(settings.data_dir) / "signing"
+    key_file, passphrase_file = folder / DEV_KEY_FILE, folder / DEV_PASSPHRASE_FILE
+    if not key_file.exists():
+        _create_development_key(folder, key_file, passphrase_file)
+    return SigningKey(key_file, passphrase_file.read_bytes().strip(), development=True)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _create_development_key(folder: Path, key_file: Path, passphrase_file: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "digcomp development signing key (not for real certificates)"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "digcomp"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365 * 10))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    passphrase = secrets.token_urlsafe(24).encode()
+    blob = pkcs12.serialize_key_and_certificates(
+        b"digcomp-dev", key, cert, None, serialization.BestAvailableEncryption(passphrase)
+    )
+    _write_private(passphrase_file, passphrase)
+    _write_private(key_file, blob)
+
+
+def sign_pdf(
+    pdf: bytes,
+    signer: signers.SimpleSigner,
+    *,
+    attachment: bytes,
+    attachment_name: str,
+    reason: str,
+    location: str,
+    tsa_url: str | None = None,
+) -> bytes:
+    """Attach the credential (as an associated file of the document) and sign with a PAdES signature."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    embedded = embed.EmbeddedFileObject.from_file_data(
+        writer,
+        data=attachment,
+        mime_type="application/ld+json",
+        params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
+    )
+    spec = embed.FileSpec(
+        file_spec_string=attachment_name,
+        file_name=attachment_name,
+        embedded_data=embedded,
+        description="Open Badges 3.0 credential of this statement (machine-readable)",
+        af_relationship=generic.NameObject("/Data"),
+    )
+    embed.embed_file(writer, spec)
+    meta = signers.PdfSignatureMetadata(
+        field_name="SchoolSignature",
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location,
+    )
+    timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
+    out = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    return out.getvalue()  # type: ignore[no-any-return]

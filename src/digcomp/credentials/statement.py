@@ -1,0 +1,77 @@
+"""What a recognition statement says, independent of how it is rendered (PDF) or encoded (Open Badges)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+
+Bilingual = dict[str, str]  # language -> text
+
+
+class Party(BaseModel):
+    url: str  # a stable identifier of the organisation
+    name: str
+    country_code: str
+    country: Bilingual
+    address: str = ""
+    reference_person: str = ""
+    reference_title: str = ""
+    contact_email: str = ""
+
+
+class Person(BaseModel):
+    given_name: str
+    family_name: str
+    title: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class CompetenceLine(BaseModel):
+    framework: str
+    framework_name: str
+    framework_version: str
+    framework_url: str | None
+    area_id: str
+    area_title: Bilingual
+    competence_id: str
+    competence_title: Bilingual
+    status: str  # achieved | not_achieved | not_worked_on
+    achieved_level: int | None
+    achieved_level_name: Bilingual
+    level_descriptor: Bilingual  # statements joined; a language missing where no official translation exists
+    target_level: int
+    target_level_name: Bilingual
+    methods: list[str]
+    outcome_text: str
+    outcome_language: str
+    levels: list[tuple[int, Bilingual]]  # the framework's scale, for the credential's rubric
+
+
+class Statement(BaseModel):
+    certificate_id: str
+    issued_at: dt.datetime
+    languages: list[str]  # ["lv", "en"] for a bilingual statement, or one language
+    verification_url: str
+    holder: Person
+    holder_date_of_birth: dt.date | None
+    holder_identity_hash: str  # sha256 of the learner's e-mail (salted), for the credential
+    issuer: Party
+    host: Party
+    mentor: Person | None
+    validator: Person
+    assessors: list[Person]
+    programme: str
+    project_reference: str
+    qualification: str
+    objective: str
+    tasks: str
+    working_language: str
+    start_date: dt.date
+    end_date: dt.date
+    competences: list[CompetenceLine]
+    other_skills: str = ""
+    attribution: list[str]

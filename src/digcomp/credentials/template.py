@@ -1,0 +1,62 @@
+"""The certificate template: layout and labels from ``certificates/``, fonts registered with reportlab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from digcomp.resources import shipped
+
+SUPPORTED_LANGUAGES = ("lv", "en")
+REGULAR, BOLD = "Statement-Regular", "Statement-Bold"
+
+
+@dataclass(frozen=True)
+class Template:
+    folder: Path
+    layout: dict[str, Any]
+    labels: dict[str, dict[str, Any]]  # language -> labels
+
+    def label(self, key: str, language: str) -> str:
+        return str(self.labels[language].get(key, ""))
+
+    def method(self, method: str, language: str) -> str:
+        return str(self.labels[language].get("methods", {}).get(method, method))
+
+    @property
+    def logo(self) -> Path | None:
+        logo = self.layout.get("logo")
+        return self.folder / logo if logo else None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping")
+    return data
+
+
+@lru_cache(maxsize=4)
+def load_template(folder: Path | None = None) -> Template:
+    folder = folder or shipped("certificates")
+    layout = _read(folder / "layout.yaml")
+    labels = {language: _read(folder / "labels" / f"{language}.yaml") for language in SUPPORTED_LANGUAGES}
+    missing = set(labels["en"]) ^ set(labels["lv"])
+    if missing:
+        raise ValueError(f"certificate labels differ between languages: {sorted(missing)}")
+    _register_fonts(folder, layout)
+    return Template(folder=folder, layout=layout, labels=labels)
+
+
+def _register_fonts(folder: Path, layout: dict[str, Any]) -> None:
+    if REGULAR in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont(REGULAR, str(folder / layout["fonts"]["regular"])))
+    pdfmetrics.registerFont(TTFont(BOLD, str(folder / layout["fonts"]["bold"])))
+    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)

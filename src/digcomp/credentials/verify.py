@@ -1,0 +1,211 @@
+"""Verify a signed statement: is the signature intact, does it cover the whole file, which key signed it, and
+what the issuer's register says (known, revoked). Works offline from the file alone for everything but the
+register, which the caller supplies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from digcomp.credentials.signing import certificate_fingerprint
+
+CREDENTIAL_FILE = "credential.json"
+
+
+class Verdict(StrEnum):
+    valid = "valid"
+    revoked = "revoked"
+    tampered = "tampered"
+    unknown = "unknown"
+
+
+class UnusableInput(ValueError):
+    """Not something that can be verified at all (not a PDF, empty, unreadable)."""
+
+
+@dataclass
+class Inspection:
+    """What the file itself proves, before the register is asked."""
+
+    intact: bool
+    sha256: str = ""
+    problems: list[str] = field(default_factory=list)
+    certificate_id: str | None = None
+    signer_fingerprint: str | None = None
+    signer_subject: str | None = None
+    signed_at: dt.datetime | None = None
+    credential: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    certificate_id: str
+    signer_fingerprint: str
+    holder: str
+    issuer: str
+    issued_at: dt.datetime
+    pdf_sha256: str
+    revoked_at: dt.datetime | None
+    revocation_reason: str
+
+
+class VerificationResult(dict[str, Any]):
+    """A JSON-ready answer: verdict, reasons, and what was found."""
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    return b"%PDF" in data[:1024] or b"/ByteRange" in data or b"%%EOF" in data[-2048:]
+
+
+def _padding_is_clean(contents: bytes) -> bool:
+    """The signature value is DER, zero-padded to its reserved size. Bytes after the DER must all be zero,
+    otherwise a change in the padding would go unnoticed (CMS parsers ignore trailing bytes)."""
+    if len(contents) < 2 or contents[0] != 0x30:
+        return False
+    first = contents[1]
+    if first < 0x80:
+        length, header = first, 2
+    else:
+        count = first & 0x7F
+        length, header = int.from_bytes(contents[2 : 2 + count], "big"), 2 + count
+    return not any(contents[header + length :])
+
+
+def inspect_pdf(data: bytes) -> Inspection:
+    if not data:
+        raise UnusableInput("the file is empty")
+    if not _looks_like_pdf(data):
+        raise UnusableInput("this is not a PDF file")
+    digest = hashlib.sha256(data).hexdigest()
+    validation_log = logging.getLogger("pyhanko")
+    level = validation_log.level
+    validation_log.setLevel(logging.CRITICAL)  # broken signatures are expected here and reported as reasons
+    try:
+        inspection = _inspect(data)
+    except Exception as exc:
+        return Inspection(
+            intact=False, sha256=digest, problems=[f"the file is damaged or was changed ({type(exc).__name__})"]
+        )
+    finally:
+        validation_log.setLevel(level)
+    inspection.sha256 = digest
+    return inspection
+
+
+def _inspect(data: bytes) -> Inspection:
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    signatures = reader.embedded_signatures
+    if not signatures:
+        return Inspection(intact=False, problems=["the PDF carries no digital signature (or it was removed)"])
+    signature = signatures[-1]
+    cert = signature.signer_cert
+    inspection = Inspection(
+        intact=True,
+        signer_fingerprint=certificate_fingerprint(cert),
+        signer_subject=cert.subject.human_friendly,
+        signed_at=signature.self_reported_timestamp,
+    )
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert], allow_fetching=False))
+    if not status.intact or not status.valid:
+        inspection.problems.append("the signature does not match the document: it was changed after signing")
+    if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
+        inspection.problems.append("the file has content that the signature does not cover (added after signing)")
+    if len(signatures) != 1:
+        inspection.problems.append("the file carries more than one signature")
+    contents = signature.sig_object.get("/Contents")
+    if contents is None or not _padding_is_clean(bytes(contents)):
+        inspection.problems.append("the signature value was altered")
+    inspection.credential = _credential(reader)
+    if inspection.credential is None:
+        inspection.problems.append("the embedded credential is missing or unreadable")
+    else:
+        inspection.certificate_id = _certificate_id(inspection.credential)
+    inspection.intact = not inspection.problems
+    return inspection
+
+
+def _resolve(value: Any) -> Any:
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _credential(reader: PdfFileReader) -> dict[str, Any] | None:
+    names = _resolve(reader.root.get("/Names"))
+    if names is None or "/EmbeddedFiles" not in names:
+        return None
+    entries = _resolve(_resolve(names["/EmbeddedFiles"]).get("/Names", []))
+    for index in range(0, len(entries) - 1, 2):
+        if str(_resolve(entries[index])) == CREDENTIAL_FILE:
+            spec = _resolve(entries[index + 1])
+            stream = _resolve(_resolve(spec["/EF"])["/F"])
+            try:
+                document = json.loads(stream.data.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return None
+            return document if isinstance(document, dict) else None
+    return None
+
+
+def _certificate_id(credential: dict[str, Any]) -> str | None:
+    ident = str(credential.get("id", ""))
+    marker = "/certificates/"
+    if marker in ident:
+        return ident.split(marker, 1)[1].split("/", 1)[0] or None
+    return None
+
+
+def decide(
+    inspection: Inspection | None, entry: RegisterEntry | None, certificate_id: str | None = None
+) -> VerificationResult:
+    """The verdict from what the file proves and what the register says. Without a file (a QR link), only
+    the register speaks."""
+    reasons: list[str] = []
+    result = VerificationResult(certificate_id=certificate_id or (inspection.certificate_id if inspection else None))
+    if inspection is not None:
+        result.update(signer_subject=inspection.signer_subject, signer_fingerprint=inspection.signer_fingerprint)
+        if not inspection.intact:
+            result.update(verdict=Verdict.tampered.value, reasons=inspection.problems)
+            return result
+        reasons.append("the signature is intact and covers the whole document")
+    if entry is None:
+        reasons.append("no certificate with this id was issued by this service")
+        result.update(verdict=Verdict.unknown.value, reasons=reasons)
+        return result
+    result.update(holder=entry.holder, issuer=entry.issuer, issued_at=entry.issued_at.isoformat())
+    if inspection is not None and inspection.signer_fingerprint != entry.signer_fingerprint:
+        result.update(
+            verdict=Verdict.tampered.value,
+            reasons=["the document was signed with a key that is not the issuing school's key"],
+        )
+        return result
+    if inspection is not None and inspection.sha256 != entry.pdf_sha256:
+        result.update(
+            verdict=Verdict.tampered.value,
+            reasons=["the file is not byte for byte the statement that was issued (its SHA-256 differs)"],
+        )
+        return result
+    if inspection is not None:
+        reasons.append("signed with the issuing school's key")
+        reasons.append("identical to the issued file (SHA-256)")
+    if entry.revoked_at is not None:
+        reasons.append(f"revoked on {entry.revoked_at.date().isoformat()}: {entry.revocation_reason}")
+        result.update(
+            verdict=Verdict.revoked.value,
+            reasons=reasons,
+            revoked_at=entry.revoked_at.isoformat(),
+            revocation_reason=entry.revocation_reason,
+        )
+        return result
+    reasons.append("not revoked")
+    result.update(verdict=Verdict.valid.value, reasons=reasons)
+    return result

@@ -13,3 +13,4 @@ import mapping
 if __name__ == "__main__":
     frameworks.main()
     mapping.main()
+    certificates.main()

@@ -161,3 +161,36 @@ def agreed_plan(client: TestClient, m: Mobility) -> dict[str, Any]:
             201,
         )
     return confirm_all(client, m, 1)  # type: ignore[no-any-return]
+
+
+def validated_mobility(client: TestClient, database: Database, school_name: str = "Rīgas Tehniskā koledža") -> Mobility:
+    """A mobility taken through plan, identification, evidence, assessment and validation via the API."""
+    m = create_mobility(client, database, school_name)
+    agreed_plan(client, m)
+    base = f"{API}/mobilities/{m.id}/assessment"
+    view = ok(client.get(base, headers=m.as_["coordinator"]))
+    for outcome in view["outcomes"]:
+        ok(
+            client.put(
+                f"{base}/outcomes/{outcome['outcome_id']}/identification",
+                headers=m.as_["learner"],
+                json={"worked_on": True},
+            )
+        )
+        ok(
+            client.post(
+                f"{base}/outcomes/{outcome['outcome_id']}/notes",
+                headers=m.as_["mentor"],
+                json={"title": "Observation", "text": "Did this well and on time."},
+            ),
+            201,
+        )
+        ok(
+            client.put(
+                f"{base}/targets/{outcome['competences'][0]['target_id']}/rating",
+                headers=m.as_["mentor"],
+                json={"level": 4, "justification": "Meets the agreed criteria at level 4"},
+            )
+        )
+    ok(client.post(f"{base}/validation", headers=m.as_["validator"], json={}), 201)
+    return m

@@ -221,8 +221,8 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
 
     store = EvidenceStore(Path(settings.data_dir) / "evidence")
     record = assessment.load(session, mobility)
-    for outcome in record.version.outcomes:
-        assessment.identify(session, learner, record, outcome.id, True, "Worked on it every week at the front office")
+    for agreed in record.version.outcomes:
+        assessment.identify(session, learner, record, agreed.id, True, "Worked on it every week at the front office")
     record = assessment.load(session, mobility)
     first = record.version.outcomes[0]
     assessment.add_evidence(
@@ -242,22 +242,22 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
         "Used the booking system's privacy functions correctly for six weeks; explained the rules to a new colleague.",
         "Answered about 40 guest e-mails and chats politely; adapted the tone to business and family guests.",
     ]
-    for outcome, note in zip(record.version.outcomes, notes, strict=True):
+    for agreed, note in zip(record.version.outcomes, notes, strict=True):
         assessment.add_evidence(
             session,
             catalog,
             store,
             mentor,
             record,
-            outcome.id,
+            agreed.id,
             title="Mentor's observation",
             kind=EvidenceKind.note,
             text=note,
         )
     record = assessment.load(session, mobility)
     levels = [4, 4, 4]
-    for outcome, level in zip(record.version.outcomes, levels, strict=True):
-        target = outcome.competences[0]
+    for agreed, level in zip(record.version.outcomes, levels, strict=True):
+        target = agreed.competences[0]
         assessment.rate(
             session,
             catalog,

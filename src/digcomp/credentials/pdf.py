@@ -87,7 +87,8 @@ class StatementRenderer:
         for language in rest:
             other = self.t.label(key, language)
             if other:
-                text += f"<br/><font size='{self.st.small.fontSize}' color='{self.st.muted.hexval()}'>{escape(other)}</font>"
+                size, colour = self.st.small.fontSize, self.st.muted.hexval()
+                text += f"<br/><font size='{size}' color='{colour}'>{escape(other)}</font>"
         return text
 
     def _text(self, values: Bilingual) -> str:

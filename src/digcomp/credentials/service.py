@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import hashlib
 import json
@@ -64,10 +65,8 @@ def _country_names(code: str) -> dict[str, str]:
     if country is None:
         return {"en": code}
     names = {"en": country.name}
-    try:
+    with contextlib.suppress(OSError):  # no Latvian country names in this pycountry: English only
         names["lv"] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["lv"]).gettext(country.name)
-    except OSError:
-        pass
     return names
 
 

@@ -1,0 +1,191 @@
+"""Certificate cost: the floor (a bare reportlab page of similar text in the same font, plus a bare pyHanko
+signature) against the full certificate (render + credential + attachment + signature), and bulk throughput
+with 1 worker and with one per core. Usage: python benchmarks/certificates.py [--bulk 1000] [--repeat 20]"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import resource
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from digcomp.credentials.service import render_and_sign
+from digcomp.credentials.signing import SigningKey, signing_key
+from digcomp.credentials.statement import CompetenceLine, Party, Person, Statement
+from digcomp.credentials.template import REGULAR, load_template
+from digcomp.framework import catalog
+from digcomp.settings import Settings
+
+
+def sample_statement(number: int = 0) -> Statement:
+    fw = catalog([]).get("digcomp-2.2")
+    lines = []
+    for competence_id, level in (("3.1", 4), ("4.2", 4), ("2.1", 3)):
+        competence = fw.competence_by_id[competence_id]
+        area = fw.area_by_id[competence.area]
+        statements = " ".join(s.text["en"] for s in fw.statements_at(competence_id, level))
+        lines.append(
+            CompetenceLine(
+                framework=fw.id,
+                framework_name=fw.name,
+                framework_version=fw.version,
+                framework_url=fw.url,
+                area_id=area.id,
+                area_title=dict(area.title),
+                competence_id=competence_id,
+                competence_title=dict(competence.title),
+                status="achieved",
+                achieved_level=level,
+                achieved_level_name=dict(fw.level_by_number[level].name),
+                level_descriptor={"en": statements},
+                target_level=level,
+                target_level_name=dict(fw.level_by_number[level].name),
+                methods=["observation", "product"],
+                outcome_text="Izglītojamais patstāvīgi sagatavo prezentāciju viesiem",
+                outcome_language="lv",
+                levels=[(lvl.number, dict(lvl.name)) for lvl in fw.levels],
+            )
+        )
+    party = Party(
+        url="https://school.example/o/1",
+        name="Rīgas Digitālo prasmju tehnikums",
+        country_code="LV",
+        country={"lv": "Latvija", "en": "Latvia"},
+        address="Krišjāņa Valdemāra iela 1, Rīga",
+        reference_person="Ilze Kalniņa",
+    )
+    host = party.model_copy(
+        update={"name": "Hotel Aurora Valencia", "country_code": "ES", "country": {"lv": "Spānija", "en": "Spain"}}
+    )
+    return Statement(
+        certificate_id=f"DC-2026-BENCH{number:05d}",
+        issued_at=dt.datetime.now(dt.UTC),
+        languages=["lv", "en"],
+        verification_url=f"http://127.0.0.1:8000/verify/DC-2026-BENCH{number:05d}",
+        holder=Person(given_name="Jānis", family_name="Bērziņš"),
+        holder_date_of_birth=None,
+        holder_identity_hash="sha256$" + "0" * 64,
+        issuer=party,
+        host=host,
+        mentor=Person(given_name="Lucía", family_name="García", title="Front office manager"),
+        validator=Person(given_name="Pēteris", family_name="Ozols"),
+        assessors=[Person(given_name="Lucía", family_name="García")],
+        programme="Erasmus+ KA121-VET",
+        project_reference="2026-1-LV01-KA121-VET-000000001",
+        qualification="Viesmīlības pakalpojumu speciālists",
+        objective="Work-based learning at a hotel front office.",
+        tasks="Reception and check-in; answering guests by e-mail and chat; presentations; social media posts.",
+        working_language="en",
+        start_date=dt.date(2026, 3, 2),
+        end_date=dt.date(2026, 5, 29),
+        competences=lines,
+        attribution=list(fw.source.attribution),
+    )
+
+
+def floor_document(statement: Statement, signer: signers.SimpleSigner) -> bytes:
+    """A bare page with the statement's words in the same font, signed with a bare pyHanko signature."""
+    load_template()
+    words = [statement.holder.full_name, statement.issuer.name, statement.host.name, statement.tasks]
+    for line in statement.competences:
+        words += [
+            *line.competence_title.values(),
+            *line.area_title.values(),
+            *line.level_descriptor.values(),
+            line.outcome_text,
+        ]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    text = canvas.beginText(40, 800)
+    text.setFont(REGULAR, 9)
+    for sentence in words:
+        for start in range(0, len(sentence), 100):
+            text.textLine(sentence[start : start + 100])
+    canvas.drawText(text)
+    canvas.showPage()
+    canvas.save()
+    writer = IncrementalPdfFileWriter(io.BytesIO(buffer.getvalue()))
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    return signers.PdfSigner(meta, signer=signer).sign_pdf(writer).getvalue()  # type: ignore[no-any-return]
+
+
+def _median_ms(work: object, repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()  # type: ignore[operator]
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+_key: SigningKey | None = None
+
+
+def _init(key: SigningKey) -> None:
+    global _key
+    _key = key
+    load_template()
+
+
+def _one(number: int) -> int:
+    assert _key is not None
+    return len(render_and_sign(sample_statement(number), _key, "http://127.0.0.1:8000").pdf)
+
+
+def bulk(count: int, workers: int, key: SigningKey) -> tuple[float, float]:
+    start = time.perf_counter()
+    if workers == 1:
+        _init(key)
+        for number in range(count):
+            _one(number)
+    else:
+        with ProcessPoolExecutor(workers, initializer=_init, initargs=(key,)) as pool:
+            list(pool.map(_one, range(count), chunksize=8))
+    elapsed = time.perf_counter() - start
+    return count / elapsed, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bulk", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data:
+        key = signing_key(Settings(data_dir=Path(data)))
+        statement = sample_statement()
+        render_and_sign(statement, key, "http://127.0.0.1:8000")  # warm: fonts, key, template
+        signer = key.signer()  # loaded once, as the issuing path does
+        floor_document(statement, signer)
+        floor = _median_ms(lambda: floor_document(statement, signer), args.repeat)
+        full = _median_ms(lambda: render_and_sign(statement, key, "http://127.0.0.1:8000"), args.repeat)
+        print(
+            f"certificate: floor (bare page + bare signature) {floor:.0f} ms, full certificate {full:.0f} ms, "
+            f"ratio {full / floor:.2f} (target <= 1.5)"
+        )
+        cores = os.cpu_count() or 1
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        one, one_s = bulk(args.bulk, 1, key)
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        many, many_s = bulk(args.bulk, cores, key)
+        print(
+            f"bulk {args.bulk} certificates: 1 worker {one:.1f}/s ({one_s:.0f} s), {cores} workers {many:.1f}/s "
+            f"({many_s:.0f} s), speed-up {many / one:.2f}x on {cores} cores; peak RSS of the issuing process "
+            f"{rss_before / 1024:.0f} MB before, {rss_after / 1024:.0f} MB after {args.bulk} certificates"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""Signed recognition statements: issue, download, verify, revoke — and tampering is always caught."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
+
+from digcomp.cli import main
+from digcomp.credentials.openbadge import validate_credential
+from digcomp.settings import get_settings
+from digcomp.store.db import Database
+from tests.journey import API, create_mobility, ok, validated_mobility
+
+
+def text_of(pdf: bytes) -> str:
+    """The PDF's text with line breaks folded, as a reader sees the phrases."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def embedded_credential(pdf: bytes) -> dict:  # type: ignore[type-arg]
+    attachments = PdfReader(io.BytesIO(pdf)).attachments
+    [content] = attachments["credential.json"]
+    return json.loads(content)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def cli_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DIGCOMP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DIGCOMP_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exited:
+        code = int(exited.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_demo_writes_a_signed_bilingual_statement_that_verifies(
+    cli_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = cli_data / "out"
+    code, printed = run(capsys, "demo", "--out", str(out))
+    assert code == 0, printed
+    [pdf_path] = out.glob("*.pdf")
+    pdf = pdf_path.read_bytes()
+
+    # pyHanko: one PAdES signature, intact, covering the whole file
+    reader = PdfFileReader(io.BytesIO(pdf))
+    [signature] = reader.embedded_signatures
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[signature.signer_cert]))
+    assert (status.intact, status.valid, status.coverage.name) == (True, True, "ENTIRE_FILE")
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+
+    # the text gives back names and DigComp titles exactly, in both languages
+    text = text_of(pdf)
+    for expected in (
+        "Jānis Bērziņš",
+        "Digitālā satura attīstīšana",
+        "Developing digital content",
+        "Personas datu un privātuma aizsardzība",
+        "Mijiedarbošanās, izmantojot digitālās tehnoloģijas",
+        "Mobilitātes apliecinājums",
+        "Mobility statement",
+        "not an official Europass document",
+        pdf_path.stem,
+    ):
+        assert expected in text, expected
+    assert "Europass Mobility number:" not in text
+
+    # the embedded Open Badges 3.0 credential validates and is the one written beside the PDF
+    credential = embedded_credential(pdf)
+    assert validate_credential(credential) == []
+    assert credential == json.loads((out / f"{pdf_path.stem}.credential.json").read_text(encoding="utf-8"))
+    alignment = credential["credentialSubject"]["achievement"]["alignment"]
+    assert {(a["targetFramework"], a["targetCode"]) for a in alignment} == {
+        ("DigComp 2.2", c) for c in ("3.1", "4.2", "2.1")
+    }
+    assert {r["achievedLevel"].rsplit("-", 1)[1] for r in credential["credentialSubject"]["result"]} == {"4"}
+
+    # digcomp verify: valid; one changed byte: tampered; revoked: revoked; not a PDF: exit 2
+    code, printed = run(capsys, "verify", str(pdf_path), "--format", "json")
+    assert (code, json.loads(printed)["verdict"]) == (0, "valid")
+    changed = bytearray(pdf)
+    changed[len(pdf) // 3] ^= 0x20
+    tampered = cli_data / "tampered.pdf"
+    tampered.write_bytes(bytes(changed))
+    code, printed = run(capsys, "verify", str(tampered))
+    assert code == 1
+    assert "TAMPERED" in printed
+
+    from digcomp.credentials import service
+    from digcomp.demo import actor_for
+    from digcomp.store.models import Certificate, Mobility, Role
+
+    database = Database(get_settings().effective_database_url)
+    with database.session() as session:
+        certificate = session.get_one(Certificate, pdf_path.stem)
+        service.revoke(
+            session,
+            actor_for(session, Role.validator),
+            certificate,
+            session.get_one(Mobility, certificate.mobility_id),
+            "Issued for the wrong group",
+        )
+    code, printed = run(capsys, "verify", str(pdf_path), "--format", "json")
+    answer = json.loads(printed)
+    assert (code, answer["verdict"], answer["revocation_reason"]) == (1, "revoked", "Issued for the wrong group")
+    assert "REVOKED" in run(capsys, "verify", str(pdf_path))[1]
+
+    not_pdf = cli_data / "notes.txt"
+    not_pdf.write_text("hello", encoding="utf-8")
+    code, printed = run(capsys, "verify", str(not_pdf))
+    assert (code, printed.count("\n")) == (2, 1)
+    assert "not a PDF" in printed
+    assert run(capsys, "verify", str(cli_data / "missing.pdf"))[0] == 2
+
+
+def test_any_single_changed_byte_is_tampered(cli_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "demo", "--out", str(cli_data / "out"))[0] == 0
+    [pdf_path] = (cli_data / "out").glob("*.pdf")
+    pdf = pdf_path.read_bytes()
+    byte_range = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", pdf)
+    assert byte_range is not None
+    _, contents_start, contents_end, _ = map(int, byte_range.groups())
+    rng = random.Random(20261121)
+    # the header, the signature value and its padding, the signature dictionary, the trailer, and random bytes
+    positions = {
+        *range(0, 16),
+        *range(contents_start, contents_start + 120),
+        *range(contents_end - 40, contents_end + 60),
+        *range(len(pdf) - 200, len(pdf)),
+        *(rng.randrange(len(pdf)) for _ in range(150)),
+    }
+    from digcomp.credentials import service
+
+    database = Database(get_settings().effective_database_url)
+    with database.session() as session:
+        assert service.verify_file(session, pdf)["verdict"] == "valid"
+        for position in sorted(positions):
+            changed = bytearray(pdf)
+            changed[position] ^= 0x01
+            assert service.verify_file(session, bytes(changed))["verdict"] == "tampered", position
+
+
+def test_issue_download_verify_and_revoke_through_the_api(client: TestClient, database: Database) -> None:
+    m = validated_mobility(client, database)
+    url = f"{API}/mobilities/{m.id}/certificate"
+    issued = ok(client.post(url, headers=m.as_["coordinator"], json={"languages": "en"}), 201)
+    again = ok(client.post(url, headers=m.as_["validator"], json={"languages": "lv+en"}))
+    assert again["id"] == issued["id"]  # idempotent: one certificate per validated result
+    assert issued["verification_url"] == f"http://testserver/verify/{issued['id']}"
+
+    pdf = client.get(f"{url}.pdf", headers=m.as_["learner"])
+    assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+    assert "Jānis Bērziņš" in text_of(pdf.content)
+    assert "Digitālā satura attīstīšana" not in text_of(pdf.content)  # the English version was chosen
+    credential = ok(client.get(f"{url}/credential.json", headers=m.as_["learner"]))
+    assert validate_credential(credential) == []
+    assert credential == embedded_credential(pdf.content)
+
+    for role in ("mentor",):
+        assert client.get(f"{url}.pdf", headers=m.as_[role]).status_code == 403
+    other = create_mobility(client, database, "Cēsu tehnikums")
+    assert client.get(f"{url}.pdf", headers=other.as_["learner"]).status_code == 404
+    assert client.get(f"{url}.pdf").status_code == 401
+
+    public = ok(client.get(f"{API}/certificates/{issued['id']}/verification"))
+    assert (public["verdict"], public["holder"]) == ("valid", "Jānis Bērziņš")
+    uploaded = ok(client.post(f"{API}/verifications", files={"file": ("s.pdf", pdf.content, "application/pdf")}))
+    assert uploaded["verdict"] == "valid"
+    assert "identical to the issued file (SHA-256)" in uploaded["reasons"]
+
+    revoke = f"{API}/certificates/{issued['id']}/revocation"
+    assert client.post(revoke, headers=m.as_["coordinator"], json={"reason": "Wrong dates"}).status_code == 403
+    assert client.post(revoke, headers=other.as_["validator"], json={"reason": "Wrong dates"}).status_code == 404
+    revoked = ok(client.post(revoke, headers=m.as_["validator"], json={"reason": "Wrong mobility dates"}))
+    assert revoked["revocation_reason"] == "Wrong mobility dates"
+    assert client.post(revoke, headers=m.as_["validator"], json={"reason": "again!"}).status_code == 409
+    after = ok(client.post(f"{API}/verifications", files={"file": ("s.pdf", pdf.content, "application/pdf")}))
+    assert (after["verdict"], after["revocation_reason"]) == ("revoked", "Wrong mobility dates")
+    assert ok(client.get(f"{API}/certificates/{issued['id']}/verification"))["verdict"] == "revoked"
+    assert ok(client.get(f"{API}/certificates/DC-2026-NOSUCHCERT/verification"))["verdict"] == "unknown"
+    bad = client.post(f"{API}/verifications", files={"file": ("x.pdf", b"hello", "application/pdf")})
+    assert (bad.status_code, bad.json()["detail"]) == (422, "this is not a PDF file")
+    actions = [e["action"] for e in ok(client.get(f"{API}/mobilities/{m.id}/audit", headers=m.as_["admin"]))]
+    assert actions[-2:] == ["certificate.issued", "certificate.revoked"]
+
+
+def test_no_certificate_before_validation(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    response = client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={})
+    assert response.status_code == 409
+    assert "not validated yet" in response.json()["detail"]
+    assert (
+        client.post(
+            f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={"languages": "de"}
+        ).status_code
+        == 422
+    )
+
+
+def test_the_credential_check_catches_terms_outside_the_published_contexts(
+    client: TestClient, database: Database
+) -> None:
+    m = validated_mobility(client, database)
+    ok(client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={}), 201)
+    credential = ok(client.get(f"{API}/mobilities/{m.id}/certificate/credential.json", headers=m.as_["learner"]))
+    credential["credentialSubject"]["achievement"]["alignment"][0]["targetLevel"] = "4"
+    credential["credentialSubject"]["grade"] = "A"
+    del credential["credentialSubject"]["achievement"]["alignment"][1]["targetUrl"]
+    problems = validate_credential(credential)
+    assert (
+        "'credentialSubject.achievement.alignment[0].targetLevel' is not a term of the Open Badges 3.0.3 or VC 2.0 contexts"
+        in problems
+    )
+    assert "'credentialSubject.grade' is not a term of the Open Badges 3.0.3 or VC 2.0 contexts" in problems
+    assert "achievement.alignment[1].targetUrl is missing" in problems

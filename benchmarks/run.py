@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import runpy
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import frameworks
-import mapping
+HERE = Path(__file__).parent
 
 if __name__ == "__main__":
-    frameworks.main()
-    mapping.main()
-    certificates.main()
+    for name in ("frameworks", "mapping", "certificates"):
+        sys.argv = [name]
+        runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

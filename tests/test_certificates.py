@@ -226,9 +226,7 @@ def test_the_credential_check_catches_terms_outside_the_published_contexts(
     credential["credentialSubject"]["grade"] = "A"
     del credential["credentialSubject"]["achievement"]["alignment"][1]["targetUrl"]
     problems = validate_credential(credential)
-    assert (
-        "'credentialSubject.achievement.alignment[0].targetLevel' is not a term of the Open Badges 3.0.3 or VC 2.0 contexts"
-        in problems
-    )
-    assert "'credentialSubject.grade' is not a term of the Open Badges 3.0.3 or VC 2.0 contexts" in problems
+    outside = "is not a term of the Open Badges 3.0.3 or VC 2.0 contexts"
+    assert f"'credentialSubject.achievement.alignment[0].targetLevel' {outside}" in problems
+    assert f"'credentialSubject.grade' {outside}" in problems
     assert "achievement.alignment[1].targetUrl is missing" in problems

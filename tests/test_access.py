@@ -141,3 +141,20 @@ def test_a_learner_sees_only_their_own_mobility_in_the_same_school(client: TestC
     assert client.get(f"{API}/mobilities/{other}", headers=m.as_["learner"]).status_code == 404
     assert client.get(f"{API}/mobilities/{other}", headers=m.as_["mentor"]).status_code == 404  # not their mentee
     assert client.get(f"{API}/mobilities/{other}", headers=m.as_["validator"]).status_code == 200
+
+
+def test_browser_session_cookies_cannot_be_used_from_another_site(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    token = m.as_["coordinator"]["Authorization"].split()[1]
+    client.cookies.set("digcomp_session", token)
+    try:
+        same_site = client.post(
+            f"{API}/suggestions", json={"text": "uses e-mail"}, headers={"origin": "http://testserver"}
+        )
+        cross_site = client.post(
+            f"{API}/suggestions", json={"text": "uses e-mail"}, headers={"origin": "https://evil.example"}
+        )
+    finally:
+        client.cookies.clear()
+    assert same_site.status_code == 200
+    assert cross_site.status_code == 403

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from digcomp import __version__
+from digcomp import __version__, web
 from digcomp.api import (
     errors,
     routes_access,
@@ -65,6 +65,8 @@ def create_app(
         routes_certificates,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+
+    web.install(app)
 
     @app.get("/healthz", tags=["service"], include_in_schema=False)
     def health() -> dict[str, str]:

@@ -8,7 +8,7 @@ from fastapi import Depends, Query, Request
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
-from digcomp.errors import Unauthenticated
+from digcomp.errors import Forbidden, Unauthenticated
 from digcomp.framework import Catalog
 from digcomp.settings import Settings
 from digcomp.store.db import Database
@@ -50,8 +50,19 @@ def bearer_secret(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _cross_site(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    return bool(origin) and origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", "")  # type: ignore[union-attr]
+
+
 def current_actor(request: Request) -> Actor:
     secret = bearer_secret(request)
+    from_cookie = secret is not None and not request.headers.get("authorization")
+    if from_cookie and request.method in UNSAFE_METHODS and _cross_site(request):
+        raise Forbidden("a change sent with a browser session must come from digcomp's own pages")
     if not secret:
         raise Unauthenticated("log in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token gives one)")
     database = get_database(request)

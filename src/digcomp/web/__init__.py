@@ -1,0 +1,33 @@
+"""The web interface: server-rendered pages for coordinators, mentors, learners and the public."""
+
+from __future__ import annotations
+
+import inspect
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from digcomp.errors import DomainError, Forbidden, NotFound
+from digcomp.web import pages_assessment, pages_mobilities, pages_mobility, pages_public
+from digcomp.web.common import HERE, LoginRequired, render
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for module in (pages_mobilities, pages_mobility, pages_assessment, pages_public):
+        app.include_router(module.router)
+    api_handler = app.exception_handlers[DomainError]
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if request.url.path.startswith("/api/"):
+            answer = api_handler(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 409
+        title = "not_found" if status == 404 else "forbidden" if status == 403 else "error_title"
+        return render(request, "message.html", status, title_key=title, message=exc.message)

@@ -1,0 +1,222 @@
+"""The assessment page of a mobility: identify, self-assess, add evidence, rate, validate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from digcomp.access.actor import Actor, may_assess, may_validate
+from digcomp.api.deps import get_catalog, get_database, get_settings_dep
+from digcomp.api.routes_assessment import evidence_store
+from digcomp.assessment import service as assessment
+from digcomp.assessment.schemas import DecisionIn, ValidationIn
+from digcomp.errors import DomainError, Forbidden, Invalid
+from digcomp.framework.views import level_view
+from digcomp.mobility.service import mobility_for, parties
+from digcomp.store.models import EvidenceKind, Role, SelfAssessmentPhase
+from digcomp.web.common import back, language, problem_text, render, require_login, same_origin
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 200, **extra: Any) -> Response:
+    catalog = get_catalog(request)
+    lang = language(request)
+
+    def work(s: Session) -> dict[str, Any]:
+        mobility = mobility_for(s, actor, mobility_id)
+        record = assessment.load(s, mobility)
+        view = assessment.view(record, catalog, lang)
+        descriptors: dict[tuple[str, str], list[Any]] = {}
+        for outcome in view.outcomes:
+            for c in outcome.competences:
+                framework = catalog.get(c.framework)
+                descriptors[(c.framework, c.competence)] = [
+                    level_view(framework, c.competence, n, lang) for n in sorted(framework.level_by_number)
+                ]
+        who = parties(mobility)
+        return {
+            "m": mobility,
+            "view": view,
+            "descriptors": descriptors,
+            "can_assess": may_assess(actor, who),
+            "can_validate": may_validate(actor, who),
+            "is_learner": actor.role is Role.learner and actor.person_id == mobility.learner_id,
+            "can_identify": actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.admin),
+            "can_note": actor.role in (Role.mentor, Role.coordinator, Role.validator, Role.admin),
+        }
+
+    data = get_database(request).run(work)
+    return render(
+        request,
+        "assessment.html",
+        status_code,
+        done=request.query_params.get("done"),
+        message=extra.pop("message", ""),
+        values=extra.pop("values", {}),
+        **data,
+        **extra,
+    )
+
+
+@router.get("/mobilities/{mobility_id}/assessment", response_class=HTMLResponse)
+def assessment_page(request: Request, mobility_id: int) -> Response:
+    actor = require_login(request)
+    try:
+        return _page(request, actor, mobility_id)
+    except DomainError as exc:
+        return render(request, "message.html", 409, title_key="assessment_title", message=exc.message)
+
+
+def _act(request: Request, mobility_id: int, work: Any, anchor: str, values: dict[str, Any] | None = None) -> Response:
+    actor = require_login(request)
+    if not same_origin(request):
+        raise Forbidden("this form must be sent from digcomp's own page")
+    catalog = get_catalog(request)
+    try:
+        get_database(request).run(
+            lambda s: work(s, catalog, actor, assessment.load(s, mobility_for(s, actor, mobility_id), for_update=True))
+        )
+    except (DomainError, ValidationError) as exc:
+        message, errors = problem_text(exc)
+        return _page(
+            request,
+            actor,
+            mobility_id,
+            409,
+            message=message or "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            values=values or {},
+        )
+    return back(f"/mobilities/{mobility_id}/assessment{anchor}", "saved")
+
+
+@router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/identify")
+def identify(
+    request: Request, mobility_id: int, outcome_id: int, worked_on: Annotated[str, Form()] = "yes"
+) -> Response:
+    return _act(
+        request,
+        mobility_id,
+        lambda s, c, a, r: assessment.identify(s, a, r, outcome_id, worked_on == "yes", ""),
+        f"#outcome-{outcome_id}",
+    )
+
+
+@router.post("/mobilities/{mobility_id}/assessment/targets/{target_id}/self/{phase}")
+def self_assess(
+    request: Request, mobility_id: int, target_id: int, phase: SelfAssessmentPhase, level: Annotated[int, Form()] = 0
+) -> Response:
+    return _act(
+        request,
+        mobility_id,
+        lambda s, c, a, r: assessment.self_assess(s, c, a, r, target_id, phase, level, ""),
+        f"#target-{target_id}",
+    )
+
+
+@router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/evidence")
+def add_file(
+    request: Request,
+    mobility_id: int,
+    outcome_id: int,
+    file: Annotated[UploadFile, File()],
+    title: Annotated[str, Form()] = "",
+) -> Response:
+    settings = get_settings_dep(request)
+    display = (title or file.filename or "photo").strip()[:200] or "photo"
+
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        file.file.seek(0)
+        assessment.add_evidence(
+            s,
+            catalog,
+            evidence_store(settings),
+            actor,
+            record,
+            outcome_id,
+            title=display,
+            kind=EvidenceKind.file,
+            upload=file.file,
+            max_bytes=settings.max_upload_bytes,
+        )
+
+    return _act(request, mobility_id, work, f"#outcome-{outcome_id}")
+
+
+@router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/note")
+def add_note(
+    request: Request,
+    mobility_id: int,
+    outcome_id: int,
+    text: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+) -> Response:
+    settings = get_settings_dep(request)
+
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        if len(text.strip()) < 3:
+            raise Invalid("write what you observed (at least a few words)")
+        assessment.add_evidence(
+            s,
+            catalog,
+            evidence_store(settings),
+            actor,
+            record,
+            outcome_id,
+            title=title.strip() or "—",
+            kind=EvidenceKind.note,
+            text=text.strip(),
+        )
+
+    return _act(
+        request,
+        mobility_id,
+        work,
+        f"#outcome-{outcome_id}",
+        {f"note-{outcome_id}": text, f"note-title-{outcome_id}": title},
+    )
+
+
+@router.post("/mobilities/{mobility_id}/assessment/targets/{target_id}/rate")
+def rate(
+    request: Request,
+    mobility_id: int,
+    target_id: int,
+    level: Annotated[int, Form()] = -1,
+    justification: Annotated[str, Form()] = "",
+) -> Response:
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        if len(justification.strip()) < 10:
+            raise Invalid("justify the level against the agreed criteria (at least 10 characters)")
+        assessment.rate(s, catalog, actor, record, target_id, level, justification.strip())
+
+    return _act(
+        request,
+        mobility_id,
+        work,
+        f"#target-{target_id}",
+        {f"level-{target_id}": level, f"justification-{target_id}": justification},
+    )
+
+
+@router.post("/mobilities/{mobility_id}/assessment/validate")
+async def validate(request: Request, mobility_id: int) -> Response:
+    values = {k: str(v) for k, v in (await request.form()).items()}
+
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        decisions = [
+            DecisionIn(
+                target_id=int(key.removeprefix("decision-")),
+                level=int(value),
+                justification=values.get(f"decision-justification-{key.removeprefix('decision-')}", ""),
+            )
+            for key, value in values.items()
+            if key.startswith("decision-") and not key.startswith("decision-justification-") and value != ""
+        ]
+        assessment.validate(s, catalog, actor, record, ValidationIn(decisions=decisions, note=values.get("note", "")))
+
+    return _act(request, mobility_id, work, "#validation", values)

@@ -1,0 +1,328 @@
+"""Pages: logging in, language, the list of mobilities with the group chart, a new mobility, CSV import."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digcomp.access import service as access
+from digcomp.access.actor import Actor, require_planner
+from digcomp.api.deps import SESSION_COOKIE, get_catalog, get_database, get_settings_dep
+from digcomp.errors import DomainError, Forbidden, Unauthenticated
+from digcomp.framework import Catalog, pick
+from digcomp.mobility import importer
+from digcomp.mobility import service as registry
+from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, PersonCreate
+from digcomp.plans.service import plan_of
+from digcomp.store.models import (
+    Certificate,
+    Mobility,
+    Organisation,
+    OrganisationKind,
+    Person,
+    PlanStatus,
+    Role,
+    TokenKind,
+    Validation,
+)
+from digcomp.web.common import LANG_COOKIE, LANGUAGES, back, language, problem_text, render, require_login, same_origin
+
+router = APIRouter(include_in_schema=False)
+SESSION_DAYS_SECONDS = 7 * 24 * 3600
+
+
+def _safe_next(url: str | None) -> str:
+    return url if url and url.startswith("/") and not url.startswith("//") else "/mobilities"
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    from digcomp.web.common import web_actor
+
+    return RedirectResponse("/mobilities" if web_actor(request) else "/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=_safe_next(next), values={}, message="")
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/mobilities",
+) -> Response:
+    t_lang = language(request)
+    try:
+        token = get_database(request).run(lambda s: access.login(s, email, password, TokenKind.session))
+    except Unauthenticated:
+        from digcomp.web.common import translator
+
+        return render(
+            request,
+            "login.html",
+            401,
+            next=_safe_next(next),
+            values={"email": email},
+            message=translator(t_lang)("login_failed"),
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token.access_token, max_age=SESSION_DAYS_SECONDS, httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret and same_origin(request):
+        get_database(request).run(lambda s: access.logout(s, secret))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{lang}")
+def choose_language(lang: str, next: str | None = None) -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/m/{token}")
+def mentor_link(request: Request, token: str) -> Response:
+    """A host mentor opens the school's link: the link itself becomes their session for that mobility."""
+    settings = get_settings_dep(request)
+    try:
+        actor = get_database(request).run(lambda s: access.authenticate(s, settings, token))
+    except Unauthenticated as exc:
+        return render(request, "message.html", 401, title_key="error_title", message=exc.message)
+    response = RedirectResponse(f"/mobilities/{actor.link_mobility_id}", status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_DAYS_SECONDS, httponly=True, samesite="lax")
+    return response
+
+
+# --- the list and the chart -----------------------------------------------------------------------------------
+
+
+def _rows(session: Session, actor: Actor, group: str | None) -> list[dict[str, Any]]:
+    query = select(Mobility).where(registry.visible_mobilities(actor)).order_by(Mobility.start_date.desc(), Mobility.id)
+    if group:
+        query = query.where(Mobility.group_name == group)
+    rows = []
+    for mobility in session.scalars(query).unique():
+        plan = plan_of(session, mobility)
+        current = plan.versions[-1] if plan and plan.versions else None
+        validated = session.scalar(select(Validation.id).where(Validation.mobility_id == mobility.id)) is not None
+        certificate = session.scalars(
+            select(Certificate.id).where(Certificate.mobility_id == mobility.id, Certificate.revoked_at.is_(None))
+        ).first()
+        agreed = bool(plan and any(v.status is PlanStatus.agreed for v in plan.versions))
+        rows.append(
+            {
+                "mobility": mobility,
+                "plan": current.status.value if current else None,
+                "stage": "validated" if validated else ("assessment" if agreed else None),
+                "certificate": certificate,
+            }
+        )
+    return rows
+
+
+def chart_data(session: Session, catalog: Catalog, actor: Actor, group: str | None, lang: str) -> list[dict[str, Any]]:
+    """Average target and achieved level per competence over the group's validated mobilities."""
+    query = (
+        select(Validation)
+        .join(Mobility, Mobility.id == Validation.mobility_id)
+        .where(registry.visible_mobilities(actor))
+    )
+    if group:
+        query = query.where(Mobility.group_name == group)
+    targets: dict[tuple[str, str], list[int]] = defaultdict(list)
+    achieved: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for validation in session.scalars(query):
+        for result in validation.results:
+            if result.status.value == "not_worked_on":
+                continue
+            key = (result.framework, result.competence)
+            targets[key].append(result.target_level)
+            achieved[key].append(result.achieved_level or 0)
+    data = []
+    for framework_id, competence_id in sorted(targets, key=lambda k: [int(p) for p in k[1].split(".") if p.isdigit()]):
+        competence = catalog.get(framework_id).competence_by_id[competence_id]
+        key = (framework_id, competence_id)
+        data.append(
+            {
+                "id": competence_id,
+                "title": pick(competence.title, lang),
+                "target": round(sum(targets[key]) / len(targets[key]), 1),
+                "achieved": round(sum(achieved[key]) / len(achieved[key]), 1),
+                "count": len(targets[key]),
+            }
+        )
+    return data
+
+
+@router.get("/mobilities", response_class=HTMLResponse)
+def mobilities(request: Request, group: Annotated[str | None, Query()] = None, done: str | None = None) -> Response:
+    actor = require_login(request)
+    catalog = get_catalog(request)
+    lang = language(request)
+
+    def work(s: Session) -> dict[str, Any]:
+        groups = sorted(
+            {g for g in s.scalars(select(Mobility.group_name).where(registry.visible_mobilities(actor))) if g}
+        )
+        return {"rows": _rows(s, actor, group), "groups": groups, "chart": chart_data(s, catalog, actor, group, lang)}
+
+    data = get_database(request).run(work)
+    return render(request, "mobilities.html", group=group, done=done, **data)
+
+
+# --- a new mobility ---------------------------------------------------------------------------------------------
+
+
+def _choices(session: Session, actor: Actor) -> dict[str, Any]:
+    hosts = list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.registered_by_id == actor.organisation_id)
+            .order_by(Organisation.name)
+        )
+    )
+    mentors = list(
+        session.scalars(
+            select(Person)
+            .where(Person.role == Role.mentor, Person.organisation_id.in_([h.id for h in hosts]))
+            .order_by(Person.family_name)
+        )
+    )
+    return {"hosts": hosts, "mentors": mentors}
+
+
+@router.get("/mobilities/new", response_class=HTMLResponse)
+def new_mobility_page(request: Request) -> Response:
+    actor = require_login(request)
+    require_planner(actor)
+    choices = get_database(request).run(lambda s: _choices(s, actor))
+    return render(
+        request,
+        "mobility_new.html",
+        values={"programme": "Erasmus+", "working_language": "en"},
+        errors={},
+        message="",
+        **choices,
+    )
+
+
+@router.post("/mobilities/new", response_class=HTMLResponse)
+async def new_mobility(request: Request) -> Response:
+    actor = require_login(request)
+    if not same_origin(request):
+        raise Forbidden("this form must be sent from digcomp's own page")
+    values = {k: str(v).strip() for k, v in (await request.form()).items()}
+    database = get_database(request)
+
+    def work(s: Session) -> int:
+        require_planner(actor)
+        learner = registry.create_person(
+            s,
+            actor,
+            PersonCreate(
+                organisation_id=actor.organisation_id,
+                given_name=values.get("learner_given_name", ""),
+                family_name=values.get("learner_family_name", ""),
+                email=values.get("learner_email") or None,
+                role=Role.learner,
+            ),
+        )
+        host_id = values.get("host_id", "")
+        if host_id == "new" or not host_id:
+            host = registry.create_organisation(
+                s,
+                actor,
+                OrganisationCreate(
+                    name=values.get("host_name", ""),
+                    kind=OrganisationKind.company,
+                    country=values.get("host_country", ""),
+                ),
+            ).id
+        else:
+            host = int(host_id)
+        mentor_id = values.get("mentor_id", "")
+        if mentor_id == "new":
+            mentor: int | None = registry.create_person(
+                s,
+                actor,
+                PersonCreate(
+                    organisation_id=host,
+                    given_name=values.get("mentor_given_name", ""),
+                    family_name=values.get("mentor_family_name", ""),
+                    email=values.get("mentor_email") or None,
+                    role=Role.mentor,
+                ),
+            ).id
+        else:
+            mentor = int(mentor_id) if mentor_id else None
+        coordinator = actor.person_id if actor.role is Role.coordinator else None
+        mobility = registry.create_mobility(
+            s,
+            actor,
+            MobilityCreate(
+                learner_id=learner.id,
+                sending_organisation_id=actor.organisation_id,
+                host_organisation_id=host,
+                mentor_id=mentor,
+                coordinator_id=coordinator,
+                start_date=values.get("start_date") or None,
+                end_date=values.get("end_date") or None,
+                programme=values.get("programme", "Erasmus+"),
+                project_reference=values.get("project_reference", ""),
+                qualification=values.get("qualification", ""),
+                working_language=values.get("working_language") or "en",
+                tasks=values.get("tasks", ""),
+                group_name=values.get("group_name", ""),
+            ),
+        )
+        return mobility.id
+
+    try:
+        mobility_id = database.run(work)
+    except (DomainError, ValidationError) as exc:
+        message, errors = problem_text(exc)
+        choices = database.run(lambda s: _choices(s, actor))
+        return render(request, "mobility_new.html", 422, values=values, errors=errors, message=message, **choices)
+    return back(f"/mobilities/{mobility_id}", "created")
+
+
+# --- CSV import -------------------------------------------------------------------------------------------------
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request) -> Response:
+    actor = require_login(request)
+    require_planner(actor)
+    return render(request, "import.html", result=None, message="", errors=[])
+
+
+@router.post("/import", response_class=HTMLResponse)
+def import_file(request: Request, file: Annotated[UploadFile, File()]) -> Response:
+    actor = require_login(request)
+    if not same_origin(request):
+        raise Forbidden("this form must be sent from digcomp's own page")
+    content = file.file.read(2 * 1024 * 1024 + 1)
+    try:
+        rows = importer.parse(content)
+        result = get_database(request).run(lambda s: importer.apply(s, actor, rows))
+    except DomainError as exc:
+        errors = getattr(exc, "errors", [])
+        return render(request, "import.html", 422, result=None, message=exc.message, errors=errors)
+    return render(request, "import.html", result=result, message="", errors=[])

@@ -1,0 +1,66 @@
+// Small enhancements; every page works without them. Live DigComp suggestions while typing an outcome,
+// "use this suggestion", and the level descriptor of the chosen competence and level.
+(function () {
+  const form = document.getElementById("outcome-form");
+  if (!form) return;
+  const labels = document.getElementById("labels").dataset;
+  const text = form.querySelector("#f-text"), language = form.querySelector("#f-language");
+  const competence = form.querySelector("#f-competence"), level = form.querySelector("#f-target_level");
+  const box = document.getElementById("suggestions"), descriptor = document.getElementById("descriptor");
+  const lang = form.dataset.lang;
+  let timer = null;
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => (k === "text" ? (node.textContent = v) : node.setAttribute(k, v)));
+    (children || []).forEach((c) => node.appendChild(c));
+    return node;
+  }
+
+  function use(comp, lvl) {
+    competence.value = comp; level.value = String(lvl); showDescriptor();
+  }
+
+  async function suggest() {
+    const statement = text.value.trim();
+    if (statement.length < 12) return;
+    const response = await fetch("/api/v1/suggestions", {
+      method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
+      body: JSON.stringify({ text: statement, language: language.value, top: 3 }),
+    });
+    if (!response.ok) return;
+    const found = await response.json();
+    box.replaceChildren(el("h2", { text: labels.suggestions }));
+    found.forEach((s) => {
+      const button = el("button", { type: "button", class: "secondary use-suggestion", text: labels.use });
+      button.addEventListener("click", () => use(s.competence, s.level));
+      box.appendChild(el("div", { class: "suggestion" }, [
+        el("strong", { text: `${s.competence} ${s.title}` }),
+        el("span", { text: ` · ${labels.level} ${s.level} (${s.level_name}) · ${labels.score} ${s.score.toFixed(2)}` }),
+        el("ul", {}, s.why.map((w) => el("li", { text: w }))),
+        button,
+      ]));
+    });
+  }
+
+  async function showDescriptor() {
+    if (!competence.value || !level.value) { descriptor.hidden = true; return; }
+    const url = `/api/v1/frameworks/digcomp-2.2/competences/${competence.value}?lang=${lang}&level=${level.value}`;
+    const response = await fetch(url);
+    if (!response.ok) return;
+    const view = await response.json();
+    const lvl = view.levels[0];
+    descriptor.replaceChildren(
+      el("strong", { text: `${labels.descriptor} — ${lvl.number} ${lvl.name}` }),
+      el("p", { text: lvl.preamble || "" }),
+      el("ul", {}, lvl.statements.map((s) => el("li", { text: s }))),
+    );
+    descriptor.hidden = false;
+  }
+
+  text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 500); });
+  competence.addEventListener("change", showDescriptor);
+  level.addEventListener("change", showDescriptor);
+  document.querySelectorAll(".use-suggestion").forEach((b) =>
+    b.addEventListener("click", () => use(b.dataset.competence, b.dataset.level)));
+})();

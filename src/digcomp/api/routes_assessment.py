@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
@@ -112,6 +112,23 @@ def add_file_evidence(
     return db.run(work)
 
 
+def _add_evidence(
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    mobility_id: int,
+    outcome_id: int,
+    **fields: Any,
+) -> EvidenceOut:
+    def work(s: Session) -> EvidenceOut:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        evidence = service.add_evidence(s, catalog, evidence_store(settings), actor, record, outcome_id, **fields)
+        return EvidenceOut.model_validate(evidence)
+
+    return db.run(work)
+
+
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/links", status_code=201, response_model=EvidenceOut)
 def add_link_evidence(
     mobility_id: int,
@@ -122,23 +139,18 @@ def add_link_evidence(
     settings: SettingsDep,
     actor: ActorDep,
 ) -> EvidenceOut:
-    def work(s: Session) -> EvidenceOut:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
-        evidence = service.add_evidence(
-            s,
-            catalog,
-            evidence_store(settings),
-            actor,
-            record,
-            outcome_id,
-            title=data.title,
-            kind=EvidenceKind.link,
-            url=str(data.url),
-            example_refs=data.example_refs,
-        )
-        return EvidenceOut.model_validate(evidence)
-
-    return db.run(work)
+    return _add_evidence(
+        db,
+        catalog,
+        settings,
+        actor,
+        mobility_id,
+        outcome_id,
+        title=data.title,
+        kind=EvidenceKind.link,
+        url=str(data.url),
+        example_refs=data.example_refs,
+    )
 
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/notes", status_code=201, response_model=EvidenceOut)
@@ -152,24 +164,18 @@ def add_note_evidence(
     actor: ActorDep,
 ) -> EvidenceOut:
     """A mentor's (or the school's) observation note."""
-
-    def work(s: Session) -> EvidenceOut:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
-        evidence = service.add_evidence(
-            s,
-            catalog,
-            evidence_store(settings),
-            actor,
-            record,
-            outcome_id,
-            title=data.title,
-            kind=EvidenceKind.note,
-            text=data.text,
-            example_refs=data.example_refs,
-        )
-        return EvidenceOut.model_validate(evidence)
-
-    return db.run(work)
+    return _add_evidence(
+        db,
+        catalog,
+        settings,
+        actor,
+        mobility_id,
+        outcome_id,
+        title=data.title,
+        kind=EvidenceKind.note,
+        text=data.text,
+        example_refs=data.example_refs,
+    )
 
 
 @router.get(f"{BASE}/evidence/{{evidence_id}}/file", response_class=FileResponse)

@@ -104,28 +104,29 @@ def get_certificate(mobility_id: int, db: DatabaseDep, settings: SettingsDep, ac
     )
 
 
-@router.get("/mobilities/{mobility_id}/certificate.pdf", response_class=Response)
-def download_pdf(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> Response:
+def _download(db: DatabaseDep, actor: ActorDep, mobility_id: int, part: str) -> Response:
     certificate = db.run(
         lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
     )
-    return Response(
-        certificate.pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{certificate.id}.pdf"'},
+    body, media_type, suffix = (
+        (certificate.pdf, "application/pdf", ".pdf")
+        if part == "pdf"
+        else (certificate.credential, "application/ld+json", ".credential.json")
     )
+    disposition = f'attachment; filename="{certificate.id}{suffix}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/mobilities/{mobility_id}/certificate.pdf", response_class=Response)
+def download_pdf(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> Response:
+    """The signed statement, for the learner themself and the sending school."""
+    return _download(db, actor, mobility_id, "pdf")
 
 
 @router.get("/mobilities/{mobility_id}/certificate/credential.json", response_class=Response)
 def download_credential(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> Response:
-    certificate = db.run(
-        lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
-    )
-    return Response(
-        certificate.credential,
-        media_type="application/ld+json",
-        headers={"Content-Disposition": f'attachment; filename="{certificate.id}.credential.json"'},
-    )
+    """The Open Badges 3.0 credential embedded in the statement, on its own."""
+    return _download(db, actor, mobility_id, "credential")
 
 
 @router.post("/certificates/{certificate_id}/revocation", response_model=CertificateOut)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from digcomp.cli import main
 from digcomp.credentials import service
+from digcomp.demo import certificate_demo
 from digcomp.framework import catalog
-from digcomp.settings import Settings
+from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
 from digcomp.store.models import Certificate
 from tests.journey import validated_mobility
@@ -48,3 +52,26 @@ def test_bulk_issue_is_idempotent_and_resumes_after_a_crash(
         assert service.pending_mobilities(session) == []
         for certificate in certificates:
             assert service.verify_file(session, session.get_one(Certificate, certificate.id).pdf)["verdict"] == "valid"
+
+
+def test_issue_command_issues_pending_certificates_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DIGCOMP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DIGCOMP_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        database = Database(settings.effective_database_url)
+        database.migrate()
+        with database.session() as session:
+            certificate_demo(session, catalog([]), settings)  # validated, no certificate yet
+        assert main(["issue", "--workers", "2"]) == 0
+        first = capsys.readouterr()
+        assert "issued 1 certificate(s)" in first.out
+        assert "certificate" in first.err  # the progress bar
+        assert main(["issue", "--quiet"]) == 0
+        assert "nothing to issue" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()

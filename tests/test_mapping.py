@@ -117,3 +117,10 @@ def test_cli_suggest_file_gives_one_line_per_statement_in_order(
         None,
         "5.1",
     ]
+
+
+def test_reasons_can_be_given_in_latvian() -> None:
+    [best] = suggester().suggest("Izglītojamais patstāvīgi sagatavo prezentāciju", top=1, explain_in="lv")
+    assert best.why[0] == "valoda: lv (noteikta automātiski)"
+    assert best.why[1].startswith("sakrīt: ")
+    assert best.why[-1].startswith("līmenis 3: ")

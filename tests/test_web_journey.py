@@ -133,6 +133,7 @@ def test_from_a_new_mobility_to_a_verified_certificate(browser: Browser, server:
     first_suggestion = coordinator.locator("#suggestions .suggestion").first
     expect(first_suggestion).to_contain_text("3.1 Digitālā satura attīstīšana")
     expect(first_suggestion).to_contain_text("patstavigi")
+    expect(first_suggestion).to_contain_text("sakrīt:")  # reasons in the page's language
     first_suggestion.locator("button").click()
     expect(coordinator.locator("#f-competence")).to_have_value("3.1")
     expect(coordinator.locator("#f-target_level")).to_have_value("3")

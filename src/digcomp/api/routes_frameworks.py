@@ -71,12 +71,13 @@ class SuggestionRequest(BaseModel):
     language: str = Field(default="auto", description="auto, en, lv or another EU language code")
     top: int = Field(default=3, ge=1, le=21)
     framework: str = "digcomp-2.2"
+    explain_in: Literal["en", "lv"] = Field(default="en", description="Language of the reasons")
 
 
 @router.post("/suggestions", response_model=list[Suggestion], tags=["mapping"])
 def suggest(request: SuggestionRequest, catalog: CatalogDep, actor: ActorDep) -> list[Suggestion]:
     fw = _framework(catalog, request.framework)
     try:
-        return suggester(fw.id).suggest(request.text, request.language, request.top)
+        return suggester(fw.id).suggest(request.text, request.language, request.top, explain_in=request.explain_in)
     except ValueError as exc:
         raise Invalid(str(exc), [{"loc": ["body", "language"], "msg": str(exc)}]) from exc

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from pydantic import BaseModel, Field
 
 from digcomp.framework import DEFAULT_FRAMEWORK, Catalog, catalog, pick
@@ -16,6 +18,12 @@ from digcomp.mapping.text import SUPPORTED_LANGUAGES, detect_language
 
 DEFAULT_LEVEL = 3
 MAX_TOP = 21
+REASONS_FILE = Path(__file__).with_name("reasons.yaml")
+
+
+@lru_cache(maxsize=1)
+def _reasons() -> dict[str, dict[str, str]]:
+    return yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 class Suggestion(BaseModel):
@@ -45,8 +53,10 @@ class Suggester:
         return language
 
     def suggest(
-        self, text: str, language: str = "auto", top: int = 3, *, exclude_key: str | None = None
+        self, text: str, language: str = "auto", top: int = 3, *, explain_in: str = "en", exclude_key: str | None = None
     ) -> list[Suggestion]:
+        """The ``top`` competences for a statement, best first; titles in the statement's language (Latvian or
+        English) and reasons in ``explain_in`` (en or lv)."""
         if not text.strip():
             raise ValueError("the statement is empty")
         if not 1 <= top <= MAX_TOP:
@@ -58,15 +68,16 @@ class Suggester:
         ranked = self.index.score(query, exclude_key=exclude_key)[:top]
         estimate = estimate_level(text)
         ui_language = "lv" if language == "lv" else "en"
+        words = _reasons()["lv" if explain_in == "lv" else "en"]
         suggestions = []
         for result in ranked:
             competence = self.framework.competence_by_id[result.competence]
-            level, level_reason = self._level(estimate, result.best_documents)
-            why = [f"language: {language}" + (" (detected)" if detected else "")]
-            why += self._term_reasons(result.contributions, analysis.sources)
+            level, level_reason = self._level(estimate, result.best_documents, words)
+            why = [words["language"].format(language=language) + (words["detected"] if detected else "")]
+            why += self._term_reasons(result.contributions, analysis.sources, words)
             if result.best_documents:
                 best = self.index.documents[result.best_documents[0]]
-                why.append(f"closest framework text ({best.framework} {best.ref}): “{_clip(best.text)}”")
+                why.append(words["closest"].format(ref=f"{best.framework} {best.ref}", text=_clip(best.text)))
             why.append(level_reason)
             suggestions.append(
                 Suggestion(
@@ -82,31 +93,30 @@ class Suggester:
             )
         return suggestions
 
-    def _term_reasons(self, contributions: dict[str, float], sources: dict[str, str]) -> list[str]:
+    def _term_reasons(
+        self, contributions: dict[str, float], sources: dict[str, str], words: dict[str, str]
+    ) -> list[str]:
         strongest = sorted(contributions.items(), key=lambda kv: -kv[1])[:5]
         if not strongest:
-            return ["no words in common with this competence's texts"]
+            return [words["no_match"]]
         parts = []
         for term, _ in strongest:
             source = sources.get(term, term)
             parts.append(term if source.casefold() == term else f"{source} → {term}")
-        return ["matched: " + ", ".join(parts)]
+        return [words["matched"].format(terms=", ".join(parts))]
 
-    def _level(self, estimate: LevelEstimate, best_documents: list[int]) -> tuple[int, str]:
+    def _level(self, estimate: LevelEstimate, best_documents: list[int], words: dict[str, str]) -> tuple[int, str]:
         top = self.framework.max_level
         if estimate.level is not None:
             level = min(estimate.level, top)
-            cues = "; ".join(f"“{words}” ({meaning}) → {lvl}" for lvl, words, meaning in estimate.cues)
-            return level, f"level {level}: {cues}"
+            cues = "; ".join(f"“{matched}” ({meaning}) → {lvl}" for lvl, matched, meaning in estimate.cues)
+            return level, words["level_cues"].format(level=level, cues=cues)
         levels = Counter(lvl for i in best_documents for lvl in self.index.documents[i].levels)
         if levels:
             level = min(round(sum(k * v for k, v in levels.items()) / sum(levels.values())), top)
-            return (
-                level,
-                f"level {level}: no level cue in the text; the closest framework texts are around level {level}",
-            )
+            return level, words["level_from_texts"].format(level=level)
         level = min(DEFAULT_LEVEL, top)
-        return level, f"level {level}: no level cue in the text; {level} is a usual target for a placement, adjust it"
+        return level, words["level_default"].format(level=level)
 
 
 def _clip(text: str, length: int = 140) -> str:

@@ -210,7 +210,7 @@ async def new_outcome(request: Request, mobility_id: int) -> Response:
             return _outcome_form(
                 request, actor, mobility_id, values, status_code=422, errors={"text": "write the outcome first"}
             )
-        found = suggester().suggest(text, values.get("language") or "auto", top=3)
+        found = suggester().suggest(text, values.get("language") or "auto", top=3, explain_in=language(request))
         return _outcome_form(request, actor, mobility_id, values, suggestions=found)
     catalog = get_catalog(request)
 

@@ -26,7 +26,7 @@
     if (statement.length < 12) return;
     const response = await fetch("/api/v1/suggestions", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
-      body: JSON.stringify({ text: statement, language: language.value, top: 3 }),
+      body: JSON.stringify({ text: statement, language: language.value, top: 3, explain_in: lang }),
     });
     if (!response.ok) return;
     const found = await response.json();

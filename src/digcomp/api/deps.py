@@ -54,8 +54,8 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _cross_site(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    return bool(origin) and origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", "")  # type: ignore[union-attr]
+    origin = request.headers.get("origin") or "null"
+    return origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", "")
 
 
 def current_actor(request: Request) -> Actor:

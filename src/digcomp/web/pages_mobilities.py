@@ -31,7 +31,18 @@ from digcomp.store.models import (
     TokenKind,
     Validation,
 )
-from digcomp.web.common import LANG_COOKIE, LANGUAGES, back, language, problem_text, render, require_login, same_origin
+from digcomp.web.common import (
+    LANG_COOKIE,
+    LANGUAGES,
+    back,
+    language,
+    problem_text,
+    render,
+    require_login,
+    same_origin,
+    translator,
+    web_actor,
+)
 
 router = APIRouter(include_in_schema=False)
 SESSION_DAYS_SECONDS = 7 * 24 * 3600
@@ -43,8 +54,6 @@ def _safe_next(url: str | None) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    from digcomp.web.common import web_actor
-
     return RedirectResponse("/mobilities" if web_actor(request) else "/login", status_code=303)
 
 
@@ -60,20 +69,11 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/mobilities",
 ) -> Response:
-    t_lang = language(request)
     try:
         token = get_database(request).run(lambda s: access.login(s, email, password, TokenKind.session))
     except Unauthenticated:
-        from digcomp.web.common import translator
-
-        return render(
-            request,
-            "login.html",
-            401,
-            next=_safe_next(next),
-            values={"email": email},
-            message=translator(t_lang)("login_failed"),
-        )
+        message = translator(language(request))("login_failed")
+        return render(request, "login.html", 401, next=_safe_next(next), values={"email": email}, message=message)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token.access_token, max_age=SESSION_DAYS_SECONDS, httponly=True, samesite="lax")
     return response

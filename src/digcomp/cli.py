@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
+from digcomp.errors import DomainError
 from digcomp.framework import FrameworkError, UnknownCompetence, UnknownFramework, catalog
 from digcomp.framework.export import framework_json, moodle_csv
 from digcomp.framework.search import search
@@ -155,11 +156,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from digcomp.api.app import create_app
     from digcomp.demo import is_empty, seed
     from digcomp.settings import get_settings
-    from digcomp.store.db import Database
 
     settings = get_settings()
-    database = Database(settings.effective_database_url)
-    database.migrate()
+    database = _database()
     if args.demo:
         cat = catalog()
         with database.session() as session:
@@ -418,8 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except (CliError, UnknownFramework, UnknownCompetence, FrameworkError) as exc:
-        message = exc.args[0] if exc.args else str(exc)
+    except (CliError, UnknownFramework, UnknownCompetence, FrameworkError, DomainError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else (exc.args[0] if exc.args else str(exc))
         print(f"digcomp: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, SettingsDep
 from digcomp.assessment import service
-from digcomp.assessment.evidence_store import EvidenceStore
+from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
     AssessmentView,
     EvidenceOut,
@@ -45,16 +46,30 @@ def get_assessment(
     return db.run(lambda s: service.view(service.load(s, mobility_for(s, actor, mobility_id)), catalog, lang))
 
 
+def _change(
+    db: DatabaseDep, catalog: CatalogDep, actor: ActorDep, mobility_id: int, action: Callable[[Session, Any], object]
+) -> AssessmentView:
+    """Lock the mobility's record, apply one change, and answer with the record as it now stands."""
+
+    def work(s: Session) -> AssessmentView:
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        action(s, record)
+        return service.view(service.load(s, record.mobility), catalog)
+
+    return db.run(work)
+
+
 @router.put(f"{BASE}/outcomes/{{outcome_id}}/identification", response_model=AssessmentView)
 def identify(
     mobility_id: int, outcome_id: int, data: IdentificationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
 ) -> AssessmentView:
-    def work(s: Session) -> AssessmentView:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
-        service.identify(s, actor, record, outcome_id, data.worked_on, data.note)
-        return service.view(service.load(s, record.mobility), catalog)
-
-    return db.run(work)
+    return _change(
+        db,
+        catalog,
+        actor,
+        mobility_id,
+        lambda s, r: service.identify(s, actor, r, outcome_id, data.worked_on, data.note),
+    )
 
 
 @router.put(f"{BASE}/targets/{{target_id}}/self-assessment/{{phase}}", response_model=AssessmentView)
@@ -67,12 +82,13 @@ def self_assess(
     catalog: CatalogDep,
     actor: ActorDep,
 ) -> AssessmentView:
-    def work(s: Session) -> AssessmentView:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
-        service.self_assess(s, catalog, actor, record, target_id, phase, data.level, data.note)
-        return service.view(service.load(s, record.mobility), catalog)
-
-    return db.run(work)
+    return _change(
+        db,
+        catalog,
+        actor,
+        mobility_id,
+        lambda s, r: service.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
+    )
 
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/evidence", status_code=201, response_model=EvidenceOut)
@@ -191,8 +207,6 @@ def download_evidence(
 
     sha256, media_type, _title = db.run(work)
     store = evidence_store(settings)
-    from digcomp.assessment.evidence_store import ACCEPTED
-
     filename = f"evidence-{evidence_id}{ACCEPTED.get(media_type, '')}"
     return FileResponse(store.path(sha256), media_type=media_type, filename=filename)
 
@@ -203,12 +217,13 @@ def rate(
 ) -> AssessmentView:
     """The caller's own rating of one competence of one outcome (replaces their earlier rating)."""
 
-    def work(s: Session) -> AssessmentView:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
-        service.rate(s, catalog, actor, record, target_id, data.level, data.justification)
-        return service.view(service.load(s, record.mobility), catalog)
-
-    return db.run(work)
+    return _change(
+        db,
+        catalog,
+        actor,
+        mobility_id,
+        lambda s, r: service.rate(s, catalog, actor, r, target_id, data.level, data.justification),
+    )
 
 
 @router.post(f"{BASE}/validation", status_code=201, response_model=AssessmentView)
@@ -217,9 +232,4 @@ def validate(
 ) -> AssessmentView:
     """The sending school's validator confirms the result (deciding where assessors differ); then it is locked."""
 
-    def work(s: Session) -> AssessmentView:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
-        service.validate(s, catalog, actor, record, data)
-        return service.view(service.load(s, record.mobility), catalog)
-
-    return db.run(work)
+    return _change(db, catalog, actor, mobility_id, lambda s, r: service.validate(s, catalog, actor, r, data))

@@ -124,3 +124,10 @@ def test_reasons_can_be_given_in_latvian() -> None:
     assert best.why[0] == "valoda: lv (noteikta automātiski)"
     assert best.why[1].startswith("sakrīt: ")
     assert best.why[-1].startswith("līmenis 3: ")
+
+
+def test_level_cue_meanings_follow_the_language_of_the_reasons() -> None:
+    [english] = suggester().suggest("With guidance from the mentor, creates simple posters", top=1, explain_in="lv")
+    assert "(strādā ar vadību)" in english.why[-1]
+    [latvian] = suggester().suggest("Patstāvīgi sagatavo prezentāciju", top=1, explain_in="en")
+    assert "(on their own, routine tasks)" in latvian.why[-1]

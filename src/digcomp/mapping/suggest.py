@@ -26,6 +26,14 @@ def _reasons() -> dict[str, dict[str, str]]:
     return yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+def _wording(language: str) -> dict[str, str]:
+    """The reason templates of a language, with the level-cue meanings under ``cue:<meaning>``."""
+    reasons = _reasons()
+    words = dict(reasons[language])
+    words.update({f"cue:{meaning}": text for meaning, text in reasons[f"cues_{language}"].items()})
+    return words
+
+
 class Suggestion(BaseModel):
     competence: str = Field(examples=["3.1"])
     framework: str = Field(examples=["digcomp-2.2"])
@@ -68,7 +76,7 @@ class Suggester:
         ranked = self.index.score(query, exclude_key=exclude_key)[:top]
         estimate = estimate_level(text)
         ui_language = "lv" if language == "lv" else "en"
-        words = _reasons()["lv" if explain_in == "lv" else "en"]
+        words = _wording("lv" if explain_in == "lv" else "en")
         suggestions = []
         for result in ranked:
             competence = self.framework.competence_by_id[result.competence]
@@ -109,7 +117,10 @@ class Suggester:
         top = self.framework.max_level
         if estimate.level is not None:
             level = min(estimate.level, top)
-            cues = "; ".join(f"“{matched}” ({meaning}) → {lvl}" for lvl, matched, meaning in estimate.cues)
+            cues = "; ".join(
+                f"“{matched}” ({words.get(f'cue:{meaning}', meaning)}) → {lvl}"
+                for lvl, matched, meaning in estimate.cues
+            )
             return level, words["level_cues"].format(level=level, cues=cues)
         levels = Counter(lvl for i in best_documents for lvl in self.index.documents[i].levels)
         if levels:

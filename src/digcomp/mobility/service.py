@@ -24,13 +24,6 @@ from digcomp.store.models import Base, Mobility, Organisation, OrganisationKind,
 M = TypeVar("M", bound=Base)
 
 
-def get(session: Session, model: type[M], ident: int) -> M:
-    record = session.get(model, ident)
-    if record is None:
-        raise NotFound(model.__name__.lower(), ident)
-    return record
-
-
 def paginate(session: Session, query: Select[M], offset: int, limit: int) -> tuple[list[M], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     items = list(session.scalars(query.offset(offset).limit(limit)).unique())

@@ -33,7 +33,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if start_services:
+        if start_services and database is None:  # a database handed in is the caller's, already migrated
             app.state.database.migrate()
         yield
         if start_services and database is None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, File, Query, UploadFile
-from sqlalchemy import select
+from pydantic import BaseModel
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, DatabaseDep, PagingDep
@@ -27,10 +28,19 @@ from digcomp.store.models import Mobility, Organisation, Person, Role
 
 router = APIRouter()
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
+T = TypeVar("T", bound=BaseModel)
 
 
-def _page(items: list, total: int, paging: PagingDep) -> dict:  # type: ignore[type-arg]
-    return {"items": items, "total": total, "offset": paging.offset, "limit": paging.limit}
+def _list(db: DatabaseDep, query: Select[Any], shape: type[T], paging: PagingDep) -> Page[T]:
+    """One page of a query's records, in their API shape."""
+
+    def work(s: Session) -> Page[T]:
+        items, total = service.paginate(s, query, paging.offset, paging.limit)
+        return Page[shape](  # type: ignore[valid-type]
+            items=[shape.model_validate(item) for item in items], total=total, offset=paging.offset, limit=paging.limit
+        )
+
+    return db.run(work)
 
 
 # --- organisations ----------------------------------------------------------------------------------------------
@@ -43,12 +53,8 @@ def create_organisation(data: OrganisationCreate, db: DatabaseDep, actor: ActorD
 
 @router.get("/organisations", response_model=Page[OrganisationOut], tags=["organisations"])
 def list_organisations(db: DatabaseDep, actor: ActorDep, paging: PagingDep) -> Page[OrganisationOut]:
-    def work(s: Session) -> Page[OrganisationOut]:
-        query = select(Organisation).where(service.visible_organisations(actor)).order_by(Organisation.id)
-        items, total = service.paginate(s, query, paging.offset, paging.limit)
-        return Page.model_validate(_page([OrganisationOut.model_validate(o) for o in items], total, paging))
-
-    return db.run(work)
+    query = select(Organisation).where(service.visible_organisations(actor)).order_by(Organisation.id)
+    return _list(db, query, OrganisationOut, paging)
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationOut, tags=["organisations"])
@@ -83,16 +89,12 @@ def list_people(
     organisation_id: Annotated[int | None, Query()] = None,
     role: Annotated[Role | None, Query()] = None,
 ) -> Page[PersonOut]:
-    def work(s: Session) -> Page[PersonOut]:
-        query = select(Person).where(service.visible_people(actor)).order_by(Person.id)
-        if organisation_id is not None:
-            query = query.where(Person.organisation_id == organisation_id)
-        if role is not None:
-            query = query.where(Person.role == role)
-        items, total = service.paginate(s, query, paging.offset, paging.limit)
-        return Page.model_validate(_page([PersonOut.model_validate(p) for p in items], total, paging))
-
-    return db.run(work)
+    query = select(Person).where(service.visible_people(actor)).order_by(Person.id)
+    if organisation_id is not None:
+        query = query.where(Person.organisation_id == organisation_id)
+    if role is not None:
+        query = query.where(Person.role == role)
+    return _list(db, query, PersonOut, paging)
 
 
 @router.get("/people/{person_id}", response_model=PersonOut, tags=["people"])
@@ -120,14 +122,10 @@ def create_mobility(data: MobilityCreate, db: DatabaseDep, actor: ActorDep) -> M
 def list_mobilities(
     db: DatabaseDep, actor: ActorDep, paging: PagingDep, group_name: Annotated[str | None, Query()] = None
 ) -> Page[MobilityOut]:
-    def work(s: Session) -> Page[MobilityOut]:
-        query = select(Mobility).where(service.visible_mobilities(actor)).order_by(Mobility.id)
-        if group_name:
-            query = query.where(Mobility.group_name == group_name)
-        items, total = service.paginate(s, query, paging.offset, paging.limit)
-        return Page.model_validate(_page([MobilityOut.model_validate(m) for m in items], total, paging))
-
-    return db.run(work)
+    query = select(Mobility).where(service.visible_mobilities(actor)).order_by(Mobility.id)
+    if group_name:
+        query = query.where(Mobility.group_name == group_name)
+    return _list(db, query, MobilityOut, paging)
 
 
 @router.get("/mobilities/{mobility_id}", response_model=MobilityOut, tags=["mobilities"])

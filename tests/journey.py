@@ -89,8 +89,8 @@ def create_mobility(client: TestClient, database: Database, school_name: str = "
                 "programme": "Erasmus+",
                 "project_reference": "2026-1-LV01-KA121-VET-000123456",
                 "working_language": "en",
-                "qualification": "Viesmīlības pakalpojumu speciālists",
-                "tasks": "Reception work, guest communication, social media of the hotel",
+                "qualification": {"lv": "Viesmīlības pakalpojumu speciālists", "en": "Hospitality services specialist"},
+                "tasks": {"en": "Reception work, guest communication, social media of the hotel"},
             },
         ),
         201,
@@ -110,6 +110,9 @@ OUTCOMES = [
     ("Handles guests' personal data in the booking system in line with GDPR", "en"),
     ("Answers guest questions by e-mail and chat politely and clearly", "en"),
 ]
+ENGLISH = {  # what the mentor reads: every outcome has an English text
+    OUTCOMES[0][0]: "Independently prepares a presentation of the hotel's services for guests",
+}
 
 
 def add_outcome(client: TestClient, m: Mobility, version: int, text: str, competence: str, level: int = 3) -> Any:
@@ -117,9 +120,8 @@ def add_outcome(client: TestClient, m: Mobility, version: int, text: str, compet
         f"{API}/mobilities/{m.id}/plan/versions/{version}/outcomes",
         headers=m.as_["coordinator"],
         json={
-            "text": text,
-            "language": "en",
-            "criteria": "The mentor checks it at work",
+            "text": {"en": text},
+            "criteria": {"en": "The mentor checks it at work"},
             "methods": ["observation"],
             "competences": [{"competence": competence, "target_level": level}],
         },
@@ -145,8 +147,7 @@ def agreed_plan(client: TestClient, m: Mobility) -> dict[str, Any]:
                 f"{base}/versions/1/outcomes",
                 headers=as_coordinator,
                 json={
-                    "text": text,
-                    "language": language,
+                    "text": {language: text, "en": ENGLISH.get(text, text)},
                     "competences": [
                         {
                             "framework": best["framework"],
@@ -154,7 +155,7 @@ def agreed_plan(client: TestClient, m: Mobility) -> dict[str, Any]:
                             "target_level": best["level"],
                         }
                     ],
-                    "criteria": "Observed by the mentor during daily work; meets the hotel's standard",
+                    "criteria": {"en": "Observed by the mentor during daily work; meets the hotel's standard"},
                     "methods": ["observation", "product"],
                 },
             ),

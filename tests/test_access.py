@@ -26,7 +26,7 @@ def foreign_requests(theirs: Mobility) -> list[tuple[str, str, dict[str, Any] | 
     m = f"{API}/mobilities/{theirs.id}"
     return [
         ("GET", m, None),
-        ("PATCH", m, {"tasks": "changed"}),
+        ("PATCH", m, {"tasks": {"en": "changed"}}),
         ("GET", f"{m}/plan", None),
         ("GET", f"{m}/plan/versions/1", None),
         ("POST", f"{m}/plan/versions", {}),

@@ -124,7 +124,7 @@ def test_full_mobility_from_agreed_plan_to_validated_result(client: TestClient, 
     # 4. validation: the validator must decide the disagreement, then the record is locked
     undecided = client.post(f"{base}/validation", headers=as_validator, json={})
     assert undecided.status_code == 409
-    assert "assessors differ on competence 3.1 of outcome 1 (levels 3 and 4)" in undecided.json()["detail"]
+    assert "assessors differ on competence 3.1 of outcome 1 (levels 3, 4)" in undecided.json()["detail"]
     validated = ok(
         client.post(
             f"{base}/validation",

@@ -168,7 +168,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _print_demo_logins()
     url = f"http://{args.host}:{args.port}"
     print(f"digcomp is serving at {url}  (API documentation: {url}/docs; database: {_safe_url(database.url)})")
-    uvicorn.run(create_app(settings, database), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings, database),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or "",
+    )
     return 0
 
 

@@ -21,7 +21,7 @@ from digcomp.framework import Catalog
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, OrganisationUpdate, PersonCreate
 from digcomp.plans import service as plans
-from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeIn, OutcomeLanguage
+from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeIn
 from digcomp.settings import Settings
 from digcomp.store.models import EvidenceKind, Mobility, Organisation, OrganisationKind, Person, Role
 
@@ -36,32 +36,74 @@ DEMO_LOGINS = {
 }
 HOST = "Hotel Aurora Valencia"
 
+# (outcome per language, competence, target level, criteria per language, methods)
 DEMO_OUTCOMES = [
     (
-        "Izglītojamais patstāvīgi sagatavo viesnīcas pakalpojumu prezentāciju viesiem, izmantojot digitālos rīkus",
-        OutcomeLanguage.lv,
+        {
+            "lv": "Izglītojamais patstāvīgi sagatavo viesnīcas pakalpojumu prezentāciju viesiem, izmantojot digitālos "
+            "rīkus",
+            "en": "Independently prepares a presentation of the hotel's services for guests, using digital tools",
+        },
         "3.1",
         3,
-        "Prezentācija ir pabeigta, saprotama viesiem un atbilst viesnīcas vizuālajam stilam",
+        {
+            "lv": "Prezentācija ir pabeigta, saprotama viesiem un atbilst viesnīcas vizuālajam stilam",
+            "en": "The presentation is complete, clear to guests and follows the hotel's visual style",
+        },
         [AssessmentMethod.product, AssessmentMethod.observation],
     ),
     (
-        "Handles guests' personal data in the booking system in line with GDPR and the hotel's rules",
-        OutcomeLanguage.en,
+        {
+            "lv": "Apstrādā viesu personas datus rezervāciju sistēmā atbilstoši VDAR un viesnīcas noteikumiem",
+            "en": "Handles guests' personal data in the booking system in line with GDPR and the hotel's rules",
+        },
         "4.2",
         4,
-        "No personal data is shared outside the booking system; the learner explains the hotel's privacy rules",
+        {
+            "lv": "Personas dati netiek nodoti ārpus rezervāciju sistēmas; izglītojamais izskaidro viesnīcas privātuma "
+            "noteikumus",
+            "en": "No personal data is shared outside the booking system; the learner explains the hotel's privacy "
+            "rules",
+        },
         [AssessmentMethod.observation, AssessmentMethod.interview],
     ),
     (
-        "Answers guest questions by e-mail and chat politely and clearly, adapting the tone to each guest",
-        OutcomeLanguage.en,
+        {
+            "lv": "Pieklājīgi un skaidri atbild uz viesu jautājumiem e-pastā un tērzētavā, pielāgojot toni katram "
+            "viesim",
+            "en": "Answers guest questions by e-mail and chat politely and clearly, adapting the tone to each guest",
+        },
         "2.1",
         4,
-        "Replies are timely, correct and polite; the mentor reviews ten replies",
+        {
+            "lv": "Atbildes ir savlaicīgas, pareizas un pieklājīgas; mentors pārskata desmit atbildes",
+            "en": "Replies are timely, correct and polite; the mentor reviews ten replies",
+        },
         [AssessmentMethod.observation, AssessmentMethod.product],
     ),
 ]
+QUALIFICATION = {"lv": "Viesmīlības pakalpojumu speciālists", "en": "Hospitality services specialist"}
+OBJECTIVE = {
+    "lv": "Darba vidē balstītas mācības viesnīcas reģistratūrā: digitālā saziņa ar viesiem un rezervācijas.",
+    "en": "Work-based learning at a hotel front office: digital guest communication and bookings.",
+}
+TASKS = {
+    "lv": "Viesu reģistrācija rezervāciju sistēmā; atbildes viesiem e-pastā un tērzētavā; viesnīcas pakalpojumu "
+    "prezentāciju sagatavošana; ieraksti sociālajos tīklos.",
+    "en": "Reception and check-in in the booking system; answering guests by e-mail and chat; preparing "
+    "presentations of the hotel's services; social media posts.",
+}
+
+
+def _outcome(
+    text: dict[str, str], competence: str, level: int, criteria: dict[str, str], methods: list[AssessmentMethod]
+) -> OutcomeIn:
+    return OutcomeIn(
+        text=text,
+        competences=[CompetenceTarget(competence=competence, target_level=level)],
+        criteria=criteria,
+        methods=methods,
+    )
 
 
 def is_empty(session: Session) -> bool:
@@ -112,8 +154,8 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
         return created
 
     learner = person(school, "Jānis", "Bērziņš", Role.learner)
-    coordinator = person(school, "Ilze", "Kalniņa", Role.coordinator, "Erasmus+ koordinatore")
-    person(school, "Pēteris", "Ozols", Role.validator, "Direktora vietnieks mācību darbā")
+    coordinator = person(school, "Ilze", "Kalniņa", Role.coordinator, "Erasmus+ coordinator")
+    person(school, "Pēteris", "Ozols", Role.validator, "Deputy director for studies")
     mentor = person(host.id, "Lucía", "García", Role.mentor, "Front office manager")
     mobility = registry.create_mobility(
         session,
@@ -128,25 +170,17 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
             end_date=dt.date(2026, 5, 29),
             programme="Erasmus+ KA121-VET",
             project_reference="2026-1-LV01-KA121-VET-000000001",
-            qualification="Viesmīlības pakalpojumu speciālists / Hospitality services specialist",
+            qualification=QUALIFICATION,
             working_language="en",
-            objective="Work-based learning at a hotel front office: digital guest communication and bookings.",
-            tasks="Reception and check-in in the booking system; answering guests by e-mail and chat; "
-            "preparing presentations of the hotel's services; social media posts.",
+            objective=OBJECTIVE,
+            tasks=TASKS,
             group_name="RDPT-2026-ES",
         ),
     )
     coordinator_actor = access.actor_of(coordinator)
     version = plans.create_version(session, coordinator_actor, mobility, "Plan agreed before departure")
-    for text, language, competence, level, criteria, methods in DEMO_OUTCOMES:
-        outcome = OutcomeIn(
-            text=text,
-            language=language,
-            competences=[CompetenceTarget(competence=competence, target_level=level)],
-            criteria=criteria,
-            methods=methods,
-        )
-        plans.add_outcome(session, coordinator_actor, catalog, mobility, version, outcome)
+    for outcome in DEMO_OUTCOMES:
+        plans.add_outcome(session, coordinator_actor, catalog, mobility, version, _outcome(*outcome))
     if agree:
         for party in (coordinator, mentor, learner):
             plans.confirm(session, access.actor_of(party), mobility, version)
@@ -199,23 +233,16 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
             end_date=dt.date(2025, 11, 28),
             programme=template.programme,
             project_reference="2025-1-LV01-KA121-VET-000000002",
-            qualification=template.qualification,
+            qualification=dict(template.qualification),
             working_language="en",
-            objective=template.objective,
-            tasks=template.tasks,
+            objective=dict(template.objective),
+            tasks=dict(template.tasks),
             group_name=CERTIFICATE_GROUP,
         ),
     )
     version = plans.create_version(session, coordinator, mobility, "Plan agreed before departure")
-    for text, language, competence, level, criteria, methods in DEMO_OUTCOMES:
-        outcome = OutcomeIn(
-            text=text,
-            language=language,
-            competences=[CompetenceTarget(competence=competence, target_level=level)],
-            criteria=criteria,
-            methods=methods,
-        )
-        plans.add_outcome(session, coordinator, catalog, mobility, version, outcome)
+    for outcome in DEMO_OUTCOMES:
+        plans.add_outcome(session, coordinator, catalog, mobility, version, _outcome(*outcome))
     for party in (coordinator, mentor, learner):
         plans.confirm(session, party, mobility, version)
 

@@ -25,12 +25,30 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default: an SQLite file in the data directory.",
     )
     framework_dirs: list[Path] = Field(default=[], description="Extra folders with framework YAML files.")
-    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL printed on certificates.")
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL printed on certificates and in mentor links; unset: taken from each request.",
+    )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Proxies trusted for X-Forwarded-Proto/-For (e.g. 127.0.0.1, or * behind a private network); "
+        "unset: forwarded headers are ignored.",
+    )
     secret_key: SecretStr | None = Field(default=None, description="Signs links and sessions; generated if unset.")
     signing_p12: Path | None = Field(default=None, description="PKCS#12 file with the school's signing key.")
     signing_passphrase: SecretStr | None = None
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority (PAdES B-T).")
     max_upload_bytes: int = 10 * 1024 * 1024
+    pseudo_labels: bool = Field(
+        default=False,
+        description="Translator's check: every label, message, date and name from the catalogues is shown between "
+        "⟦ ⟧ marks, so any visible text without them was not translated.",
+    )
+
+    @property
+    def offline_base_url(self) -> str:
+        """The base URL for work done outside a request (command-line issuing): the public URL, else local."""
+        return (self.public_url or "http://127.0.0.1:8000").rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

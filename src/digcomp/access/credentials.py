@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from digcomp.errors import Phrase
 from digcomp.settings import Settings
 
 _hasher = PasswordHasher()
@@ -31,12 +32,12 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str) -> str | None:
+def check_password_strength(password: str) -> Phrase | None:
     """A reason the password is too weak, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+        return Phrase("the password must have at least {count} characters", count=MIN_PASSWORD_LENGTH)
     if password.isdigit() or password.isalpha():
-        return "the password must mix letters with digits or other characters"
+        return Phrase("the password must mix letters with digits or other characters")
     return None
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from digcomp.access import credentials
 from digcomp.access.actor import Actor, require, require_planner
 from digcomp.audit import log as audit
-from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated
+from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
 from digcomp.settings import Settings
 from digcomp.store.models import (
     AccessToken,
@@ -52,7 +52,7 @@ def create_school(
 ) -> SchoolCreated:
     """Register a sending school with its first admin account (a command-line operation)."""
     if weakness := credentials.check_password_strength(password):
-        raise Invalid(weakness)
+        raise Invalid(weakness.template, **weakness.params)
     school = Organisation(name=name, kind=OrganisationKind.school, country=country.upper())
     session.add(school)
     session.flush()
@@ -71,9 +71,9 @@ def create_school(
 def _new_account(session: Session, person: Person, email: str, password: str) -> Account:
     email = email.strip().lower()
     if session.scalar(select(func.count()).select_from(Account).where(Account.email == email)):
-        raise Conflict(f"an account with e-mail {email} already exists")
+        raise Conflict("an account with e-mail {email} already exists", email=email)
     if session.scalar(select(func.count()).select_from(Account).where(Account.person_id == person.id)):
-        raise Conflict(f"{person.given_name} {person.family_name} already has an account")
+        raise Conflict("{name} already has an account", name=f"{person.given_name} {person.family_name}")
     account = Account(person_id=person.id, email=email, password_hash=credentials.hash_password(password))
     session.add(account)
     session.flush()
@@ -96,11 +96,11 @@ def create_account(session: Session, actor: Actor, person: Person, data: Account
     require(_school_of(session, person.organisation_id) == actor.organisation_id, "that person is not of your school")
     email = data.email or person.email
     if not email:
-        raise Invalid(
-            "the person has no e-mail: give one for the login", [{"loc": ["body", "email"], "msg": "required"}]
-        )
+        raise Invalid("the person has no e-mail: give one for the login", [problem(["body", "email"], "required")])
     if weakness := credentials.check_password_strength(data.password):
-        raise Invalid(weakness, [{"loc": ["body", "password"], "msg": weakness}])
+        raise Invalid(
+            weakness.template, [problem(["body", "password"], weakness.template, **weakness.params)], **weakness.params
+        )
     account = _new_account(session, person, email, data.password)
     audit.record(session, actor, "account.created", f"person:{person.id}", after={"email": account.email})
     return AccountOut(person_id=person.id, email=account.email, role=person.role)
@@ -156,6 +156,8 @@ def authenticate(session: Session, settings: Settings, secret: str) -> Actor:
             raise Unauthenticated("this mentor link was withdrawn by the school; ask the coordinator for a new one")
         if link.expires_at <= now:
             raise Unauthenticated("this mentor link has expired; ask the coordinator for a new one")
+        if session.scalar(select(Mobility.mentor_id).where(Mobility.id == link.mobility_id)) != link.mentor_id:
+            raise Unauthenticated("this mentor link was withdrawn by the school; ask the coordinator for a new one")
         return actor_of(session.get_one(Person, link.mentor_id), link=link)
     token = session.scalars(
         select(AccessToken).where(AccessToken.secret_hash == credentials.secret_hash(secret))
@@ -173,13 +175,47 @@ class MentorLinkOut(BaseModel):
     id: int
     mobility_id: int
     mentor_id: int
+    mentor_name: str
+    created_at: dt.datetime
     expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    active: bool = Field(description="Not revoked, not expired, and its mentor still mentors the mobility")
     token: str
     url: str
 
 
+def _link_view(
+    session: Session, settings: Settings, link: MentorLink, mobility: Mobility, base_url: str
+) -> MentorLinkOut:
+    token = credentials.sign_link(settings, link.id, mobility.id)
+    mentor = session.get_one(Person, link.mentor_id)
+    return MentorLinkOut(
+        id=link.id,
+        mobility_id=mobility.id,
+        mentor_id=link.mentor_id,
+        mentor_name=f"{mentor.given_name} {mentor.family_name}",
+        created_at=link.created_at,
+        expires_at=link.expires_at,
+        revoked_at=link.revoked_at,
+        active=link.revoked_at is None and link.expires_at > utcnow() and link.mentor_id == mobility.mentor_id,
+        token=token,
+        url=f"{base_url.rstrip('/')}/m/{token}",
+    )
+
+
+def mentor_links(
+    session: Session, settings: Settings, actor: Actor, mobility: Mobility, base_url: str
+) -> list[MentorLinkOut]:
+    """The mobility's mentor links, newest first, for the school's planners."""
+    require_planner(actor)
+    links = session.scalars(
+        select(MentorLink).where(MentorLink.mobility_id == mobility.id).order_by(MentorLink.id.desc())
+    )
+    return [_link_view(session, settings, link, mobility, base_url) for link in links]
+
+
 def create_mentor_link(
-    session: Session, settings: Settings, actor: Actor, mobility: Mobility, data: MentorLinkCreate
+    session: Session, settings: Settings, actor: Actor, mobility: Mobility, data: MentorLinkCreate, base_url: str
 ) -> MentorLinkOut:
     require_planner(actor)
     if mobility.mentor_id is None:
@@ -192,7 +228,6 @@ def create_mentor_link(
     )
     session.add(link)
     session.flush()
-    token = credentials.sign_link(settings, link.id, mobility.id)
     audit.record(
         session,
         actor,
@@ -201,14 +236,8 @@ def create_mentor_link(
         mobility_id=mobility.id,
         after={"mentor_id": link.mentor_id, "expires_at": link.expires_at.isoformat()},
     )
-    return MentorLinkOut(
-        id=link.id,
-        mobility_id=mobility.id,
-        mentor_id=link.mentor_id,
-        expires_at=link.expires_at,
-        token=token,
-        url=f"{settings.public_url.rstrip('/')}/m/{token}",
-    )
+    session.refresh(link)
+    return _link_view(session, settings, link, mobility, base_url)
 
 
 def revoke_mentor_link(session: Session, actor: Actor, mobility: Mobility, link_id: int) -> None:

@@ -29,6 +29,13 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+def get_base_url(request: Request) -> str:
+    """Where this service is reached: ``DIGCOMP_PUBLIC_URL`` when set, else the request's own scheme, host and
+    port (forwarded headers count only from the proxies named in ``DIGCOMP_FORWARDED_ALLOW_IPS``)."""
+    configured = get_settings_dep(request).public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 class Paging:
     def __init__(
         self,
@@ -77,3 +84,4 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 PagingDep = Annotated[Paging, Depends()]
+BaseUrlDep = Annotated[str, Depends(get_base_url)]

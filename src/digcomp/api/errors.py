@@ -41,7 +41,8 @@ def install(app: FastAPI) -> None:
         status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
         body: dict[str, object] = {"detail": exc.message}
         if isinstance(exc, Invalid) and exc.errors:
-            body["errors"] = exc.errors
+            # the templates are for translation in the web; the API answers in English
+            body["errors"] = [{k: v for k, v in e.items() if k not in ("template", "params")} for e in exc.errors]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(body, status_code=status, headers=headers)
 

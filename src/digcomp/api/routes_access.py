@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
-from digcomp.api.deps import ActorDep, DatabaseDep, SettingsDep, bearer_secret
+from digcomp.api.deps import ActorDep, BaseUrlDep, DatabaseDep, SettingsDep, bearer_secret
 from digcomp.mobility.service import mobility_for, person_for
 from digcomp.store.models import Role
 
@@ -68,15 +68,29 @@ def create_account(person_id: int, data: access.AccountCreate, db: DatabaseDep, 
     "/mobilities/{mobility_id}/mentor-links", status_code=201, response_model=access.MentorLinkOut, tags=["mobilities"]
 )
 def create_mentor_link(
-    mobility_id: int, data: access.MentorLinkCreate, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
+    mobility_id: int,
+    data: access.MentorLinkCreate,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    base_url: BaseUrlDep,
+    actor: ActorDep,
 ) -> access.MentorLinkOut:
     """A signed, expiring link for the host mentor: it lets them document and assess this mobility only,
-    without an account. Use its token as a bearer token, or open its URL in a browser."""
+    without an account. Use its token as a bearer token, or open its URL in a browser. The URL is on the host
+    and port this request came to, unless DIGCOMP_PUBLIC_URL says otherwise."""
 
     def work(s: Session) -> access.MentorLinkOut:
-        return access.create_mentor_link(s, settings, actor, mobility_for(s, actor, mobility_id), data)
+        return access.create_mentor_link(s, settings, actor, mobility_for(s, actor, mobility_id), data, base_url)
 
     return db.run(work)
+
+
+@router.get("/mobilities/{mobility_id}/mentor-links", response_model=list[access.MentorLinkOut], tags=["mobilities"])
+def list_mentor_links(
+    mobility_id: int, db: DatabaseDep, settings: SettingsDep, base_url: BaseUrlDep, actor: ActorDep
+) -> list[access.MentorLinkOut]:
+    """The mobility's mentor links, newest first, with whether each still works (a replaced mentor's do not)."""
+    return db.run(lambda s: access.mentor_links(s, settings, actor, mobility_for(s, actor, mobility_id), base_url))
 
 
 @router.delete("/mobilities/{mobility_id}/mentor-links/{link_id}", status_code=204, tags=["mobilities"])

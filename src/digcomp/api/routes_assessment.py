@@ -19,8 +19,10 @@ from digcomp.assessment.schemas import (
     LinkEvidenceIn,
     NoteEvidenceIn,
     RatingIn,
+    ReopenIn,
     SelfAssessmentIn,
     ValidationIn,
+    WithdrawalIn,
 )
 from digcomp.errors import Invalid
 from digcomp.mobility.service import mobility_for
@@ -202,7 +204,7 @@ def download_evidence(
         record = service.load(s, mobility_for(s, actor, mobility_id))
         item = service.evidence_item(record, evidence_id)
         if item.kind is not EvidenceKind.file or item.sha256 is None:
-            raise Invalid(f"evidence {evidence_id} is a {item.kind.value}, not a file")
+            raise Invalid("evidence {ident} is not a file", ident=evidence_id)
         return item.sha256, item.media_type or "application/octet-stream", item.title
 
     sha256, media_type, _title = db.run(work)
@@ -233,3 +235,21 @@ def validate(
     """The sending school's validator confirms the result (deciding where assessors differ); then it is locked."""
 
     return _change(db, catalog, actor, mobility_id, lambda s, r: service.validate(s, catalog, actor, r, data))
+
+
+@router.post(f"{BASE}/evidence/{{evidence_id}}/withdrawal", response_model=AssessmentView)
+def withdraw_evidence(
+    mobility_id: int, evidence_id: int, data: WithdrawalIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+) -> AssessmentView:
+    """The author withdraws a note, link or file added by mistake (before validation). It leaves the assessment;
+    the audit trail keeps what it said."""
+    return _change(
+        db, catalog, actor, mobility_id, lambda s, r: service.withdraw_evidence(s, actor, r, evidence_id, data.reason)
+    )
+
+
+@router.post(f"{BASE}/reopening", response_model=AssessmentView)
+def reopen(mobility_id: int, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep) -> AssessmentView:
+    """A validator reopens a validated result with a justification: a new assessment round starts, the earlier
+    validation stays on record, and a certificate in force is revoked; the next one supersedes it."""
+    return _change(db, catalog, actor, mobility_id, lambda s, r: service.reopen(s, actor, r, data.justification))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, undefer
 
-from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, SettingsDep
+from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, SettingsDep
 from digcomp.credentials import service
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
@@ -33,6 +33,7 @@ class CertificateOut(BaseModel):
     signer_fingerprint: str
     revoked_at: str | None
     revocation_reason: str
+    supersedes: str | None = Field(description="The revoked certificate this one replaces, after a correction")
     verification_url: str
     pdf_url: str
     credential_url: str
@@ -51,6 +52,8 @@ class VerificationOut(BaseModel):
     issued_at: str | None = None
     revoked_at: str | None = None
     revocation_reason: str | None = None
+    supersedes: str | None = None
+    superseded_by: str | None = None
     signer_subject: str | None = None
     signer_fingerprint: str | None = None
 
@@ -67,6 +70,7 @@ def _out(certificate: Certificate, public_url: str) -> CertificateOut:
         signer_fingerprint=certificate.signer_fingerprint,
         revoked_at=certificate.revoked_at.isoformat() if certificate.revoked_at else None,
         revocation_reason=certificate.revocation_reason,
+        supersedes=certificate.supersedes_id,
         verification_url=f"{public_url.rstrip('/')}/verify/{certificate.id}",
         pdf_url=f"{base}.pdf",
         credential_url=f"{base}/credential.json",
@@ -81,27 +85,27 @@ def issue(
     db: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
+    base_url: BaseUrlDep,
     actor: ActorDep,
 ) -> CertificateOut:
-    """Issue the signed statement of a validated mobility. Idempotent: the certificate in force is returned (200)."""
+    """Issue the signed statement of a validated mobility. Idempotent: the certificate in force is returned (200).
+    After a correction (revoked certificate, reopened and validated again) the new one supersedes the old."""
     languages = service.parse_languages(data.languages)
 
     def work(s: Session) -> CertificateOut:
         certificate, created = service.issue(
-            s, catalog, settings, actor, mobility_for(s, actor, mobility_id), languages
+            s, catalog, settings, actor, mobility_for(s, actor, mobility_id), languages, base_url
         )
         if not created:
             response.status_code = 200
-        return _out(certificate, settings.public_url)
+        return _out(certificate, base_url)
 
     return db.run(work)
 
 
 @router.get("/mobilities/{mobility_id}/certificate", response_model=CertificateOut)
-def get_certificate(mobility_id: int, db: DatabaseDep, settings: SettingsDep, actor: ActorDep) -> CertificateOut:
-    return db.run(
-        lambda s: _out(service.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), settings.public_url)
-    )
+def get_certificate(mobility_id: int, db: DatabaseDep, base_url: BaseUrlDep, actor: ActorDep) -> CertificateOut:
+    return db.run(lambda s: _out(service.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), base_url))
 
 
 def _download(db: DatabaseDep, actor: ActorDep, mobility_id: int, part: str) -> Response:
@@ -131,14 +135,14 @@ def download_credential(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> R
 
 @router.post("/certificates/{certificate_id}/revocation", response_model=CertificateOut)
 def revoke(
-    certificate_id: str, data: RevokeIn, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
+    certificate_id: str, data: RevokeIn, db: DatabaseDep, base_url: BaseUrlDep, actor: ActorDep
 ) -> CertificateOut:
     def work(s: Session) -> CertificateOut:
         certificate = s.get(Certificate, certificate_id)
         if certificate is None:
             raise NotFound("certificate", certificate_id)
         mobility = mobility_for(s, actor, certificate.mobility_id)
-        return _out(service.revoke(s, actor, certificate, mobility, data.reason), settings.public_url)
+        return _out(service.revoke(s, actor, certificate, mobility, data.reason), base_url)
 
     return db.run(work)
 

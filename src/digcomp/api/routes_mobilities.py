@@ -150,6 +150,6 @@ def import_mobilities(
 ) -> importer.ImportResult:
     content = file.file.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
-        raise Invalid(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        raise Invalid("the file is larger than {size} MB", size=MAX_IMPORT_BYTES // (1024 * 1024))
     rows = importer.parse(content)
     return db.run(lambda s: importer.apply(s, actor, rows))

@@ -23,14 +23,18 @@ def get_plan(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> PlanOut:
 def create_version(mobility_id: int, data: VersionCreate, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
     def work(s: Session) -> PlanVersionOut:
         mobility = mobility_for(s, actor, mobility_id)
-        return service.version_view(service.create_version(s, actor, mobility, data.change_note))
+        return service.version_view(service.create_version(s, actor, mobility, data.change_note), mobility)
 
     return db.run(work)
 
 
 @router.get(f"{BASE}/versions/{{number}}", response_model=PlanVersionOut)
 def get_version(mobility_id: int, number: int, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
-    return db.run(lambda s: service.version_view(service.version_of(s, mobility_for(s, actor, mobility_id), number)))
+    def work(s: Session) -> PlanVersionOut:
+        mobility = mobility_for(s, actor, mobility_id)
+        return service.version_view(service.version_of(s, mobility, number), mobility)
+
+    return db.run(work)
 
 
 @router.post(f"{BASE}/versions/{{number}}/outcomes", status_code=201, response_model=OutcomeOut)
@@ -82,6 +86,6 @@ def confirm(mobility_id: int, number: int, db: DatabaseDep, actor: ActorDep) -> 
     def work(s: Session) -> PlanVersionOut:
         mobility = mobility_for(s, actor, mobility_id)
         version = service.version_of(s, mobility, number, for_update=True)
-        return service.version_view(service.confirm(s, actor, mobility, version))
+        return service.version_view(service.confirm(s, actor, mobility, version), mobility)
 
     return db.run(work)

@@ -75,7 +75,9 @@ class EvidenceStore:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise TooLarge(f"the file is larger than the limit of {max_bytes // (1024 * 1024)} MB")
+                        raise TooLarge(
+                            "the file is larger than the limit of {size} MB", size=max_bytes // (1024 * 1024)
+                        )
                     if len(head) < 8192:
                         head += chunk[: 8192 - len(head)]
                     digest.update(chunk)
@@ -85,7 +87,9 @@ class EvidenceStore:
             media_type = detect_type(head)
             if media_type is None:
                 accepted = ", ".join(sorted({ext.lstrip(".").upper() for ext in ACCEPTED.values()}))
-                raise UnsupportedType(f"this kind of file is not accepted as evidence (accepted: {accepted})")
+                raise UnsupportedType(
+                    "this kind of file is not accepted as evidence (accepted: {accepted})", accepted=accepted
+                )
             stored = StoredFile(digest.hexdigest(), size, media_type)
             target = self.path(stored.sha256)
             target.parent.mkdir(parents=True, exist_ok=True)

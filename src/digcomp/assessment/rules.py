@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from digcomp.errors import Conflict, Invalid
+from digcomp.errors import Conflict, Forbidden, Invalid, Phrase
 from digcomp.store.models import Decision, ResultStatus
 
 NOT_ACHIEVED = 0
@@ -85,30 +85,57 @@ def outcome_stage(facts: OutcomeFacts, validated: bool) -> Stage:
 
 def ensure_open(validated: bool) -> None:
     if validated:
-        raise Conflict("the mobility's result is validated and locked; nothing can be changed")
+        raise Conflict("the mobility's result is validated and locked; a validator can reopen it with a justification")
 
 
 def check_rating(facts: OutcomeFacts, target: Target, level: int, validated: bool) -> None:
     ensure_open(validated)
+    number = facts.number
     if facts.worked_on is None:
-        raise Conflict(f"outcome {facts.number} has not been identified yet: record whether the learner worked on it")
+        raise Conflict(
+            "outcome {number} has not been identified yet: record whether the learner worked on it", number=number
+        )
     if facts.worked_on is False:
-        raise Conflict(f"outcome {facts.number} was identified as not worked on; it cannot be assessed")
+        raise Conflict("outcome {number} was identified as not worked on; it cannot be assessed", number=number)
     if facts.evidence_count == 0:
-        raise Conflict(f"outcome {facts.number} has no evidence yet: document it before assessing")
+        raise Conflict("outcome {number} has no evidence yet: document it before assessing", number=number)
     if not NOT_ACHIEVED <= level <= target.max_level:
-        raise Invalid(f"level must be 0 (not achieved) to {target.max_level}")
+        raise Invalid("the level must be 0 (not achieved) to {top}", top=target.max_level)
 
 
 def check_evidence(facts: OutcomeFacts, validated: bool) -> None:
     ensure_open(validated)
     if facts.worked_on is None:
         raise Conflict(
-            f"outcome {facts.number} has not been identified yet: record whether the learner worked on it "
-            "before adding evidence"
+            "outcome {number} has not been identified yet: record whether the learner worked on it "
+            "before adding evidence",
+            number=facts.number,
         )
     if facts.worked_on is False:
-        raise Conflict(f"outcome {facts.number} was identified as not worked on; record that it was worked on first")
+        raise Conflict(
+            "outcome {number} was identified as not worked on; record that it was worked on first",
+            number=facts.number,
+        )
+
+
+def check_withdrawal(author_id: int, actor_id: int, withdrawn: bool, validated: bool) -> None:
+    """Evidence added by mistake is withdrawn by its author, before validation; it stays in the audit trail."""
+    ensure_open(validated)
+    if withdrawn:
+        raise Conflict("this evidence was already withdrawn")
+    if author_id != actor_id:
+        raise Forbidden("only the person who added this evidence can withdraw it")
+
+
+MIN_REOPEN_REASON = 10
+
+
+def check_reopen(validated: bool, reason: str) -> None:
+    """A validated result is reopened only by a validator, with a written justification: a new round starts."""
+    if not validated:
+        raise Conflict("the mobility's result is not validated; there is nothing to reopen")
+    if len(reason.strip()) < MIN_REOPEN_REASON:
+        raise Invalid("write why the result is reopened (at least {count} characters)", count=MIN_REOPEN_REASON)
 
 
 @dataclass(frozen=True)
@@ -137,16 +164,19 @@ def validate(
 ) -> list[Result]:
     """The results the validator confirms, or a Conflict naming everything that is still missing."""
     ensure_open(validated)
-    problems: list[str] = []
     by_target = {d.target_id: d for d in decisions}
     known = {t.id for o in outcomes for t in o.targets}
     for given in decisions:
         if given.target_id not in known:
-            raise Invalid(f"decision for unknown competence target {given.target_id}")
+            raise Invalid("decision for unknown competence target {ident}", ident=given.target_id)
     results: list[Result] = []
+    problems: list[Phrase] = []
     for facts in outcomes:
         if facts.worked_on is None:
-            problems.append(f"outcome {facts.number} has not been identified")
+            problems.append(Phrase("outcome {number} has not been identified", number=facts.number))
+            continue
+        if facts.worked_on and facts.evidence_count == 0:
+            problems.append(Phrase("outcome {number} has no evidence", number=facts.number))
             continue
         for target in facts.targets:
             levels = facts.ratings.get(target.id, {})
@@ -155,31 +185,53 @@ def validate(
                     Result(target, facts.number, ResultStatus.not_worked_on, Decision.not_worked_on, None, {}, "")
                 )
                 continue
-            label = f"competence {target.competence} of outcome {facts.number}"
+            what = {"competence": target.competence, "number": facts.number}
             if not levels:
-                problems.append(f"{label} has not been assessed")
+                problems.append(Phrase("competence {competence} of outcome {number} has not been assessed", **what))
                 continue
             if validator_id in levels:
-                problems.append(f"you assessed {label} yourself: another validator must validate this mobility")
+                problems.append(
+                    Phrase(
+                        "you assessed competence {competence} of outcome {number} yourself: another validator must "
+                        "validate this mobility",
+                        **what,
+                    )
+                )
                 continue
             combined = combine(levels)
             decision: ValidatorDecision | None = by_target.get(target.id)
             if combined.disagreement:
                 if decision is None:
-                    shown = " and ".join(str(v) for v in sorted(set(levels.values())))
+                    shown = ", ".join(str(v) for v in sorted(set(levels.values())))
                     problems.append(
-                        f"assessors differ on {label} (levels {shown}): give your decision with a justification"
+                        Phrase(
+                            "assessors differ on competence {competence} of outcome {number} (levels {levels}): "
+                            "give your decision with a justification",
+                            levels=shown,
+                            **what,
+                        )
                     )
                     continue
                 if not NOT_ACHIEVED <= decision.level <= target.max_level:
-                    raise Invalid(f"the decided level for {label} must be 0 (not achieved) to {target.max_level}")
+                    raise Invalid(
+                        "the decided level for competence {competence} of outcome {number} must be 0 (not achieved) "
+                        "to {top}",
+                        top=target.max_level,
+                        **what,
+                    )
                 if not decision.justification.strip():
-                    raise Invalid(f"justify the decided level for {label}")
+                    raise Invalid("justify the decided level for competence {competence} of outcome {number}", **what)
                 level: int = decision.level
                 how, why = Decision.validator, decision.justification.strip()
             else:
                 if decision is not None:
-                    problems.append(f"assessors agree on {label}; there is nothing for the validator to decide")
+                    problems.append(
+                        Phrase(
+                            "assessors agree on competence {competence} of outcome {number}; there is nothing for "
+                            "the validator to decide",
+                            **what,
+                        )
+                    )
                     continue
                 assert combined.level is not None  # rated and unanimous
                 level, how, why = combined.level, Decision.unanimous, ""
@@ -188,5 +240,5 @@ def validate(
                 Result(target, facts.number, status, how, level if level > NOT_ACHIEVED else None, levels, why)
             )
     if problems:
-        raise Conflict("cannot validate yet: " + "; ".join(problems))
+        raise Conflict("cannot validate yet: {problems}", problems=problems)
     return results

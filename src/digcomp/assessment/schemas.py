@@ -53,6 +53,20 @@ class NoteEvidenceIn(BaseModel):
     example_refs: list[str] = []
 
 
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Note = ""
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    justification: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)] = Field(
+        description="Why the validated result must change (kept in the audit trail)"
+    )
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -124,9 +138,8 @@ class CompetenceAssessment(BaseModel):
 class OutcomeAssessment(BaseModel):
     outcome_id: int
     number: int
-    text: str
-    language: str
-    criteria: str
+    text: dict[str, str]
+    criteria: dict[str, str]
     methods: list[str]
     stage: Stage
     worked_on: bool | None
@@ -140,6 +153,7 @@ class ValidationOut(BaseModel):
 
     validator: PersonSummary
     validated_at: dt.datetime
+    round: int
     plan_version: int
     note: str
 
@@ -147,6 +161,7 @@ class ValidationOut(BaseModel):
 class AssessmentView(BaseModel):
     mobility_id: int
     plan_version: int
+    round: int = Field(description="The assessment round: 1, and one more each time a validator reopens the result")
     stage: Stage = Field(description="The earliest stage any outcome is at")
     combining_rule: str
     outcomes: list[OutcomeAssessment]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, can_view, may_assess, may_validate, require
@@ -29,6 +29,7 @@ from digcomp.framework import Catalog, pick
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
 from digcomp.store.models import (
+    Certificate,
     Evidence,
     EvidenceKind,
     Identification,
@@ -43,6 +44,7 @@ from digcomp.store.models import (
     SelfAssessmentPhase,
     ValidatedResult,
     Validation,
+    utcnow,
 )
 
 
@@ -57,6 +59,7 @@ class Record:
     evidence: dict[int, list[Evidence]]
     ratings: dict[int, list[Rating]]
     self_assessments: dict[tuple[int, SelfAssessmentPhase], SelfAssessment]
+    rounds: int = 0  # validations so far, reopened ones included
 
     @property
     def validated(self) -> bool:
@@ -92,7 +95,9 @@ def load(session: Session, mobility: Mobility, *, for_update: bool = False) -> R
     evidence: dict[int, list[Evidence]] = {}
     for item in session.scalars(
         select(Evidence)
-        .where(Evidence.mobility_id == mobility.id, Evidence.outcome_id.in_(outcome_ids))
+        .where(
+            Evidence.mobility_id == mobility.id, Evidence.outcome_id.in_(outcome_ids), Evidence.withdrawn_at.is_(None)
+        )
         .order_by(Evidence.id)
     ):
         evidence.setdefault(item.outcome_id, []).append(item)
@@ -103,8 +108,12 @@ def load(session: Session, mobility: Mobility, *, for_update: bool = False) -> R
         (s.target_id, s.phase): s
         for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
     }
-    validation = session.scalars(select(Validation).where(Validation.mobility_id == mobility.id)).first()
+    validation = session.scalars(
+        select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+    ).first()
+    rounds = session.scalar(select(func.count()).select_from(Validation).where(Validation.mobility_id == mobility.id))
     return Record(
+        rounds=rounds or 0,
         mobility=mobility,
         version=version,
         validation=validation,
@@ -180,9 +189,8 @@ def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentVi
             OutcomeAssessment(
                 outcome_id=outcome.id,
                 number=outcome_facts.number,
-                text=outcome.text,
-                language=outcome.language,
-                criteria=outcome.criteria,
+                text=dict(outcome.text),
+                criteria=dict(outcome.criteria),
                 methods=list(outcome.methods),
                 stage=rules.outcome_stage(outcome_facts, record.validated),
                 worked_on=identification.worked_on if identification else None,
@@ -196,6 +204,7 @@ def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentVi
     return AssessmentView(
         mobility_id=record.mobility.id,
         plan_version=record.version.number,
+        round=record.rounds + (0 if record.validated else 1),
         stage=stage,
         combining_rule=rules.COMBINING_RULE,
         outcomes=outcomes,
@@ -254,7 +263,7 @@ def self_assess(
     rules.ensure_open(record.validated)
     _, target = record.target(target_id)
     if level > _max_level(catalog, target):
-        raise Invalid(f"level must be 0 to {_max_level(catalog, target)}")
+        raise Invalid("the level must be 0 to {top}", top=_max_level(catalog, target))
     existing = record.self_assessments.get((target.id, phase))
     before = {"level": existing.level} if existing else None
     if existing is None:
@@ -277,7 +286,7 @@ def _check_example_refs(catalog: Catalog, refs: list[str]) -> None:
     known = {e.id for fw in catalog.frameworks.values() for e in fw.examples}
     unknown = [r for r in refs if r not in known]
     if unknown:
-        raise Invalid(f"unknown knowledge/skill/attitude example(s): {', '.join(unknown)}")
+        raise Invalid("unknown knowledge/skill/attitude example(s): {examples}", examples=", ".join(unknown))
 
 
 def add_evidence(
@@ -384,7 +393,11 @@ def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, d
     targets = {t.id: t for o in record.version.outcomes for t in o.competences}
     outcome_of = {t.id: o.id for o in record.version.outcomes for t in o.competences}
     validation = Validation(
-        mobility_id=record.mobility.id, plan_version=record.version.number, validator_id=actor.person_id, note=data.note
+        mobility_id=record.mobility.id,
+        round=record.rounds + 1,
+        plan_version=record.version.number,
+        validator_id=actor.person_id,
+        note=data.note,
     )
     for position, result in enumerate(results):
         stored = targets[result.target.id]
@@ -414,6 +427,7 @@ def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, d
         mobility_id=record.mobility.id,
         after={
             "plan_version": record.version.number,
+            "round": record.rounds + 1,
             "results": [
                 {
                     "target": r.target.id,
@@ -426,6 +440,71 @@ def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, d
             ],
         },
     )
+    return validation
+
+
+def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_id: int, reason: str = "") -> None:
+    """The author takes back a note or file added by mistake: it leaves the assessment, the audit trail keeps it."""
+    item = evidence_item(record, evidence_id)
+    rules.check_withdrawal(item.added_by_id, actor.person_id, item.withdrawn_at is not None, record.validated)
+    item.withdrawn_at = utcnow()
+    item.withdrawal_reason = reason.strip()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.evidence_withdrawn",
+        _entity(record, f"evidence:{item.id}"),
+        mobility_id=record.mobility.id,
+        before={
+            "outcome": item.outcome_id,
+            "kind": item.kind.value,
+            "title": item.title,
+            "text": item.text,
+            "sha256": item.sha256,
+            "url": item.url,
+        },
+        after={"withdrawn": True, "reason": item.withdrawal_reason},
+    )
+
+
+def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Validation:
+    """A validator reopens a validated result with a written justification: a new assessment round starts, the
+    earlier validation stays on record, and a certificate in force is revoked (a new one will supersede it)."""
+    require(may_validate(actor, parties(record.mobility)), "only a validator of the sending school reopens a result")
+    rules.check_reopen(record.validated, reason)
+    assert record.validation is not None
+    validation = record.validation
+    validation.reopened_at = utcnow()
+    validation.reopened_by_id = actor.person_id
+    validation.reopen_reason = reason.strip()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.reopened",
+        _entity(record, "validation"),
+        mobility_id=record.mobility.id,
+        before={"validated": True, "round": validation.round},
+        after={"validated": False, "reason": validation.reopen_reason, "next_round": validation.round + 1},
+    )
+    in_force = session.scalars(
+        select(Certificate).where(Certificate.mobility_id == record.mobility.id, Certificate.revoked_at.is_(None))
+    )
+    for certificate in in_force:
+        certificate.revoked_at = utcnow()
+        certificate.revoked_by_id = actor.person_id
+        certificate.revocation_reason = f"Reopened for correction: {validation.reopen_reason}"
+        audit.record(
+            session,
+            actor,
+            "certificate.revoked",
+            f"certificate:{certificate.id}",
+            mobility_id=record.mobility.id,
+            before={"revoked": False},
+            after={"revoked": True, "reason": certificate.revocation_reason},
+        )
+    session.flush()
     return validation
 
 

@@ -59,7 +59,7 @@ def _alignment(line: CompetenceLine) -> dict[str, Any]:
     return {
         "type": ["Alignment"],
         "targetName": f"{line.competence_id} {line.competence_title.get('en', '')}".strip(),
-        "targetDescription": line.competence_title.get("lv", line.competence_title.get("en", "")),
+        "targetDescription": f"DigComp area {line.area_id} {line.area_title.get('en', '')}".strip(),
         "targetFramework": f"{line.framework_name} {line.framework_version}",
         "targetCode": line.competence_id,
         "targetUrl": f"{line.framework_url or 'https://joint-research-centre.ec.europa.eu/digcomp_en'}#{line.competence_id}",

@@ -101,6 +101,12 @@ class StatementRenderer:
             shown = [next(iter(values.values()), "")]
         return " / ".join(escape(v) for v in shown)
 
+    def _written(self, values: Bilingual) -> str:
+        """A text the school wrote, only in the statement's languages: an English statement never shows the
+        Latvian original of an outcome that has no English text (the row is left out instead)."""
+        shown = list(dict.fromkeys(values[lang] for lang in self.languages if values.get(lang)))
+        return " / ".join(escape(v) for v in shown)
+
     def _p(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(markup, style or self.st.body)
 
@@ -220,7 +226,9 @@ class StatementRenderer:
         ]
         if descriptor and line.status == "achieved":
             rows.append(("level_descriptor", descriptor))
-        rows += [("assessment_method", escape(methods)), ("outcome", escape(line.outcome_text))]
+        rows.append(("assessment_method", escape(methods)))
+        if outcome := self._written(line.outcome_text):
+            rows.append(("outcome", outcome))
         framework = self._p(f"{escape(line.framework_name)} {escape(line.framework_version)}", self.st.small)
         return KeepTogether([Spacer(1, 2 * mm), heading, framework, self._rows(rows)])
 
@@ -244,18 +252,19 @@ class StatementRenderer:
                     ("issuer", escape(s.issuer.name)),
                     ("certificate_id", f"<font name='{BOLD}'>{escape(s.certificate_id)}</font>"),
                     ("issue_date", _date(s.issued_at.date())),
+                    *([("supersedes", escape(s.supersedes))] if s.supersedes else []),
                 ]
             ),
         ]
         story += [self._section("section_partners"), self._partners()]
         rows = [
-            ("objective", escape(s.objective)),
+            ("objective", self._written(s.objective)),
             ("programme", escape(s.programme)),
             ("project_reference", escape(s.project_reference)),
-            ("qualification", escape(s.qualification)),
+            ("qualification", self._written(s.qualification)),
             ("duration", f"{_date(s.start_date)} – {_date(s.end_date)}"),
-            ("working_language", escape(s.working_language)),
-            ("section_tasks", escape(s.tasks)),
+            ("working_language", self._text(s.working_language_name)),
+            ("section_tasks", self._written(s.tasks)),
         ]
         story += [self._section("section_mobility"), self._rows([(k, v) for k, v in rows if v])]
         story.append(self._section("section_skills"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import gettext
 import hashlib
 import json
 import secrets
@@ -13,7 +11,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
@@ -27,6 +24,7 @@ from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import CREDENTIAL_FILE, RegisterEntry, VerificationResult, decide, inspect_pdf
 from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.framework import Catalog
+from digcomp.i18n import UI_LANGUAGES, country_names, language_name
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
 from digcomp.settings import Settings
@@ -35,7 +33,6 @@ from digcomp.store.models import (
     Mobility,
     Organisation,
     Outcome,
-    Rating,
     Role,
     Validation,
     utcnow,
@@ -51,7 +48,7 @@ def parse_languages(value: str) -> list[str]:
     try:
         return LANGUAGE_CHOICES[value]
     except KeyError:
-        raise Invalid(f"languages must be one of {', '.join(LANGUAGE_CHOICES)}") from None
+        raise Invalid("languages must be one of {choices}", choices=", ".join(LANGUAGE_CHOICES)) from None
 
 
 def new_certificate_id(year: int) -> str:
@@ -59,23 +56,12 @@ def new_certificate_id(year: int) -> str:
     return f"DC-{year}-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-@cache
-def _country_names(code: str) -> dict[str, str]:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return {"en": code}
-    names = {"en": country.name}
-    with contextlib.suppress(OSError):  # no Latvian country names in this pycountry: English only
-        names["lv"] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["lv"]).gettext(country.name)
-    return names
-
-
-def _party(organisation: Organisation, settings: Settings, person: StoredPerson | None) -> Party:
+def _party(organisation: Organisation, base_url: str, person: StoredPerson | None) -> Party:
     return Party(
-        url=f"{settings.public_url.rstrip('/')}/api/v1/organisations/{organisation.id}",
+        url=f"{base_url}/api/v1/organisations/{organisation.id}",
         name=organisation.name,
         country_code=organisation.country,
-        country=_country_names(organisation.country),
+        country=country_names(organisation.country),
         address=organisation.address,
         reference_person=f"{person.given_name} {person.family_name}" if person else organisation.contact_name,
         reference_title=person.job_title if person else "",
@@ -90,11 +76,12 @@ def _person(person: StoredPerson) -> Person:
 def build_statement(
     session: Session,
     catalog: Catalog,
-    settings: Settings,
+    base_url: str,
     mobility: Mobility,
     validation: Validation,
     languages: list[str],
     certificate_id: str,
+    supersedes: str | None = None,
 ) -> Statement:
     plan = plan_of(session, mobility)
     version = next(v for v in (plan.versions if plan else []) if v.number == validation.plan_version)
@@ -133,12 +120,11 @@ def build_statement(
                 target_level=result.target_level,
                 target_level_name=dict(framework.level_by_number[result.target_level].name),
                 methods=list(outcome.methods),
-                outcome_text=outcome.text,
-                outcome_language=outcome.language,
+                outcome_text=dict(outcome.text),
                 levels=[(lvl.number, dict(lvl.name)) for lvl in framework.levels],
             )
         )
-    assessor_ids = {r.assessor_id for r in session.scalars(select(Rating).where(Rating.mobility_id == mobility.id))}
+    assessor_ids = {int(i) for r in validation.results for i in r.assessor_levels}
     assessors = [_person(session.get_one(StoredPerson, i)) for i in sorted(assessor_ids)]
     learner = mobility.learner
     identity = (learner.email or f"{learner.given_name} {learner.family_name}").lower()
@@ -147,25 +133,27 @@ def build_statement(
         certificate_id=certificate_id,
         issued_at=utcnow().replace(microsecond=0),
         languages=languages,
-        verification_url=f"{settings.public_url.rstrip('/')}/verify/{certificate_id}",
+        verification_url=f"{base_url}/verify/{certificate_id}",
         holder=_person(learner),
         holder_date_of_birth=learner.date_of_birth,
         holder_identity_hash="sha256$" + hashlib.sha256((identity + certificate_id).encode()).hexdigest(),
-        issuer=_party(mobility.sending_organisation, settings, mobility.coordinator),
-        host=_party(mobility.host_organisation, settings, mobility.mentor),
+        issuer=_party(mobility.sending_organisation, base_url, mobility.coordinator),
+        host=_party(mobility.host_organisation, base_url, mobility.mentor),
         mentor=_person(mobility.mentor) if mobility.mentor else None,
         validator=_person(validation.validator),
         assessors=assessors,
         programme=mobility.programme,
         project_reference=mobility.project_reference,
-        qualification=mobility.qualification,
-        objective=mobility.objective,
-        tasks=mobility.tasks,
+        qualification=dict(mobility.qualification),
+        objective=dict(mobility.objective),
+        tasks=dict(mobility.tasks),
         working_language=mobility.working_language,
+        working_language_name={lang: language_name(mobility.working_language, lang) for lang in UI_LANGUAGES},
         start_date=mobility.start_date,
         end_date=mobility.end_date,
         competences=lines,
         attribution=[*attribution, "© European Union, CC BY 4.0."],
+        supersedes=supersedes,
     )
 
 
@@ -209,7 +197,9 @@ def _fingerprint(key: SigningKey) -> str:
 
 
 def _validation(session: Session, mobility: Mobility) -> Validation:
-    validation = session.scalars(select(Validation).where(Validation.mobility_id == mobility.id)).first()
+    validation = session.scalars(
+        select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+    ).first()
     if validation is None:
         raise Conflict("the mobility's result is not validated yet: a certificate is issued from a validated result")
     return validation
@@ -230,6 +220,21 @@ def latest_certificate(session: Session, mobility: Mobility) -> Certificate | No
     return session.scalars(query).first()
 
 
+def _replaced(session: Session, mobility: Mobility) -> str | None:
+    """The mobility's newest revoked certificate not yet superseded: the one a new certificate replaces."""
+    superseded = select(Certificate.supersedes_id).where(Certificate.supersedes_id.is_not(None))
+    query = (
+        select(Certificate.id)
+        .where(
+            Certificate.mobility_id == mobility.id,
+            Certificate.revoked_at.is_not(None),
+            Certificate.id.not_in(superseded),
+        )
+        .order_by(Certificate.issued_at.desc())
+    )
+    return session.scalars(query).first()
+
+
 def _store(
     session: Session,
     actor: Actor | None,
@@ -237,8 +242,10 @@ def _store(
     validation: Validation,
     rendered: Rendered,
     languages: list[str],
+    supersedes: str | None,
 ) -> Certificate:
     certificate = Certificate(
+        supersedes_id=supersedes,
         id=rendered.certificate_id,
         mobility_id=mobility.id,
         validation_id=validation.id,
@@ -263,6 +270,7 @@ def _store(
             "languages": certificate.languages,
             "pdf_sha256": certificate.pdf_sha256,
             "signer_fingerprint": certificate.signer_fingerprint,
+            "supersedes": supersedes,
         },
     )
     return certificate
@@ -284,6 +292,7 @@ def issue(
     actor: Actor | None,
     mobility: Mobility,
     languages: list[str],
+    base_url: str | None = None,
 ) -> tuple[Certificate, bool]:
     """Issue the mobility's certificate; idempotent: an existing certificate in force is returned as it is.
     Returns the certificate and whether it was newly issued."""
@@ -294,11 +303,13 @@ def issue(
     if existing is not None:
         return existing, False
     validation = _validation(session, mobility)
+    base = (base_url or settings.offline_base_url).rstrip("/")
+    supersedes = _replaced(session, mobility)
     statement = build_statement(
-        session, catalog, settings, mobility, validation, languages, new_certificate_id(utcnow().year)
+        session, catalog, base, mobility, validation, languages, new_certificate_id(utcnow().year), supersedes
     )
-    rendered = render_and_sign(statement, signing_key(settings), settings.public_url, settings.tsa_url)
-    return _store(session, actor, mobility, validation, rendered, languages), True
+    rendered = render_and_sign(statement, signing_key(settings), base, settings.tsa_url)
+    return _store(session, actor, mobility, validation, rendered, languages, supersedes), True
 
 
 def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: Mobility, reason: str) -> Certificate:
@@ -309,9 +320,7 @@ def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: M
         "only a validator or admin of the issuing school can revoke a certificate",
     )
     if certificate.revoked_at is not None:
-        raise Conflict(
-            f"certificate {certificate.id} was already revoked on {certificate.revoked_at.date().isoformat()}"
-        )
+        raise Conflict("certificate {ident} was already revoked", ident=certificate.id)
     if len(reason.strip()) < 5:
         raise Invalid("give the reason for revoking (it is shown to anyone who verifies the certificate)")
     certificate.revoked_at = utcnow()
@@ -360,6 +369,10 @@ def register_entry(session: Session, certificate_id: str) -> RegisterEntry | Non
         pdf_sha256=certificate.pdf_sha256,
         revoked_at=certificate.revoked_at,
         revocation_reason=certificate.revocation_reason,
+        supersedes=certificate.supersedes_id,
+        superseded_by=session.scalars(
+            select(Certificate.id).where(Certificate.supersedes_id == certificate.id)
+        ).first(),
     )
 
 
@@ -381,11 +394,17 @@ class _Job:
     mobility_id: int
     validation_id: int
     statement: Statement
+    supersedes: str | None
 
 
 def pending_mobilities(session: Session, organisation_id: int | None = None, group: str | None = None) -> list[int]:
     """Validated mobilities that have no certificate in force."""
-    query = select(Mobility.id).join(Validation, Validation.mobility_id == Mobility.id).order_by(Mobility.id)
+    query = (
+        select(Mobility.id)
+        .join(Validation, Validation.mobility_id == Mobility.id)
+        .where(Validation.reopened_at.is_(None))
+        .order_by(Mobility.id)
+    )
     if organisation_id is not None:
         query = query.where(Mobility.sending_organisation_id == organisation_id)
     if group:
@@ -426,16 +445,17 @@ def issue_many(
     languages = languages or ["lv", "en"]
     key = signing_key(settings)
     issued: list[str] = []
+    base_url = settings.offline_base_url
     pool = (
-        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(key, settings.public_url, settings.tsa_url))
+        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(key, base_url, settings.tsa_url))
         if workers > 1
         else None
     )
     if pool is None:
-        _init_worker(key, settings.public_url, settings.tsa_url)
+        _init_worker(key, base_url, settings.tsa_url)
     try:
         for start in range(0, len(mobility_ids), chunk):
-            jobs = _jobs(database, catalog, settings, mobility_ids[start : start + chunk], languages)
+            jobs = _jobs(database, catalog, base_url, mobility_ids[start : start + chunk], languages)
             statements = [job.statement for job in jobs]
             rendered: Iterable[Rendered] = pool.map(_work, statements) if pool else map(_work, statements)
             for job, result in zip(jobs, rendered, strict=True):
@@ -449,7 +469,7 @@ def issue_many(
     return issued
 
 
-def _jobs(database: Any, catalog: Catalog, settings: Settings, ids: Sequence[int], languages: list[str]) -> list[_Job]:
+def _jobs(database: Any, catalog: Catalog, base_url: str, ids: Sequence[int], languages: list[str]) -> list[_Job]:
     jobs = []
     with database.session() as session:
         for mobility_id in ids:
@@ -457,10 +477,18 @@ def _jobs(database: Any, catalog: Catalog, settings: Settings, ids: Sequence[int
             if current_certificate(session, mobility) is not None:
                 continue
             validation = _validation(session, mobility)
+            supersedes = _replaced(session, mobility)
             statement = build_statement(
-                session, catalog, settings, mobility, validation, languages, new_certificate_id(utcnow().year)
+                session,
+                catalog,
+                base_url,
+                mobility,
+                validation,
+                languages,
+                new_certificate_id(utcnow().year),
+                supersedes,
             )
-            jobs.append(_Job(mobility_id, validation.id, statement))
+            jobs.append(_Job(mobility_id, validation.id, statement, supersedes))
     return jobs
 
 
@@ -470,7 +498,8 @@ def _commit(database: Any, job: _Job, rendered: Rendered, languages: list[str]) 
         plan_of(session, mobility, for_update=True)
         if current_certificate(session, mobility) is not None:  # issued meanwhile by someone else: keep theirs
             return False
-        _store(session, None, mobility, session.get_one(Validation, job.validation_id), rendered, languages)
+        validation = session.get_one(Validation, job.validation_id)
+        _store(session, None, mobility, validation, rendered, languages, job.supersedes)
         return True
 
     return bool(database.run(work))

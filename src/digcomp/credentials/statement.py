@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel
 
-Bilingual = dict[str, str]  # language -> text
+Bilingual = dict[str, str]  # language -> text (any number of languages, despite the name)
 
 
 class Party(BaseModel):
@@ -46,8 +46,7 @@ class CompetenceLine(BaseModel):
     target_level: int
     target_level_name: Bilingual
     methods: list[str]
-    outcome_text: str
-    outcome_language: str
+    outcome_text: Bilingual  # the outcome as the school wrote it, per language
     levels: list[tuple[int, Bilingual]]  # the framework's scale, for the credential's rubric
 
 
@@ -66,12 +65,14 @@ class Statement(BaseModel):
     assessors: list[Person]
     programme: str
     project_reference: str
-    qualification: str
-    objective: str
-    tasks: str
-    working_language: str
+    qualification: Bilingual
+    objective: Bilingual
+    tasks: Bilingual
+    working_language: str  # ISO 639-1 code; shown by name in each language
+    working_language_name: Bilingual
     start_date: dt.date
     end_date: dt.date
     competences: list[CompetenceLine]
     other_skills: str = ""
     attribution: list[str]
+    supersedes: str | None = None  # the revoked certificate this one replaces

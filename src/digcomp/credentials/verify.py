@@ -19,6 +19,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from digcomp.credentials.signing import certificate_fingerprint
+from digcomp.errors import Phrase
 
 CREDENTIAL_FILE = "credential.json"
 
@@ -40,7 +41,7 @@ class Inspection:
 
     intact: bool
     sha256: str = ""
-    problems: list[str] = field(default_factory=list)
+    problems: list[Phrase] = field(default_factory=list)
     certificate_id: str | None = None
     signer_fingerprint: str | None = None
     signer_subject: str | None = None
@@ -58,6 +59,8 @@ class RegisterEntry:
     pdf_sha256: str
     revoked_at: dt.datetime | None
     revocation_reason: str
+    supersedes: str | None = None  # the revoked certificate this one replaced
+    superseded_by: str | None = None  # the certificate issued to replace this one
 
 
 class VerificationResult(dict[str, Any]):
@@ -84,9 +87,9 @@ def _padding_is_clean(contents: bytes) -> bool:
 
 def inspect_pdf(data: bytes) -> Inspection:
     if not data:
-        raise UnusableInput("the file is empty")
+        raise UnusableInput(Phrase("the file is empty"))
     if not _looks_like_pdf(data):
-        raise UnusableInput("this is not a PDF file")
+        raise UnusableInput(Phrase("this is not a PDF file"))
     digest = hashlib.sha256(data).hexdigest()
     validation_log = logging.getLogger("pyhanko")
     level = validation_log.level
@@ -95,7 +98,9 @@ def inspect_pdf(data: bytes) -> Inspection:
         inspection = _inspect(data)
     except Exception as exc:
         return Inspection(
-            intact=False, sha256=digest, problems=[f"the file is damaged or was changed ({type(exc).__name__})"]
+            intact=False,
+            sha256=digest,
+            problems=[Phrase("the file is damaged or was changed ({error})", error=type(exc).__name__)],
         )
     finally:
         validation_log.setLevel(level)
@@ -107,7 +112,7 @@ def _inspect(data: bytes) -> Inspection:
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     signatures = reader.embedded_signatures
     if not signatures:
-        return Inspection(intact=False, problems=["the PDF carries no digital signature (or it was removed)"])
+        return Inspection(intact=False, problems=[Phrase("the PDF carries no digital signature (or it was removed)")])
     signature = signatures[-1]
     cert = signature.signer_cert
     inspection = Inspection(
@@ -118,17 +123,19 @@ def _inspect(data: bytes) -> Inspection:
     )
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert], allow_fetching=False))
     if not status.intact or not status.valid:
-        inspection.problems.append("the signature does not match the document: it was changed after signing")
+        inspection.problems.append(Phrase("the signature does not match the document: it was changed after signing"))
     if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
-        inspection.problems.append("the file has content that the signature does not cover (added after signing)")
+        inspection.problems.append(
+            Phrase("the file has content that the signature does not cover (added after signing)")
+        )
     if len(signatures) != 1:
-        inspection.problems.append("the file carries more than one signature")
+        inspection.problems.append(Phrase("the file carries more than one signature"))
     contents = signature.sig_object.get("/Contents")
     if contents is None or not _padding_is_clean(bytes(contents)):
-        inspection.problems.append("the signature value was altered")
+        inspection.problems.append(Phrase("the signature value was altered"))
     inspection.credential = _credential(reader)
     if inspection.credential is None:
-        inspection.problems.append("the embedded credential is missing or unreadable")
+        inspection.problems.append(Phrase("the embedded credential is missing or unreadable"))
     else:
         inspection.certificate_id = _certificate_id(inspection.credential)
     inspection.intact = not inspection.problems
@@ -169,36 +176,44 @@ def decide(
 ) -> VerificationResult:
     """The verdict from what the file proves and what the register says. Without a file (a QR link), only
     the register speaks."""
-    reasons: list[str] = []
+    reasons: list[Phrase] = []
     result = VerificationResult(certificate_id=certificate_id or (inspection.certificate_id if inspection else None))
     if inspection is not None:
         result.update(signer_subject=inspection.signer_subject, signer_fingerprint=inspection.signer_fingerprint)
         if not inspection.intact:
             result.update(verdict=Verdict.tampered.value, reasons=inspection.problems)
             return result
-        reasons.append("the signature is intact and covers the whole document")
+        reasons.append(Phrase("the signature is intact and covers the whole document"))
     if entry is None:
-        reasons.append("no certificate with this id was issued by this service")
+        reasons.append(Phrase("no certificate with this id was issued by this service"))
         result.update(verdict=Verdict.unknown.value, reasons=reasons)
         return result
     result.update(holder=entry.holder, issuer=entry.issuer, issued_at=entry.issued_at.isoformat())
     if inspection is not None and inspection.signer_fingerprint != entry.signer_fingerprint:
         result.update(
             verdict=Verdict.tampered.value,
-            reasons=["the document was signed with a key that is not the issuing school's key"],
+            reasons=[Phrase("the document was signed with a key that is not the issuing school's key")],
         )
         return result
     if inspection is not None and inspection.sha256 != entry.pdf_sha256:
         result.update(
             verdict=Verdict.tampered.value,
-            reasons=["the file is not byte for byte the statement that was issued (its SHA-256 differs)"],
+            reasons=[Phrase("the file is not byte for byte the statement that was issued (its SHA-256 differs)")],
         )
         return result
     if inspection is not None:
-        reasons.append("signed with the issuing school's key")
-        reasons.append("identical to the issued file (SHA-256)")
+        reasons.append(Phrase("signed with the issuing school's key"))
+        reasons.append(Phrase("identical to the issued file (SHA-256)"))
+    if entry.supersedes:
+        reasons.append(Phrase("issued after a correction: it replaces certificate {ident}", ident=entry.supersedes))
+        result.update(supersedes=entry.supersedes)
+    if entry.superseded_by:
+        reasons.append(Phrase("replaced by certificate {ident}, issued after a correction", ident=entry.superseded_by))
+        result.update(superseded_by=entry.superseded_by)
     if entry.revoked_at is not None:
-        reasons.append(f"revoked on {entry.revoked_at.date().isoformat()}: {entry.revocation_reason}")
+        reasons.append(
+            Phrase("revoked on {date}: {reason}", date=entry.revoked_at.date(), reason=entry.revocation_reason)
+        )
         result.update(
             verdict=Verdict.revoked.value,
             reasons=reasons,
@@ -206,6 +221,6 @@ def decide(
             revocation_reason=entry.revocation_reason,
         )
         return result
-    reasons.append("not revoked")
+    reasons.append(Phrase("not revoked"))
     result.update(verdict=Verdict.valid.value, reasons=reasons)
     return result

@@ -3,6 +3,9 @@
 All or nothing: every row is checked first; if any row is wrong the answer lists each problem with its row
 number and nothing is written. Organisations and people that already exist (same name and country; same
 e-mail in the organisation) are reused.
+
+Texts held per language take one column per language: ``qualification_lv``, ``qualification_en``,
+``objective_it``, ``tasks_en`` …; a column without a language suffix (``tasks``) is in the working language.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, Va
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require_planner
-from digcomp.errors import Invalid
+from digcomp.errors import Invalid, InvalidValue, Phrase, Term
+from digcomp.i18n import language_code
 from digcomp.mobility import service
 from digcomp.mobility.schemas import (
     CountryCode,
@@ -49,10 +53,12 @@ OPTIONAL_COLUMNS = (
     "programme",
     "project_reference",
     "qualification",
+    "objective",
     "working_language",
     "group_name",
     "tasks",
 )
+PER_LANGUAGE = ("qualification", "objective", "tasks")
 
 
 def _date(value: Any) -> Any:
@@ -62,7 +68,7 @@ def _date(value: Any) -> Any:
         try:
             return dt.date(int(year), int(month), int(day))
         except ValueError:
-            raise ValueError(f"'{value}' is not a valid date") from None
+            raise InvalidValue("'{value}' is not a valid date", value=value) from None
     return value
 
 
@@ -94,24 +100,42 @@ class ImportRow(BaseModel):
     start_date: Date
     end_date: Date
     programme: str = "Erasmus+"
-    project_reference: str = ""
-    qualification: str = ""
+    project_reference: str = Field(default="", max_length=100)
+    qualification: dict[str, Annotated[str, Field(max_length=400)]] = {}
+    objective: dict[str, Annotated[str, Field(max_length=10_000)]] = {}
     working_language: Annotated[LanguageCode, BeforeValidator(lambda v: v or "en")] = "en"
-    group_name: str = ""
-    tasks: str = ""
+    group_name: str = Field(default="", max_length=100)
+    tasks: dict[str, Annotated[str, Field(max_length=10_000)]] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> ImportRow:
         if self.end_date <= self.start_date:
-            raise ValueError("end_date must be after start_date")
+            raise InvalidValue("the end date must be after the start date")
         if bool(self.mentor_given_name) != bool(self.mentor_family_name):
-            raise ValueError("give both mentor_given_name and mentor_family_name, or neither")
+            raise InvalidValue("give both mentor_given_name and mentor_family_name, or neither")
         return self
 
 
 class ImportResult(BaseModel):
     created: int
     mobility_ids: list[int]
+
+
+def _per_language(raw: dict[str, Any]) -> dict[str, Any]:
+    """Fold ``tasks``, ``tasks_lv``, ``tasks_en`` … into one language map per text."""
+    row = {k: v for k, v in raw.items() if (k and k.split("_")[0] not in PER_LANGUAGE) or k in REQUIRED_COLUMNS}
+    working = (raw.get("working_language") or "en").strip().lower() or "en"
+    for name in PER_LANGUAGE:
+        texts: dict[str, str] = {}
+        for column, value in raw.items():
+            if not column or not isinstance(value, str) or not value.strip():
+                continue
+            if column == name:
+                texts.setdefault(working, value.strip())
+            elif column.startswith(f"{name}_"):
+                texts[language_code(column.removeprefix(f"{name}_"))] = value.strip()
+        row[name] = texts
+    return row
 
 
 def parse(content: bytes) -> list[ImportRow]:
@@ -132,24 +156,34 @@ def parse(content: bytes) -> list[ImportRow]:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise Invalid(
-            f"missing column(s): {', '.join(missing)}",
-            [{"row": 1, "field": c, "msg": "required column is missing"} for c in missing],
+            "missing column(s): {columns}",
+            [
+                {"row": 1, "field": c, "msg": "required column is missing", "template": "required column is missing"}
+                for c in missing
+            ],
+            columns=", ".join(missing),
         )
     rows: list[ImportRow] = []
     errors: list[dict[str, Any]] = []
     for number, raw in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
-            raise Invalid(f"the file has more than {MAX_ROWS} rows; split it")
+            raise Invalid("the file has more than {count} rows; split it", count=MAX_ROWS)
         if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
             continue  # blank line
         try:
-            rows.append(ImportRow.model_validate(raw))
+            rows.append(ImportRow.model_validate(_per_language(raw)))
+        except InvalidValue as exc:
+            errors.append(
+                {"row": number, "field": "header", "msg": str(exc), "template": exc.template, "params": exc.params}
+            )
         except ValidationError as exc:
             for e in exc.errors():
                 field = ".".join(str(p) for p in e["loc"]) or "row"
                 errors.append({"row": number, "field": field, "msg": str(e["msg"]).removeprefix("Value error, ")})
     if errors:
-        raise Invalid(f"{len({e['row'] for e in errors})} row(s) have problems; nothing was imported", errors)
+        raise Invalid(
+            "{count} row(s) have problems; nothing was imported", errors, count=len({e["row"] for e in errors})
+        )
     if not rows:
         raise Invalid("the file has a header but no rows")
     return rows
@@ -163,13 +197,19 @@ def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int 
     for offset, row in enumerate(rows):
         try:
             if row.sending_organisation.casefold() != school.name.casefold() or row.sending_country != school.country:
-                raise Invalid(f"sending_organisation '{row.sending_organisation}' is not your school ('{school.name}')")
+                raise Invalid(
+                    "sending_organisation '{given}' is not your school ('{school}')",
+                    given=row.sending_organisation,
+                    school=school.name,
+                )
             created.append(_create(session, actor, school.id, row))
         except Invalid as exc:
-            details = exc.errors or [{"msg": exc.message}]
+            details = exc.errors or [{"msg": exc.message, "template": exc.template, "params": exc.params}]
             raise Invalid(
-                f"row {first_row + offset}: {exc.message}; nothing was imported",
+                "row {row}: {problem}; nothing was imported",
                 [{"row": first_row + offset, **d} for d in details],
+                row=first_row + offset,
+                problem=Phrase(exc.template, **exc.params),
             ) from None
     return ImportResult(created=len(created), mobility_ids=[m.id for m in created])
 
@@ -196,7 +236,12 @@ def _person(
         existing = service.find_person(session, organisation_id, email)
         if existing:
             if existing.role != role:
-                raise Invalid(f"{email} is already registered as a {existing.role.value}, not a {role.value}")
+                raise Invalid(
+                    "{email} is already registered as a {actual}, not a {expected}",
+                    email=email,
+                    actual=Term(existing.role.value),
+                    expected=Term(role.value),
+                )
             return existing.id
     data = PersonCreate(
         organisation_id=organisation_id, given_name=given, family_name=family, email=email, role=role, **extra
@@ -225,7 +270,11 @@ def _create(session: Session, actor: Actor, sending: int, row: ImportRow) -> Mob
     if row.coordinator_email:
         found = service.find_person(session, sending, row.coordinator_email)
         if found is None:
-            raise Invalid(f"no coordinator with e-mail {row.coordinator_email} at {row.sending_organisation}")
+            raise Invalid(
+                "no coordinator with e-mail {email} at {school}",
+                email=row.coordinator_email,
+                school=row.sending_organisation,
+            )
         coordinator = found.id
     data = MobilityCreate(
         learner_id=learner,
@@ -238,6 +287,7 @@ def _create(session: Session, actor: Actor, sending: int, row: ImportRow) -> Mob
         programme=row.programme or "Erasmus+",
         project_reference=row.project_reference,
         qualification=row.qualification,
+        objective=row.objective,
         working_language=row.working_language,
         group_name=row.group_name,
         tasks=row.tasks,

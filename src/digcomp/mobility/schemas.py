@@ -5,34 +5,49 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Generic, TypeVar
 
-import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from digcomp.errors import InvalidValue
+from digcomp.i18n import clean_texts, country_code, language_code
 from digcomp.store.models import OrganisationKind, Role
 
 T = TypeVar("T")
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
 
 
-def _country(code: str) -> str:
-    code = code.strip().upper()
-    if pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"'{code}' is not an ISO 3166 two-letter country code (e.g. LV, ES, DE)")
-    return code
+CountryCode = Annotated[str, AfterValidator(country_code)]
+LanguageCode = Annotated[str, AfterValidator(language_code)]
 
 
-def _language(code: str) -> str:
-    code = code.strip().lower()
-    if pycountry.languages.get(alpha_2=code) is None:
-        raise ValueError(f"'{code}' is not an ISO 639-1 two-letter language code (e.g. lv, en)")
-    return code
+TEXTS_EXAMPLE = {"lv": "Viesnīcas reģistratūras darbs", "en": "Hotel reception work"}
+# A text held per language: {"lv": "…", "en": "…"} (ISO 639-1 codes; blank entries are dropped).
+ShortTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(max_length=400)]],
+    BeforeValidator(clean_texts),
+    Field(description="Per language: language code -> text (up to 400 characters each)", examples=[TEXTS_EXAMPLE]),
+]
+LongTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(max_length=10_000)]],
+    BeforeValidator(clean_texts),
+    Field(description="Per language: language code -> text (up to 10,000 characters each)", examples=[TEXTS_EXAMPLE]),
+]
 
 
-CountryCode = Annotated[str, AfterValidator(_country)]
-LanguageCode = Annotated[str, AfterValidator(_language)]
+def require_text(texts: dict[str, str]) -> dict[str, str]:
+    if not texts:
+        raise InvalidValue("write the text in at least one language")
+    return texts
 
 
 class _In(BaseModel):
@@ -54,6 +69,7 @@ class OrganisationCreate(_In):
     name: Name
     kind: OrganisationKind
     country: CountryCode
+    language: LanguageCode | None = Field(default=None, description="Its working language; default: the country's")
     address: ShortText = ""
     contact_name: ShortText = ""
     contact_email: EmailStr | None = None
@@ -63,6 +79,7 @@ class OrganisationCreate(_In):
 class OrganisationUpdate(_In):
     name: Name | None = None
     country: CountryCode | None = None
+    language: LanguageCode | None = None
     address: ShortText | None = None
     contact_name: ShortText | None = None
     contact_email: EmailStr | None = None
@@ -74,6 +91,7 @@ class OrganisationOut(_Out):
     name: str
     kind: OrganisationKind
     country: str
+    language: str
     address: str
     contact_name: str
     contact_email: str
@@ -88,6 +106,7 @@ class PersonCreate(_In):
     role: Role
     job_title: ShortText = ""
     date_of_birth: dt.date | None = None
+    language: LanguageCode | None = Field(default=None, description="The language the person reads")
 
 
 class PersonUpdate(_In):
@@ -96,6 +115,7 @@ class PersonUpdate(_In):
     email: EmailStr | None = None
     job_title: ShortText | None = None
     date_of_birth: dt.date | None = None
+    language: LanguageCode | None = None
 
 
 class PersonOut(_Out):
@@ -107,6 +127,7 @@ class PersonOut(_Out):
     role: Role
     job_title: str
     date_of_birth: dt.date | None = None
+    language: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -133,10 +154,10 @@ class _MobilityFields(_In):
     project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
         default="", examples=["2026-1-LV01-KA121-VET-000123456"]
     )
-    qualification: ShortText = ""
+    qualification: ShortTexts = {}
     working_language: LanguageCode = "en"
-    objective: LongText = ""
-    tasks: LongText = ""
+    objective: LongTexts = {}
+    tasks: LongTexts = {}
     group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
 
 
@@ -150,23 +171,24 @@ class MobilityCreate(_MobilityFields):
     @model_validator(mode="after")
     def _dates_in_order(self) -> MobilityCreate:
         if self.end_date <= self.start_date:
-            raise ValueError("end_date must be after start_date")
+            raise InvalidValue("the end date must be after the start date")
         if self.sending_organisation_id == self.host_organisation_id:
-            raise ValueError("the host organisation must differ from the sending organisation")
+            raise InvalidValue("the host organisation must differ from the sending organisation")
         return self
 
 
 class MobilityUpdate(_In):
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+    host_organisation_id: int | None = Field(default=None, description="A new host also needs its mentor")
     mentor_id: int | None = None
     coordinator_id: int | None = None
     programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    qualification: ShortText | None = None
+    qualification: ShortTexts | None = None
     working_language: LanguageCode | None = None
-    objective: LongText | None = None
-    tasks: LongText | None = None
+    objective: LongTexts | None = None
+    tasks: LongTexts | None = None
     group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 
 
@@ -181,8 +203,8 @@ class MobilityOut(_Out):
     end_date: dt.date
     programme: str
     project_reference: str
-    qualification: str
+    qualification: dict[str, str]
     working_language: str
-    objective: str
-    tasks: str
+    objective: dict[str, str]
+    tasks: dict[str, str]
     group_name: str

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, MobilityParties, can_view, require, require_planner
 from digcomp.audit import log as audit
-from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
+from digcomp.errors import Conflict, Forbidden, Invalid, NotFound, Term, problem
+from digcomp.i18n import official_language
 from digcomp.mobility.schemas import (
     MobilityCreate,
     MobilityUpdate,
@@ -19,7 +20,20 @@ from digcomp.mobility.schemas import (
     PersonCreate,
     PersonUpdate,
 )
-from digcomp.store.models import Base, Mobility, Organisation, OrganisationKind, Person, Role
+from digcomp.store.models import (
+    Base,
+    Confirmation,
+    MentorLink,
+    Mobility,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    Role,
+    utcnow,
+)
 
 M = TypeVar("M", bound=Base)
 
@@ -65,9 +79,14 @@ def organisation_for(session: Session, actor: Actor, ident: int) -> Organisation
 def create_organisation(session: Session, actor: Actor, data: OrganisationCreate) -> Organisation:
     require_planner(actor)
     if data.kind is OrganisationKind.school:
-        raise Forbidden("schools are registered by the system administrator (digcomp admin create-school)")
+        raise Forbidden("schools are registered by the system administrator (digcomp admin-create-school)")
     organisation = Organisation(
-        **{**data.model_dump(), "contact_email": data.contact_email or ""}, registered_by_id=actor.organisation_id
+        **{
+            **data.model_dump(),
+            "contact_email": data.contact_email or "",
+            "language": data.language or official_language(data.country),
+        },
+        registered_by_id=actor.organisation_id,
     )
     session.add(organisation)
     session.flush()
@@ -128,7 +147,9 @@ def create_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
     if own_school and data.role is Role.mentor:
         raise Invalid("host mentors belong to a host organisation, not to the school")
     if not own_school and data.role is not Role.mentor:
-        raise Invalid(f"a {data.role.value} belongs to the school; people of a host organisation are mentors")
+        raise Invalid(
+            "a {role} belongs to the school; people of a host organisation are mentors", role=Term(data.role.value)
+        )
     require(data.role is not Role.admin or actor.role is Role.admin, "only an admin can add another admin")
     person = Person(**data.model_dump())
     session.add(person)
@@ -136,17 +157,25 @@ def create_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict(f"a person with e-mail {data.email} already exists in this organisation") from None
+        raise Conflict("a person with e-mail {email} already exists in this organisation", email=data.email) from None
     audit.record(session, actor, "person.created", f"person:{person.id}", after=snapshot(person))
     return person
 
 
+SELF_EDITABLE = frozenset({"language"})
+
+
 def update_person(session: Session, actor: Actor, person: Person, data: PersonUpdate) -> Person:
+    """The school's coordinators and admins correct people's records; a person may change only their own
+    reading language (a learner cannot rename themself)."""
+    changes = data.model_dump(exclude_unset=True)
+    planner = actor.role in (Role.admin, Role.coordinator) and actor.via_link is None
     require(
-        actor.person_id == person.id or actor.role in (Role.admin, Role.coordinator), "you cannot change this person"
+        planner or (actor.person_id == person.id and set(changes) <= SELF_EDITABLE),
+        "only the school's coordinator can change this; ask them to correct it",
     )
     before = snapshot(person)
-    _apply(person, data.model_dump(exclude_unset=True))
+    _apply(person, changes)
     session.flush()
     audit.record(session, actor, "person.updated", f"person:{person.id}", before=before, after=snapshot(person))
     return person
@@ -204,14 +233,21 @@ def _check_participants(session: Session, values: dict[str, Any]) -> None:
             continue
         person = session.get(Person, ident)
         if person is None:
-            errors.append({"loc": ["body", field], "msg": f"person {ident} not found"})
+            errors.append(problem(["body", field], "person {ident} not found", ident=ident))
         elif person.role != role:
             errors.append(
-                {"loc": ["body", field], "msg": f"person {ident} is a {person.role.value}, not a {role.value}"}
+                problem(
+                    ["body", field],
+                    "person {ident} is a {actual}, not a {expected}",
+                    ident=ident,
+                    actual=Term(person.role.value),
+                    expected=Term(role.value),
+                )
             )
         elif person.organisation_id != values[organisation_field]:
+            where = "the host organisation" if field == "mentor_id" else "the sending school"
             errors.append(
-                {"loc": ["body", field], "msg": f"person {ident} does not belong to the {organisation_field[:-3]}"}
+                problem(["body", field], "person {ident} does not belong to {where}", ident=ident, where=Term(where))
             )
     if errors:
         raise Invalid("the mobility's participants do not fit", errors)
@@ -220,12 +256,7 @@ def _check_participants(session: Session, values: dict[str, Any]) -> None:
 def create_mobility(session: Session, actor: Actor, data: MobilityCreate) -> Mobility:
     require_planner(actor)
     require(data.sending_organisation_id == actor.organisation_id, "a school can only create its own mobilities")
-    host = session.get(Organisation, data.host_organisation_id)
-    if host is None or host.registered_by_id != actor.organisation_id:
-        raise Invalid(
-            "unknown host organisation",
-            [{"loc": ["body", "host_organisation_id"], "msg": f"organisation {data.host_organisation_id} not found"}],
-        )
+    _check_host(session, actor, data.host_organisation_id)
     values = data.model_dump()
     _check_participants(session, values)
     mobility = Mobility(**values)
@@ -237,9 +268,27 @@ def create_mobility(session: Session, actor: Actor, data: MobilityCreate) -> Mob
     return mobility
 
 
+def _check_host(session: Session, actor: Actor, host_id: int) -> None:
+    host = session.get(Organisation, host_id)
+    if host is None or host.registered_by_id != actor.organisation_id:
+        raise Invalid(
+            "unknown host organisation",
+            [problem(["body", "host_organisation_id"], "organisation {ident} not found", ident=host_id)],
+        )
+
+
 def update_mobility(session: Session, actor: Actor, mobility: Mobility, data: MobilityUpdate) -> Mobility:
+    """Corrections by the school: dates, host, mentor, texts. Replacing the mentor ends the old mentor's links
+    and voids a confirmation they gave to a draft plan."""
     require_planner(actor)
     changes = data.model_dump(exclude_unset=True)
+    for required in ("start_date", "end_date", "host_organisation_id"):
+        if required in changes and changes[required] is None:
+            raise Invalid("a mobility cannot be without it", [problem(["body", required], "required")])
+    if "host_organisation_id" in changes:
+        _check_host(session, actor, changes["host_organisation_id"])
+        if "mentor_id" not in changes and changes["host_organisation_id"] != mobility.host_organisation_id:
+            changes["mentor_id"] = None  # the old host's mentor does not mentor at the new host
     merged = {
         "learner_id": mobility.learner_id,
         "sending_organisation_id": mobility.sending_organisation_id,
@@ -253,11 +302,16 @@ def update_mobility(session: Session, actor: Actor, mobility: Mobility, data: Mo
     end = changes.get("end_date", mobility.end_date)
     if end <= start:
         raise Invalid(
-            "end_date must be after start_date", [{"loc": ["body", "end_date"], "msg": "must be after start_date"}]
+            "the end date must be after the start date",
+            [problem(["body", "end_date"], "the end date must be after the start date")],
         )
     before = snapshot(mobility)
+    old_mentor = mobility.mentor_id
     _apply(mobility, changes)
     session.flush()
+    session.refresh(mobility)
+    if mobility.mentor_id != old_mentor and old_mentor is not None:
+        _end_mentor(session, actor, mobility, old_mentor)
     audit.record(
         session,
         actor,
@@ -268,3 +322,41 @@ def update_mobility(session: Session, actor: Actor, mobility: Mobility, data: Mo
         after=snapshot(mobility),
     )
     return mobility
+
+
+def _end_mentor(session: Session, actor: Actor, mobility: Mobility, mentor_id: int) -> None:
+    """A replaced mentor's links stop working, and a draft plan no longer counts their confirmation."""
+    now = utcnow()
+    links = session.scalars(
+        select(MentorLink).where(
+            MentorLink.mobility_id == mobility.id, MentorLink.mentor_id == mentor_id, MentorLink.revoked_at.is_(None)
+        )
+    )
+    for link in links:
+        link.revoked_at = now
+        audit.record(
+            session,
+            actor,
+            "mentor_link.revoked",
+            f"mentor_link:{link.id}",
+            mobility_id=mobility.id,
+            after={"reason": "the mobility's mentor was replaced"},
+        )
+    drafts = (
+        select(Confirmation)
+        .join(PlanVersion, PlanVersion.id == Confirmation.version_id)
+        .join(Plan, Plan.id == PlanVersion.plan_id)
+        .where(
+            Plan.mobility_id == mobility.id, PlanVersion.status == PlanStatus.draft, Confirmation.role == Role.mentor
+        )
+    )
+    for confirmation in session.scalars(drafts):
+        session.delete(confirmation)
+        audit.record(
+            session,
+            actor,
+            "plan.confirmations_voided",
+            f"mobility:{mobility.id}/plan",
+            mobility_id=mobility.id,
+            before={"confirmed_by": ["mentor"], "person": mentor_id},
+        )

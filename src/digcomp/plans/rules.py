@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from digcomp.access.actor import Actor, MobilityParties
-from digcomp.errors import Conflict, Forbidden, Invalid
+from digcomp.errors import Conflict, Forbidden, Invalid, LanguageName, Phrase, Term, problem
 from digcomp.framework import Catalog, UnknownCompetence, UnknownFramework
 from digcomp.plans.schemas import CompetenceTarget
 from digcomp.store.models import PlanStatus, Role
@@ -30,28 +31,87 @@ def resolve_targets(
         try:
             framework = catalog.get(target.framework)
             catalog.competence(framework.id, target.competence)
-        except (UnknownFramework, UnknownCompetence) as exc:
-            errors.append({"loc": where, "msg": str(exc)})
+        except UnknownFramework:
+            errors.append(problem([*where, "framework"], "unknown framework '{name}'", name=target.framework))
+            continue
+        except UnknownCompetence:
+            errors.append(
+                problem(
+                    [*where, "competence"],
+                    "{framework} has no competence '{competence}'",
+                    framework=target.framework,
+                    competence=target.competence,
+                )
+            )
             continue
         if target.framework_version not in (None, framework.version):
             errors.append(
-                {
-                    "loc": [*where, "framework_version"],
-                    "msg": f"{framework.id} is version {framework.version}, not {target.framework_version}",
-                }
+                problem(
+                    [*where, "framework_version"],
+                    "{framework} is version {version}, not {given}",
+                    framework=framework.id,
+                    version=framework.version,
+                    given=target.framework_version,
+                )
             )
         elif target.target_level > framework.max_level:
             errors.append(
-                {"loc": [*where, "target_level"], "msg": f"{framework.id} has levels 1..{framework.max_level}"}
+                problem(
+                    [*where, "target_level"],
+                    "{framework} has levels 1 to {top}",
+                    framework=framework.id,
+                    top=framework.max_level,
+                )
             )
         else:
             resolved.append(target.model_copy(update={"framework_version": framework.version}))
     keys = [(t.framework, t.competence) for t in resolved]
     if len(set(keys)) != len(keys):
-        errors.append({"loc": list(loc), "msg": "the same competence is listed twice"})
+        errors.append(problem(list(loc), "the same competence is listed twice"))
     if errors:
         raise Invalid("the outcome's competences are not valid", errors)
     return resolved
+
+
+Texts = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PlanTexts:
+    """What the host mentor must be able to read before agreeing: the outcomes (text and criteria) and the
+    mobility's objective and tasks where the school wrote them."""
+
+    objective: Texts
+    tasks: Texts
+    outcomes: Sequence[tuple[Texts, Texts]]  # (text, criteria) per outcome, in plan order
+
+
+def mentor_languages(mentor_language: str | None, working_language: str) -> list[str]:
+    """Languages the host mentor reads: their own (or else the mobility's working language), and English."""
+    return list(dict.fromkeys([mentor_language or working_language, "en"]))
+
+
+def missing_for_mentor(texts: PlanTexts, languages: Sequence[str]) -> list[Phrase]:
+    def readable(values: Texts) -> bool:
+        return any(values.get(language) for language in languages)
+
+    missing = []
+    if texts.objective and not readable(texts.objective):
+        missing.append(Phrase("the mobility's objective"))
+    if texts.tasks and not readable(texts.tasks):
+        missing.append(Phrase("the tasks at the host"))
+    for number, (text, criteria) in enumerate(texts.outcomes, start=1):
+        if not readable(text):
+            missing.append(Phrase("outcome {number}: its text", number=number))
+        if not readable(criteria):
+            missing.append(Phrase("outcome {number}: its assessment criteria", number=number))
+    return missing
+
+
+def languages_phrase(languages: Sequence[str]) -> Phrase:
+    if len(languages) == 1:
+        return Phrase("{language}", language=LanguageName(languages[0]))
+    return Phrase("{first} or {second}", first=LanguageName(languages[0]), second=LanguageName(languages[1]))
 
 
 def content_hash(outcomes: Iterable[dict[str, Any]]) -> str:
@@ -63,7 +123,9 @@ def content_hash(outcomes: Iterable[dict[str, Any]]) -> str:
 def ensure_editable(status: PlanStatus, number: int) -> None:
     if status is not PlanStatus.draft:
         raise Conflict(
-            f"plan version {number} is {status.value} and cannot be changed; create a new version to change the plan"
+            "plan version {number} is {status} and cannot be changed; create a new version to change the plan",
+            number=number,
+            status=Term(status.value),
         )
 
 
@@ -78,7 +140,9 @@ def confirmation_role(actor: Actor) -> Role:
         return Role.coordinator
     if actor.role in (Role.mentor, Role.learner):
         return actor.role
-    raise Forbidden(f"a {actor.role.value} does not confirm plans; the coordinator, host mentor and learner do")
+    raise Forbidden(
+        "a {role} does not confirm plans; the coordinator, host mentor and learner do", role=Term(actor.role.value)
+    )
 
 
 def check_confirmation(
@@ -88,15 +152,24 @@ def check_confirmation(
     number: int,
     confirmed: Iterable[Role],
     outcome_count: int,
+    missing_texts: Sequence[Phrase] = (),
+    mentor_reads: Sequence[str] = ("en",),
 ) -> Role:
     """May this actor confirm this version now? Returns the role they confirm as; raises with the reason."""
     role = confirmation_role(actor)
     if status is not PlanStatus.draft:
-        raise Conflict(f"plan version {number} is already {status.value}")
+        raise Conflict("plan version {number} is already {status}", number=number, status=Term(status.value))
     if outcome_count == 0:
-        raise Conflict(f"plan version {number} has no learning outcomes yet; add them before confirming")
+        raise Conflict("plan version {number} has no learning outcomes yet; add them before confirming", number=number)
+    if missing_texts:
+        raise Conflict(
+            "the plan cannot be agreed yet: the host mentor reads {languages}, and these texts are missing in it: "
+            "{missing}",
+            languages=languages_phrase(mentor_reads),
+            missing=list(missing_texts),
+        )
     if role in set(confirmed):
-        raise Conflict(f"plan version {number} is already confirmed by the {role.value}")
+        raise Conflict("plan version {number} is already confirmed by the {role}", number=number, role=Term(role.value))
     if role is Role.learner and actor.person_id != mobility.learner_id:
         raise Forbidden("only the mobility's learner can confirm as learner")
     if role is Role.mentor:

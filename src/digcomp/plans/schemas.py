@@ -6,9 +6,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from digcomp.mobility.schemas import PersonSummary
+from digcomp.i18n import clean_texts
+from digcomp.mobility.schemas import PersonSummary, require_text
 from digcomp.store.models import PlanStatus, Role
 
 
@@ -23,9 +24,18 @@ class AssessmentMethod(StrEnum):
     self_assessment = "self_assessment"
 
 
-class OutcomeLanguage(StrEnum):
-    lv = "lv"
-    en = "en"
+OutcomeTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(min_length=3, max_length=2000)]],
+    BeforeValidator(clean_texts),
+    AfterValidator(require_text),
+    Field(description="The outcome per language: language code -> what the learner will be able to do"),
+]
+CriteriaTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(min_length=3, max_length=4000)]],
+    BeforeValidator(clean_texts),
+    AfterValidator(require_text),
+    Field(description="The assessment criteria per language: language code -> text"),
+]
 
 
 class CompetenceTarget(BaseModel):
@@ -42,10 +52,9 @@ class CompetenceTarget(BaseModel):
 class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
-    language: OutcomeLanguage
+    text: OutcomeTexts
     competences: list[CompetenceTarget] = Field(min_length=1, max_length=5)
-    criteria: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
+    criteria: CriteriaTexts
     methods: list[AssessmentMethod] = Field(min_length=1)
 
 
@@ -54,10 +63,9 @@ class OutcomeOut(BaseModel):
 
     id: int
     position: int
-    text: str
-    language: str
+    text: dict[str, str]
     competences: list[CompetenceTarget]
-    criteria: str
+    criteria: dict[str, str]
     methods: list[AssessmentMethod]
 
 
@@ -81,6 +89,10 @@ class PlanVersionOut(BaseModel):
     outcomes: list[OutcomeOut]
     confirmations: list[ConfirmationOut]
     missing_confirmations: list[Role]
+    missing_texts: list[str] = Field(
+        description="Texts the host mentor must be able to read that are missing in their language or English; "
+        "the plan cannot be agreed until they are written"
+    )
     content_hash: str
 
 

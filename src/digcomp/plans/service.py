@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require, require_planner
 from digcomp.audit import log as audit
-from digcomp.errors import Conflict, NotFound
+from digcomp.errors import Conflict, NotFound, Phrase
 from digcomp.framework import Catalog
 from digcomp.mobility.service import parties
 from digcomp.plans import rules
@@ -59,9 +59,8 @@ def _touch(plan: Plan) -> None:
 
 def _outcome_record(outcome: Outcome) -> dict[str, Any]:
     return {
-        "text": outcome.text,
-        "language": outcome.language,
-        "criteria": outcome.criteria,
+        "text": dict(outcome.text),
+        "criteria": dict(outcome.criteria),
         "methods": list(outcome.methods),
         "competences": [[c.framework, c.framework_version, c.competence, c.target_level] for c in outcome.competences],
     }
@@ -71,7 +70,19 @@ def version_hash(version: PlanVersion) -> str:
     return rules.content_hash(_outcome_record(o) for o in version.outcomes)
 
 
-def version_view(version: PlanVersion) -> PlanVersionOut:
+def mentor_reads(mobility: Mobility) -> list[str]:
+    return rules.mentor_languages(mobility.mentor.language if mobility.mentor else None, mobility.working_language)
+
+
+def missing_texts(mobility: Mobility, version: PlanVersion) -> list[Phrase]:
+    texts = rules.PlanTexts(
+        objective=mobility.objective, tasks=mobility.tasks, outcomes=[(o.text, o.criteria) for o in version.outcomes]
+    )
+    return rules.missing_for_mentor(texts, mentor_reads(mobility))
+
+
+def version_view(version: PlanVersion, mobility: Mobility) -> PlanVersionOut:
+    missing = missing_texts(mobility, version) if version.status is PlanStatus.draft else []
     return PlanVersionOut(
         number=version.number,
         status=version.status,
@@ -81,6 +92,7 @@ def version_view(version: PlanVersion) -> PlanVersionOut:
         outcomes=[OutcomeOut.model_validate(o) for o in version.outcomes],
         confirmations=[ConfirmationOut.model_validate(c) for c in version.confirmations],
         missing_confirmations=rules.missing_confirmations(c.role for c in version.confirmations),
+        missing_texts=[str(m) for m in missing],
         content_hash=version_hash(version),
     )
 
@@ -91,8 +103,8 @@ def plan_view(session: Session, mobility: Mobility) -> PlanOut:
     agreed = [v for v in versions if v.status is PlanStatus.agreed]
     return PlanOut(
         mobility_id=mobility.id,
-        current=version_view(versions[-1]) if versions else None,
-        agreed=version_view(agreed[-1]) if agreed else None,
+        current=version_view(versions[-1], mobility) if versions else None,
+        agreed=version_view(agreed[-1], mobility) if agreed else None,
         versions=[PlanVersionSummary.model_validate(v) for v in versions],
     )
 
@@ -100,8 +112,14 @@ def plan_view(session: Session, mobility: Mobility) -> PlanOut:
 def _ensure_planning(session: Session, actor: Actor, mobility: Mobility) -> None:
     require_planner(actor)
     require(actor.organisation_id == mobility.sending_organisation_id, "only the sending school plans this mobility")
-    if session.scalar(select(Validation.id).where(Validation.mobility_id == mobility.id)):
+    if validated(session, mobility):
         raise Conflict("the mobility's result is validated; its plan can no longer change")
+
+
+def validated(session: Session, mobility: Mobility) -> bool:
+    """Is a validation of the mobility in force (validated and not reopened)?"""
+    query = select(Validation.id).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+    return session.scalar(query) is not None
 
 
 def _audit(session: Session, actor: Actor, action: str, version: PlanVersion, **extra: Any) -> None:
@@ -125,7 +143,10 @@ def create_version(session: Session, actor: Actor, mobility: Mobility, change_no
         return version
     latest = plan.versions[-1]
     if latest.status is PlanStatus.draft:
-        raise Conflict(f"plan version {latest.number} is still a draft; change that draft instead of starting another")
+        raise Conflict(
+            "plan version {number} is still a draft; change that draft instead of starting another",
+            number=latest.number,
+        )
     version = PlanVersion(number=latest.number + 1, change_note=change_note)
     for outcome in latest.outcomes:
         version.outcomes.append(_copy_outcome(outcome))
@@ -139,9 +160,8 @@ def create_version(session: Session, actor: Actor, mobility: Mobility, change_no
 def _copy_outcome(outcome: Outcome) -> Outcome:
     return Outcome(
         position=outcome.position,
-        text=outcome.text,
-        language=outcome.language,
-        criteria=outcome.criteria,
+        text=dict(outcome.text),
+        criteria=dict(outcome.criteria),
         methods=list(outcome.methods),
         competences=[
             OutcomeCompetence(
@@ -157,9 +177,8 @@ def _copy_outcome(outcome: Outcome) -> Outcome:
 
 
 def _fill(outcome: Outcome, data: OutcomeIn, targets: list[CompetenceTarget]) -> None:
-    outcome.text = data.text
-    outcome.language = data.language.value
-    outcome.criteria = data.criteria
+    outcome.text = dict(data.text)
+    outcome.criteria = dict(data.criteria)
     outcome.methods = [m.value for m in data.methods]
     outcome.competences = [
         OutcomeCompetence(
@@ -244,6 +263,8 @@ def confirm(session: Session, actor: Actor, mobility: Mobility, version: PlanVer
         number=version.number,
         confirmed=[c.role for c in version.confirmations],
         outcome_count=len(version.outcomes),
+        missing_texts=missing_texts(mobility, version),
+        mentor_reads=mentor_reads(mobility),
     )
     digest = version_hash(version)
     version.confirmations.append(Confirmation(role=role, person_id=actor.person_id, content_hash=digest))

@@ -90,6 +90,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind, "organisation_kind"))
     country: Mapped[str] = mapped_column(String(2))
+    # The language the organisation writes in (a school's plans, labels of its statements); from the country.
+    language: Mapped[str] = mapped_column(String(2), default="en")
     address: Mapped[str] = mapped_column(String(400), default="")
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
@@ -109,6 +111,8 @@ class Person(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "person_role"))
     job_title: Mapped[str] = mapped_column(String(200), default="")
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    # The language the person reads (a host mentor's texts must exist in it or in English); None = not said.
+    language: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
@@ -128,10 +132,11 @@ class Mobility(Base):
     end_date: Mapped[dt.date] = mapped_column(Date)
     programme: Mapped[str] = mapped_column(String(100), default="Erasmus+")
     project_reference: Mapped[str] = mapped_column(String(100), default="")
-    qualification: Mapped[str] = mapped_column(String(300), default="")
+    # Texts held per language (language code -> text): the school's language, the working language, more.
+    qualification: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     working_language: Mapped[str] = mapped_column(String(2), default="en")
-    objective: Mapped[str] = mapped_column(Text, default="")
-    tasks: Mapped[str] = mapped_column(Text, default="")
+    objective: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    tasks: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     group_name: Mapped[str] = mapped_column(String(100), default="", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -187,9 +192,8 @@ class Outcome(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(String(2))
-    criteria: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[dict[str, str]] = mapped_column(JSON)  # language code -> text
+    criteria: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # language code -> text
     methods: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     version: Mapped[PlanVersion] = relationship(back_populates="outcomes")
@@ -344,6 +348,9 @@ class Evidence(Base):
     example_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
     added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Withdrawn by its author before validation: no longer part of the assessment; kept for the audit trail.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
 
     added_by: Mapped[Person] = relationship(lazy="joined")
 
@@ -370,18 +377,24 @@ class Rating(Base):
 
 
 class Validation(Base):
-    """Stage 4: the sending school's validator confirmed the result; the mobility's record is locked."""
+    """Stage 4: the sending school's validator confirmed the result; the mobility's record is locked.
+    A validator may reopen it with a justification: the validation stays on record (``reopened_at``) and a new
+    assessment round starts; at most one validation per mobility is in force (not reopened)."""
 
     __tablename__ = "validations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), unique=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
     plan_version: Mapped[int]
     validator_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     validated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+    reopened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reopen_reason: Mapped[str] = mapped_column(Text, default="")
 
-    validator: Mapped[Person] = relationship(lazy="joined")
+    validator: Mapped[Person] = relationship(foreign_keys=[validator_id], lazy="joined")
     results: Mapped[list[ValidatedResult]] = relationship(
         back_populates="validation", order_by="ValidatedResult.position", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -478,3 +491,5 @@ class Certificate(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    # The revoked certificate of the same mobility that this one replaces (issued after a correction).
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("certificates.id"))

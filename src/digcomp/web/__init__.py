@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from digcomp.errors import DomainError, Forbidden, NotFound
 from digcomp.web import pages_assessment, pages_mobilities, pages_mobility, pages_public
-from digcomp.web.common import HERE, LoginRequired, render
+from digcomp.web.common import HERE, LoginRequired, localizer, render
 
 
 def install(app: FastAPI) -> None:
@@ -30,4 +30,4 @@ def install(app: FastAPI) -> None:
             return await answer if inspect.isawaitable(answer) else answer
         status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 409
         title = "not_found" if status == 404 else "forbidden" if status == 403 else "error_title"
-        return render(request, "message.html", status, title_key=title, message=exc.message)
+        return render(request, "message.html", status, title_key=title, message=localizer(request).error(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,79 @@ from pydantic import ValidationError
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.api.deps import SESSION_COOKIE, get_database, get_settings_dep
-from digcomp.errors import DomainError, Invalid, Unauthenticated
+from digcomp.errors import DomainError, Invalid, InvalidValue, Phrase, Unauthenticated
+from digcomp.i18n import UI_LANGUAGES, Localizer, best_text
 
 HERE = Path(__file__).parent
-LANGUAGES = ("lv", "en")
+LANGUAGES = UI_LANGUAGES
 LANG_COOKIE = "digcomp_lang"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+# Pydantic's error types, said in the page's language (label key and the context values it uses).
+VALIDATION_LABELS = {
+    "missing": "err_required",
+    "string_too_short": "err_too_short",
+    "string_too_long": "err_too_long",
+    "too_short": "err_too_few",
+    "too_long": "err_too_many",
+    "int_parsing": "err_number",
+    "int_type": "err_number",
+    "greater_than_equal": "err_at_least",
+    "less_than_equal": "err_at_most",
+    "date_from_datetime_parsing": "err_date",
+    "date_parsing": "err_date",
+    "date_type": "err_date",
+    "value_error": "err_invalid",
+    "enum": "err_choice",
+    "literal_error": "err_choice",
+    "bool_parsing": "err_choice",
+    "url_parsing": "err_url",
+    "dict_type": "err_invalid",
+}
+
+
+# Form and model field names -> the label that names the field on the page.
+FIELD_LABELS = {
+    "text": "outcome_text",
+    "criteria": "criteria",
+    "competence": "framework_competence",
+    "target_level": "target_level",
+    "methods": "methods",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "host_id": "host_organisation",
+    "host_organisation_id": "host_organisation",
+    "mentor_id": "mentor",
+    "learner_given_name": "learner_given_name",
+    "learner_family_name": "learner_family_name",
+    "learner_email": "learner_email",
+    "host_name": "host_name",
+    "host_country": "host_country",
+    "country": "host_country",
+    "name": "host_name",
+    "mentor_given_name": "mentor_given_name",
+    "mentor_family_name": "mentor_family_name",
+    "mentor_email": "mentor_email",
+    "mentor_language": "mentor_language",
+    "mentor_job_title": "mentor_job_title",
+    "working_language": "working_language",
+    "qualification": "qualification",
+    "objective": "objective",
+    "tasks": "tasks",
+    "programme": "programme",
+    "project_reference": "project_reference",
+    "group_name": "group",
+    "password": "password",
+    "email": "email",
+    "days_valid": "link_valid_days",
+    "given_name": "learner_given_name",
+    "family_name": "learner_family_name",
+    "language": "mentor_language",
+    "job_title": "mentor_job_title",
+    "level": "level",
+    "justification": "justification",
+    "reason": "revoke_reason",
+}
 
 
 @cache
@@ -42,13 +110,13 @@ def language(request: Request) -> str:
     return "en" if accept[:2].lower() == "en" else "lv"
 
 
+def localizer(request: Request) -> Localizer:
+    lang = language(request)
+    return Localizer(lang, labels()[lang], pseudo=get_settings_dep(request).pseudo_labels)
+
+
 def translator(lang: str) -> Any:
-    table = labels()[lang]
-
-    def t(key: str) -> str:
-        return table.get(key, key)
-
-    return t
+    return Localizer(lang, labels()[lang]).label
 
 
 def web_actor(request: Request) -> Actor | None:
@@ -80,34 +148,86 @@ def require_login(request: Request) -> Actor:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    lang = language(request)
+    loc = localizer(request)
+    lang = loc.language
+
+    def texts(values: Mapping[str, str] | None) -> tuple[str, str]:
+        """A text the school wrote, in the page's language when written in it: (language, text)."""
+        return best_text(values, [lang, "en"])
+
+    def message(value: Any) -> str:
+        if isinstance(value, Phrase | DomainError | InvalidValue):
+            return loc.error(value)
+        return str(value) if value is not None else ""
+
+    done = request.query_params.get("done")
     return templates.TemplateResponse(
         request,
         template,
-        {"t": translator(lang), "lang": lang, "actor": web_actor(request), "path": request.url.path, **context},
+        {
+            "t": loc.label,
+            "loc": loc,
+            "lang": lang,
+            "day": loc.day,
+            "country": loc.country,
+            "language_name": loc.language_name,
+            "texts": texts,
+            "msg": message,
+            "field_label": lambda name: loc.label(FIELD_LABELS.get(name, "field_other")),
+            "actor": web_actor(request),
+            "path": request.url.path,
+            "saved": loc.label(f"done_{done}") if done and f"done_{done}" in labels()[lang] else "",
+            **context,
+        },
         status_code=status_code,
     )
 
 
-def back(url: str, done: str | None = None) -> RedirectResponse:
-    return RedirectResponse(f"{url}?done={quote(done)}" if done else url, status_code=303)
+def back(url: str, done: str | None = None, anchor: str = "") -> RedirectResponse:
+    """Back to a page after a change: the confirmation in the query, then the place on the page to return to."""
+    query = f"?done={quote(done)}" if done else ""
+    fragment = f"#{anchor.lstrip('#')}" if anchor else ""
+    return RedirectResponse(f"{url}{query}{fragment}", status_code=303)
 
 
-def problem_text(exc: Exception) -> tuple[str, dict[str, str]]:
-    """A message for the top of the form and messages per field, from a domain or validation error."""
+def problem_text(
+    exc: Exception, loc: Localizer, field_names: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """A message for the top of the form and messages per field, in the page's language. ``field_names`` maps the
+    model's field names to the form's (their labels have the form's names)."""
+    names = field_names or {}
     fields: dict[str, str] = {}
     if isinstance(exc, ValidationError):
         for error in exc.errors():
-            name = str(error["loc"][-1]) if error["loc"] else "form"
-            fields.setdefault(name, str(error["msg"]).removeprefix("Value error, "))
+            loc_path = [part for part in error["loc"] if isinstance(part, str)]
+            name = names.get(loc_path[-1], loc_path[-1]) if loc_path else "form"
+            fields.setdefault(name, _validation_message(error, loc))
         return "", fields
     if isinstance(exc, Invalid):
         for detail in exc.errors:
-            loc = detail.get("loc") or [detail.get("field", "form")]
-            fields.setdefault(str(loc[-1]), str(detail.get("msg", "")))
+            path = [part for part in (detail.get("loc") or [detail.get("field", "form")]) if isinstance(part, str)]
+            name = names.get(path[-1], path[-1]) if path else "form"
+            text = loc.message(detail["template"], detail.get("params")) if "template" in detail else detail["msg"]
+            fields.setdefault(name, text)
     if isinstance(exc, DomainError):
-        return exc.message, fields
-    return str(exc), fields
+        return loc.error(exc), fields
+    return loc.error(exc), fields
+
+
+def _validation_message(error: Any, loc: Localizer) -> str:
+    context = error.get("ctx") or {}
+    cause = context.get("error")
+    if isinstance(cause, InvalidValue):
+        return loc.error(cause)
+    key = VALIDATION_LABELS.get(error["type"], "err_invalid")
+    values = {k: v for k, v in context.items() if isinstance(v, int | float | str)}
+    return loc.label(key, **values)
+
+
+def form_texts(values: Mapping[str, str], name: str) -> dict[str, str]:
+    """A text written per language in a form (fields ``tasks_lv``, ``tasks_en`` …) as a language map."""
+    prefix = f"{name}_"
+    return {k.removeprefix(prefix): v for k, v in values.items() if k.startswith(prefix) and len(k) == len(prefix) + 2}
 
 
 def same_origin(request: Request) -> bool:

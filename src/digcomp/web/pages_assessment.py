@@ -13,12 +13,12 @@ from digcomp.access.actor import Actor, may_assess, may_validate
 from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment import service as assessment
-from digcomp.assessment.schemas import DecisionIn, ValidationIn
-from digcomp.errors import DomainError, Forbidden, Invalid
+from digcomp.assessment.schemas import DecisionIn, ReopenIn, ValidationIn
+from digcomp.errors import DomainError, Forbidden, Invalid, NotFound
 from digcomp.framework.views import level_view
 from digcomp.mobility.service import mobility_for, parties
 from digcomp.store.models import EvidenceKind, Role, SelfAssessmentPhase
-from digcomp.web.common import back, language, problem_text, render, require_login, same_origin
+from digcomp.web.common import back, language, localizer, problem_text, render, require_login, same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,6 +48,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "is_learner": actor.role is Role.learner and actor.person_id == mobility.learner_id,
             "can_identify": actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.admin),
             "can_note": actor.role in (Role.mentor, Role.coordinator, Role.validator, Role.admin),
+            "can_reopen": may_validate(actor, who),
         }
 
     data = get_database(request).run(work)
@@ -55,7 +56,6 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
         request,
         "assessment.html",
         status_code,
-        done=request.query_params.get("done"),
         message=extra.pop("message", ""),
         values=extra.pop("values", {}),
         **data,
@@ -68,11 +68,20 @@ def assessment_page(request: Request, mobility_id: int) -> Response:
     actor = require_login(request)
     try:
         return _page(request, actor, mobility_id)
+    except NotFound:
+        raise
     except DomainError as exc:
-        return render(request, "message.html", 409, title_key="assessment_title", message=exc.message)
+        return render(request, "message.html", 409, title_key="assessment_title", message=localizer(request).error(exc))
 
 
-def _act(request: Request, mobility_id: int, work: Any, anchor: str, values: dict[str, Any] | None = None) -> Response:
+def _act(
+    request: Request,
+    mobility_id: int,
+    work: Any,
+    anchor: str,
+    values: dict[str, Any] | None = None,
+    done: str = "saved",
+) -> Response:
     actor = require_login(request)
     if not same_origin(request):
         raise Forbidden("this form must be sent from digcomp's own page")
@@ -82,16 +91,16 @@ def _act(request: Request, mobility_id: int, work: Any, anchor: str, values: dic
             lambda s: work(s, catalog, actor, assessment.load(s, mobility_for(s, actor, mobility_id), for_update=True))
         )
     except (DomainError, ValidationError) as exc:
-        message, errors = problem_text(exc)
+        message, errors = problem_text(exc, localizer(request))
         return _page(
             request,
             actor,
             mobility_id,
-            409,
-            message=message or "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            422 if isinstance(exc, ValidationError | Invalid) else 409,
+            message=message or "; ".join(errors.values()),
             values=values or {},
         )
-    return back(f"/mobilities/{mobility_id}/assessment{anchor}", "saved")
+    return back(f"/mobilities/{mobility_id}/assessment", done, getattr(request.state, "anchor", anchor))
 
 
 @router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/identify")
@@ -102,7 +111,7 @@ def identify(
         request,
         mobility_id,
         lambda s, c, a, r: assessment.identify(s, a, r, outcome_id, worked_on == "yes", ""),
-        f"#outcome-{outcome_id}",
+        f"outcome-{outcome_id}",
     )
 
 
@@ -114,7 +123,7 @@ def self_assess(
         request,
         mobility_id,
         lambda s, c, a, r: assessment.self_assess(s, c, a, r, target_id, phase, level, ""),
-        f"#target-{target_id}",
+        f"target-{target_id}",
     )
 
 
@@ -144,7 +153,7 @@ def add_file(
             max_bytes=settings.max_upload_bytes,
         )
 
-    return _act(request, mobility_id, work, f"#outcome-{outcome_id}")
+    return _act(request, mobility_id, work, f"outcome-{outcome_id}")
 
 
 @router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/note")
@@ -160,6 +169,7 @@ def add_note(
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
         if len(text.strip()) < 3:
             raise Invalid("write what you observed (at least a few words)")
+        title_text = title.strip() or localizer(request).label("note_default_title")
         assessment.add_evidence(
             s,
             catalog,
@@ -167,7 +177,7 @@ def add_note(
             actor,
             record,
             outcome_id,
-            title=title.strip() or "—",
+            title=title_text,
             kind=EvidenceKind.note,
             text=text.strip(),
         )
@@ -176,7 +186,7 @@ def add_note(
         request,
         mobility_id,
         work,
-        f"#outcome-{outcome_id}",
+        f"outcome-{outcome_id}",
         {f"note-{outcome_id}": text, f"note-title-{outcome_id}": title},
     )
 
@@ -198,7 +208,7 @@ def rate(
         request,
         mobility_id,
         work,
-        f"#target-{target_id}",
+        f"target-{target_id}",
         {f"level-{target_id}": level, f"justification-{target_id}": justification},
     )
 
@@ -209,14 +219,34 @@ async def validate(request: Request, mobility_id: int) -> Response:
 
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
         decisions = [
-            DecisionIn(
-                target_id=int(key.removeprefix("decision-")),
-                level=int(value),
-                justification=values.get(f"decision-justification-{key.removeprefix('decision-')}", ""),
+            DecisionIn.model_validate(
+                {
+                    "target_id": key.removeprefix("decision-"),
+                    "level": value,
+                    "justification": values.get(f"decision-justification-{key.removeprefix('decision-')}", ""),
+                }
             )
             for key, value in values.items()
             if key.startswith("decision-") and not key.startswith("decision-justification-") and value != ""
         ]
         assessment.validate(s, catalog, actor, record, ValidationIn(decisions=decisions, note=values.get("note", "")))
 
-    return _act(request, mobility_id, work, "#validation", values)
+    return _act(request, mobility_id, work, "validation", values, "validated")
+
+
+@router.post("/mobilities/{mobility_id}/assessment/evidence/{evidence_id}/withdraw")
+def withdraw(request: Request, mobility_id: int, evidence_id: int, reason: Annotated[str, Form()] = "") -> Response:
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        outcome = assessment.evidence_item(record, evidence_id).outcome_id
+        request.state.anchor = f"outcome-{outcome}"
+        assessment.withdraw_evidence(s, actor, record, evidence_id, reason)
+
+    return _act(request, mobility_id, work, "", None, "withdrawn")
+
+
+@router.post("/mobilities/{mobility_id}/assessment/reopen")
+def reopen(request: Request, mobility_id: int, justification: Annotated[str, Form()] = "") -> Response:
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        assessment.reopen(s, actor, record, ReopenIn.model_validate({"justification": justification}).justification)
+
+    return _act(request, mobility_id, work, "validation", {"justification": justification}, "reopened")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from digcomp.access import service as access
 from digcomp.access.actor import Actor, require_planner
 from digcomp.api.deps import SESSION_COOKIE, get_catalog, get_database, get_settings_dep
-from digcomp.errors import DomainError, Forbidden, Unauthenticated
+from digcomp.errors import DomainError, Forbidden, Invalid, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
 from digcomp.mobility import importer
 from digcomp.mobility import service as registry
@@ -35,7 +35,9 @@ from digcomp.web.common import (
     LANG_COOKIE,
     LANGUAGES,
     back,
+    form_texts,
     language,
+    localizer,
     problem_text,
     render,
     require_login,
@@ -43,6 +45,7 @@ from digcomp.web.common import (
     translator,
     web_actor,
 )
+from digcomp.web.pages_mobility import EU_LANGUAGES
 
 router = APIRouter(include_in_schema=False)
 SESSION_DAYS_SECONDS = 7 * 24 * 3600
@@ -104,7 +107,7 @@ def mentor_link(request: Request, token: str) -> Response:
     try:
         actor = get_database(request).run(lambda s: access.authenticate(s, settings, token))
     except Unauthenticated as exc:
-        return render(request, "message.html", 401, title_key="error_title", message=exc.message)
+        return render(request, "message.html", 401, title_key="error_title", message=localizer(request).error(exc))
     response = RedirectResponse(f"/mobilities/{actor.link_mobility_id}", status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_DAYS_SECONDS, httponly=True, samesite="lax")
     return response
@@ -190,6 +193,17 @@ def mobilities(request: Request, group: Annotated[str | None, Query()] = None, d
 # --- a new mobility ---------------------------------------------------------------------------------------------
 
 
+def _form_choices(request: Request, session: Session, actor: Actor) -> dict[str, Any]:
+    loc = localizer(request)
+    school = session.get_one(Organisation, actor.organisation_id)
+    return {
+        **_choices(session, actor),
+        "countries": loc.country_choices(),
+        "languages": loc.language_choices(EU_LANGUAGES),
+        "text_languages": list(dict.fromkeys([school.language, "en"])),
+    }
+
+
 def _choices(session: Session, actor: Actor) -> dict[str, Any]:
     hosts = list(
         session.scalars(
@@ -212,7 +226,7 @@ def _choices(session: Session, actor: Actor) -> dict[str, Any]:
 def new_mobility_page(request: Request) -> Response:
     actor = require_login(request)
     require_planner(actor)
-    choices = get_database(request).run(lambda s: _choices(s, actor))
+    choices = get_database(request).run(lambda s: _form_choices(request, s, actor))
     return render(
         request,
         "mobility_new.html",
@@ -221,6 +235,18 @@ def new_mobility_page(request: Request) -> Response:
         message="",
         **choices,
     )
+
+
+# Where the models' field names differ from the form's (learner and mentor share PersonCreate: the learner is
+# created first, so a name problem is the learner's unless the learner's fields are filled in).
+NEW_MOBILITY_FIELDS = {
+    "given_name": "learner_given_name",
+    "family_name": "learner_family_name",
+    "email": "learner_email",
+    "name": "host_name",
+    "country": "host_country",
+    "host_organisation_id": "host_id",
+}
 
 
 @router.post("/mobilities/new", response_class=HTMLResponse)
@@ -245,6 +271,8 @@ async def new_mobility(request: Request) -> Response:
             ),
         )
         host_id = values.get("host_id", "")
+        if host_id not in ("", "new") and not host_id.isdigit():
+            raise Invalid("unknown host organisation", [problem(["host_id"], "choose a host organisation")])
         if host_id == "new" or not host_id:
             host = registry.create_organisation(
                 s,
@@ -268,8 +296,11 @@ async def new_mobility(request: Request) -> Response:
                     family_name=values.get("mentor_family_name", ""),
                     email=values.get("mentor_email") or None,
                     role=Role.mentor,
+                    language=values.get("mentor_language") or None,
                 ),
             ).id
+        elif mentor_id and not mentor_id.isdigit():
+            raise Invalid("unknown mentor", [problem(["mentor_id"], "choose a mentor")])
         else:
             mentor = int(mentor_id) if mentor_id else None
         coordinator = actor.person_id if actor.role is Role.coordinator else None
@@ -286,9 +317,9 @@ async def new_mobility(request: Request) -> Response:
                 end_date=values.get("end_date") or None,
                 programme=values.get("programme", "Erasmus+"),
                 project_reference=values.get("project_reference", ""),
-                qualification=values.get("qualification", ""),
+                qualification=form_texts(values, "qualification"),
                 working_language=values.get("working_language") or "en",
-                tasks=values.get("tasks", ""),
+                tasks=form_texts(values, "tasks"),
                 group_name=values.get("group_name", ""),
             ),
         )
@@ -297,8 +328,8 @@ async def new_mobility(request: Request) -> Response:
     try:
         mobility_id = database.run(work)
     except (DomainError, ValidationError) as exc:
-        message, errors = problem_text(exc)
-        choices = database.run(lambda s: _choices(s, actor))
+        message, errors = problem_text(exc, localizer(request), NEW_MOBILITY_FIELDS)
+        choices = database.run(lambda s: _form_choices(request, s, actor))
         return render(request, "mobility_new.html", 422, values=values, errors=errors, message=message, **choices)
     return back(f"/mobilities/{mobility_id}", "created")
 
@@ -323,6 +354,10 @@ def import_file(request: Request, file: Annotated[UploadFile, File()]) -> Respon
         rows = importer.parse(content)
         result = get_database(request).run(lambda s: importer.apply(s, actor, rows))
     except DomainError as exc:
-        errors = getattr(exc, "errors", [])
-        return render(request, "import.html", 422, result=None, message=exc.message, errors=errors)
+        loc = localizer(request)
+        errors = [
+            {**e, "msg": loc.message(e["template"], e.get("params")) if "template" in e else e["msg"]}
+            for e in getattr(exc, "errors", [])
+        ]
+        return render(request, "import.html", 422, result=None, message=loc.error(exc), errors=errors)
     return render(request, "import.html", result=result, message="", errors=[])

@@ -1,5 +1,5 @@
-"""Pages of one mobility: its plan (outcomes, suggestions, confirmations), the mentor link, the learner's
-login and the certificate."""
+"""Pages of one mobility: its plan (outcomes in every language, suggestions, confirmations), corrections of the
+mobility and its people, the mentor's links, the learner's login and the certificate."""
 
 from __future__ import annotations
 
@@ -12,21 +12,73 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
-from digcomp.access.actor import Actor
-from digcomp.api.deps import get_catalog, get_database, get_settings_dep
+from digcomp.access.actor import Actor, require_planner
+from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settings_dep
 from digcomp.credentials import service as credentials
 from digcomp.errors import DomainError, Forbidden, Invalid
 from digcomp.framework import pick
 from digcomp.framework.views import competence_summaries, level_view
+from digcomp.i18n import UI_LANGUAGES
 from digcomp.mapping import suggester
+from digcomp.mobility import service as registry
+from digcomp.mobility.schemas import MobilityUpdate, PersonUpdate
 from digcomp.mobility.service import mobility_for
 from digcomp.plans import rules
 from digcomp.plans import service as plans
-from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeIn
-from digcomp.store.models import Account, Mobility, Person, Role, Validation
-from digcomp.web.common import back, language, problem_text, render, require_login, same_origin
+from digcomp.plans.schemas import AssessmentMethod, OutcomeIn
+from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, Role
+from digcomp.web.common import (
+    back,
+    form_texts,
+    labels,
+    language,
+    localizer,
+    problem_text,
+    render,
+    require_login,
+    same_origin,
+)
+from digcomp.web.links import link_card
 
 router = APIRouter(include_in_schema=False)
+EU_LANGUAGES = (
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "fi",
+    "fr",
+    "ga",
+    "hr",
+    "hu",
+    "it",
+    "lt",
+    "lv",
+    "mt",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "sk",
+    "sl",
+    "sv",
+    "no",
+    "is",
+    "tr",
+    "uk",
+    "sr",
+    "mk",
+    "sq",
+)
+
+
+def plan_languages(mobility: Mobility) -> list[str]:
+    """The languages a plan is written in, side by side: the school's, the working language, and English."""
+    return list(dict.fromkeys([mobility.sending_organisation.language, mobility.working_language, "en"]))
 
 
 def _check_origin(request: Request) -> None:
@@ -37,34 +89,59 @@ def _check_origin(request: Request) -> None:
 def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Response:
     catalog = get_catalog(request)
     lang = language(request)
+    settings, base_url = get_settings_dep(request), get_base_url(request)
 
     def work(s: Session) -> dict[str, Any]:
         mobility = mobility_for(s, actor, mobility_id)
         plan = plans.plan_view(s, mobility)
+        planner = actor.role in (Role.admin, Role.coordinator) and actor.via_link is None
+        links = []
+        if planner:
+            mentor = mobility.mentor
+            mail_language = mentor.language if mentor and mentor.language in UI_LANGUAGES else "en"
+            mail = labels()[mail_language]
+            subject = mail["mentor_mail_subject"].format(
+                learner=f"{mobility.learner.given_name} {mobility.learner.family_name}"
+            )
+            body = mail["mentor_mail_body"].format(
+                learner=f"{mobility.learner.given_name} {mobility.learner.family_name}",
+                school=mobility.sending_organisation.name,
+                url="{url}",
+            )
+            links = [
+                link_card(link, mentor.email if mentor else None, subject, body)
+                for link in access.mentor_links(s, settings, actor, mobility, base_url)
+            ]
         titles = {}
         for version in (plan.current, plan.agreed):
             for outcome in version.outcomes if version else []:
                 for target in outcome.competences:
                     competence = catalog.get(target.framework).competence_by_id.get(target.competence)
                     titles[(target.framework, target.competence)] = pick(competence.title, lang) if competence else ""
+        missing = []
+        if plan.current is not None and plan.current.status is PlanStatus.draft:
+            missing = plans.missing_texts(mobility, plans.version_of(s, mobility, plan.current.number))
         certificate = credentials.latest_certificate(s, mobility)
         has_login = s.scalar(select(Account.id).where(Account.person_id == mobility.learner_id)) is not None
-        validated = s.scalar(select(Validation.id).where(Validation.mobility_id == mobility.id)) is not None
         return {
             "m": mobility,
-            "validated": validated,
+            "planner": planner,
+            "validated": plans.validated(s, mobility),
             "plan": plan,
+            "missing": missing,
+            "plan_languages": plan_languages(mobility),
+            "mentor_reads": plans.mentor_reads(mobility),
             "titles": titles,
             "certificate": certificate,
             "learner_has_login": has_login,
+            "links": links,
             "my_role": rules.confirmation_role(actor) if actor.role is not Role.validator else None,
         }
 
     data = get_database(request).run(work)
     status = extra.pop("status_code", 200)
     extra.setdefault("message", "")
-    extra.setdefault("link", None)
-    return render(request, "mobility.html", status, done=request.query_params.get("done"), **data, **extra)
+    return render(request, "mobility.html", status, **data, **extra)
 
 
 @router.get("/mobilities/{mobility_id}", response_class=HTMLResponse)
@@ -73,25 +150,28 @@ def mobility_page(request: Request, mobility_id: int) -> Response:
 
 
 def _act(request: Request, mobility_id: int, work: Any, done: str, anchor: str = "") -> Response:
-    """Run a form action; back to the page on success, or the page again with the reason on failure."""
+    """Run a form action; back to the same place on the page on success, or the page again with the reason."""
     actor = require_login(request)
     _check_origin(request)
     try:
         get_database(request).run(lambda s: work(s, actor, mobility_for(s, actor, mobility_id)))
     except (DomainError, ValidationError) as exc:
-        message, errors = problem_text(exc)
-        return _page(request, actor, mobility_id, status_code=409, message=message or "; ".join(errors.values()))
-    return back(f"/mobilities/{mobility_id}{anchor}", done)
+        message, errors = problem_text(exc, localizer(request))
+        status = 422 if isinstance(exc, ValidationError | Invalid) else 409
+        return _page(request, actor, mobility_id, status_code=status, message=message or "; ".join(errors.values()))
+    return back(f"/mobilities/{mobility_id}", done, anchor)
 
 
 @router.post("/mobilities/{mobility_id}/plan/start")
 def start_plan(request: Request, mobility_id: int) -> Response:
-    return _act(request, mobility_id, lambda s, a, m: plans.create_version(s, a, m), "plan")
+    return _act(request, mobility_id, lambda s, a, m: plans.create_version(s, a, m), "plan", "plan")
 
 
 @router.post("/mobilities/{mobility_id}/plan/revise")
 def revise_plan(request: Request, mobility_id: int, change_note: Annotated[str, Form()] = "") -> Response:
-    return _act(request, mobility_id, lambda s, a, m: plans.create_version(s, a, m, change_note.strip()), "plan")
+    return _act(
+        request, mobility_id, lambda s, a, m: plans.create_version(s, a, m, change_note.strip()), "plan", "plan"
+    )
 
 
 @router.post("/mobilities/{mobility_id}/plan/confirm")
@@ -102,34 +182,41 @@ def confirm_plan(request: Request, mobility_id: int) -> Response:
             raise Invalid("there is no plan to confirm yet")
         plans.confirm(s, actor, mobility, plans.version_of(s, mobility, view.current.number, for_update=True))
 
-    return _act(request, mobility_id, work, "confirmed")
+    return _act(request, mobility_id, work, "confirmed", "confirmations")
+
+
+def _draft(s: Session, mobility: Mobility) -> Any:
+    view = plans.plan_view(s, mobility)
+    if view.current is None:
+        raise Invalid("start the plan first")
+    return plans.version_of(s, mobility, view.current.number, for_update=True)
 
 
 @router.post("/mobilities/{mobility_id}/plan/outcomes/{outcome_id}/delete")
 def delete_outcome(request: Request, mobility_id: int, outcome_id: int) -> Response:
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        view = plans.plan_view(s, mobility)
-        assert view.current is not None
-        version = plans.version_of(s, mobility, view.current.number, for_update=True)
-        plans.delete_outcome(s, actor, mobility, version, outcome_id)
+        plans.delete_outcome(s, actor, mobility, _draft(s, mobility), outcome_id)
 
-    return _act(request, mobility_id, work, "removed")
+    return _act(request, mobility_id, work, "removed", "plan")
 
 
-@router.post("/mobilities/{mobility_id}/mentor-link", response_class=HTMLResponse)
-def create_link(request: Request, mobility_id: int, days: Annotated[int, Form()] = 60) -> Response:
-    actor = require_login(request)
-    _check_origin(request)
-    settings = get_settings_dep(request)
-    try:
-        link = get_database(request).run(
-            lambda s: access.create_mentor_link(
-                s, settings, actor, mobility_for(s, actor, mobility_id), access.MentorLinkCreate(days_valid=days)
-            )
-        )
-    except (DomainError, ValidationError) as exc:
-        return _page(request, actor, mobility_id, status_code=409, message=problem_text(exc)[0] or str(exc))
-    return _page(request, actor, mobility_id, link=link)
+@router.post("/mobilities/{mobility_id}/mentor-link")
+def create_link(request: Request, mobility_id: int, days: Annotated[str, Form()] = "60") -> Response:
+    settings, base_url = get_settings_dep(request), get_base_url(request)
+
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        valid = access.MentorLinkCreate.model_validate({"days_valid": days})
+        access.create_mentor_link(s, settings, actor, mobility, valid, base_url)
+
+    return _act(request, mobility_id, work, "link_created", "mentor-link")
+
+
+@router.post("/mobilities/{mobility_id}/mentor-link/{link_id}/revoke")
+def revoke_link(request: Request, mobility_id: int, link_id: int) -> Response:
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        access.revoke_mentor_link(s, actor, mobility, link_id)
+
+    return _act(request, mobility_id, work, "link_revoked", "mentor-link")
 
 
 @router.post("/mobilities/{mobility_id}/learner-login")
@@ -138,17 +225,17 @@ def learner_login(request: Request, mobility_id: int, password: Annotated[str, F
         learner = s.get_one(Person, mobility.learner_id)
         access.create_account(s, actor, learner, access.AccountCreate(password=password))
 
-    return _act(request, mobility_id, work, "login_created")
+    return _act(request, mobility_id, work, "login_created", "learner-login")
 
 
 @router.post("/mobilities/{mobility_id}/certificate")
 def issue_certificate(request: Request, mobility_id: int, languages: Annotated[str, Form()] = "lv+en") -> Response:
-    catalog, settings = get_catalog(request), get_settings_dep(request)
+    catalog, settings, base_url = get_catalog(request), get_settings_dep(request), get_base_url(request)
 
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        credentials.issue(s, catalog, settings, actor, mobility, credentials.parse_languages(languages))
+        credentials.issue(s, catalog, settings, actor, mobility, credentials.parse_languages(languages), base_url)
 
-    return _act(request, mobility_id, work, "issued", "#certificate")
+    return _act(request, mobility_id, work, "issued", "certificate")
 
 
 @router.post("/mobilities/{mobility_id}/certificate/revoke")
@@ -159,13 +246,20 @@ def revoke_certificate(request: Request, mobility_id: int, reason: Annotated[str
             raise Invalid("there is no certificate in force to revoke")
         credentials.revoke(s, actor, certificate, mobility, reason)
 
-    return _act(request, mobility_id, work, "revoked", "#certificate")
+    return _act(request, mobility_id, work, "revoked", "certificate")
 
 
-# --- writing an outcome, with suggestions ------------------------------------------------------------------------
+# --- writing an outcome in every plan language, with suggestions ---------------------------------------------------
 
 
-def _outcome_form(request: Request, actor: Actor, mobility_id: int, values: dict[str, Any], **extra: Any) -> Response:
+def _outcome_form(
+    request: Request,
+    actor: Actor,
+    mobility_id: int,
+    values: dict[str, Any],
+    outcome_id: int | None = None,
+    **extra: Any,
+) -> Response:
     catalog = get_catalog(request)
     lang = language(request)
     framework = catalog.get("digcomp-2.2")
@@ -180,7 +274,10 @@ def _outcome_form(request: Request, actor: Actor, mobility_id: int, values: dict
         "outcome_form.html",
         status,
         m=mobility,
+        outcome_id=outcome_id,
         values=values,
+        plan_languages=plan_languages(mobility),
+        mentor_reads=plans.mentor_reads(mobility),
         competences=competence_summaries(framework, lang),
         methods=[m.value for m in AssessmentMethod],
         descriptor=descriptor,
@@ -191,53 +288,253 @@ def _outcome_form(request: Request, actor: Actor, mobility_id: int, values: dict
     )
 
 
+def _outcome_values(outcome: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {f"text_{k}": v for k, v in outcome.text.items()}
+    values |= {f"criteria_{k}": v for k, v in outcome.criteria.items()}
+    target = outcome.competences[0]
+    return {
+        **values,
+        "competence": target.competence,
+        "target_level": str(target.target_level),
+        "methods": [m.value for m in outcome.methods],
+    }
+
+
+def _outcome_in(values: dict[str, Any]) -> OutcomeIn:
+    level = str(values.get("target_level", ""))
+    return OutcomeIn.model_validate(
+        {
+            "text": {k.removeprefix("text_"): v for k, v in values.items() if k.startswith("text_")},
+            "criteria": {k.removeprefix("criteria_"): v for k, v in values.items() if k.startswith("criteria_")},
+            "competences": [{"competence": values.get("competence", ""), "target_level": level or None}],
+            "methods": values["methods"],
+        }
+    )
+
+
+# Form fields named after the API's: where a model complains about "text" the form shows it at the first text box.
+OUTCOME_FIELDS = {"competence": "competence", "target_level": "target_level", "methods": "methods", "0": "competence"}
+
+
 @router.get("/mobilities/{mobility_id}/plan/outcomes/new", response_class=HTMLResponse)
 def new_outcome_page(request: Request, mobility_id: int) -> Response:
     actor = require_login(request)
-    return _outcome_form(request, actor, mobility_id, {"language": language(request), "methods": ["observation"]})
+    require_planner(actor)
+    return _outcome_form(request, actor, mobility_id, {"methods": ["observation"]})
 
 
-@router.post("/mobilities/{mobility_id}/plan/outcomes/new", response_class=HTMLResponse)
-async def new_outcome(request: Request, mobility_id: int) -> Response:
+@router.get("/mobilities/{mobility_id}/plan/outcomes/{outcome_id}/edit", response_class=HTMLResponse)
+def edit_outcome_page(request: Request, mobility_id: int, outcome_id: int) -> Response:
+    actor = require_login(request)
+    require_planner(actor)
+
+    def work(s: Session) -> dict[str, Any]:
+        version = plans.plan_view(s, mobility_for(s, actor, mobility_id)).current
+        outcome = next((o for o in version.outcomes if o.id == outcome_id), None) if version else None
+        if outcome is None or version is None or version.status is not PlanStatus.draft:
+            raise Invalid("only outcomes of a draft plan can be changed; start a new version of the plan first")
+        return _outcome_values(outcome)
+
+    return _outcome_form(request, actor, mobility_id, get_database(request).run(work), outcome_id)
+
+
+async def _save_outcome(request: Request, mobility_id: int, outcome_id: int | None) -> Response:
     actor = require_login(request)
     _check_origin(request)
     form = await request.form()
     values: dict[str, Any] = {k: str(v).strip() for k, v in form.items() if k != "methods"}
     values["methods"] = [str(m) for m in form.getlist("methods")]
+    loc = localizer(request)
     if form.get("action") == "suggest":
-        text = values.get("text", "")
-        if len(text) < 3:
+        lang = language(request)
+        written = [(k.removeprefix("text_"), v) for k, v in values.items() if k.startswith("text_") and len(v) >= 3]
+        written.sort(key=lambda item: item[0] != lang)
+        if not written:
             return _outcome_form(
-                request, actor, mobility_id, values, status_code=422, errors={"text": "write the outcome first"}
+                request,
+                actor,
+                mobility_id,
+                values,
+                outcome_id,
+                status_code=422,
+                errors={"text": loc.label("write_outcome_first")},
             )
-        found = suggester().suggest(text, values.get("language") or "auto", top=3, explain_in=language(request))
-        return _outcome_form(request, actor, mobility_id, values, suggestions=found)
+        text_language, text = written[0]
+        suggest_in = text_language if text_language in ("lv", "en") else "auto"
+        found = suggester().suggest(text, suggest_in, top=3, explain_in=lang)
+        return _outcome_form(request, actor, mobility_id, values, outcome_id, suggestions=found)
     catalog = get_catalog(request)
 
     def work(s: Session) -> None:
         mobility = mobility_for(s, actor, mobility_id)
-        view = plans.plan_view(s, mobility)
-        if view.current is None:
-            raise Invalid("start the plan first")
-        data = OutcomeIn(
-            text=values.get("text", ""),
-            language=values.get("language", ""),
-            competences=[
-                CompetenceTarget(
-                    competence=values.get("competence", ""),
-                    target_level=int(values["target_level"]) if str(values.get("target_level", "")).isdigit() else 0,
-                )
-            ],
-            criteria=values.get("criteria", ""),
-            methods=values["methods"],
-        )
-        plans.add_outcome(
-            s, actor, catalog, mobility, plans.version_of(s, mobility, view.current.number, for_update=True), data
-        )
+        data = _outcome_in(values)
+        if outcome_id is None:
+            plans.add_outcome(s, actor, catalog, mobility, _draft(s, mobility), data)
+        else:
+            plans.replace_outcome(s, actor, catalog, mobility, _draft(s, mobility), outcome_id, data)
 
     try:
         get_database(request).run(work)
     except (DomainError, ValidationError) as exc:
-        message, errors = problem_text(exc)
-        return _outcome_form(request, actor, mobility_id, values, status_code=422, errors=errors, message=message)
-    return back(f"/mobilities/{mobility_id}", "outcome_added")
+        message, errors = problem_text(exc, loc, OUTCOME_FIELDS)
+        return _outcome_form(
+            request, actor, mobility_id, values, outcome_id, status_code=422, errors=errors, message=message
+        )
+    return back(f"/mobilities/{mobility_id}", "outcome_saved", "plan")
+
+
+@router.post("/mobilities/{mobility_id}/plan/outcomes/new", response_class=HTMLResponse)
+async def new_outcome(request: Request, mobility_id: int) -> Response:
+    return await _save_outcome(request, mobility_id, None)
+
+
+@router.post("/mobilities/{mobility_id}/plan/outcomes/{outcome_id}/edit", response_class=HTMLResponse)
+async def edit_outcome(request: Request, mobility_id: int, outcome_id: int) -> Response:
+    return await _save_outcome(request, mobility_id, outcome_id)
+
+
+# --- correcting the mobility and its people --------------------------------------------------------------------
+
+MOBILITY_FIELDS = {
+    "host_organisation_id": "host_id",
+    "given_name": "learner_given_name",
+    "family_name": "learner_family_name",
+    "email": "learner_email",
+}
+
+
+def _edit_choices(s: Session, actor: Actor) -> dict[str, Any]:
+    hosts = list(
+        s.scalars(
+            select(Organisation)
+            .where(Organisation.registered_by_id == actor.organisation_id)
+            .order_by(Organisation.name)
+        )
+    )
+    mentors = list(
+        s.scalars(
+            select(Person)
+            .where(Person.role == Role.mentor, Person.organisation_id.in_([h.id for h in hosts]))
+            .order_by(Person.family_name)
+        )
+    )
+    return {"hosts": hosts, "mentors": mentors}
+
+
+def _mobility_values(mobility: Mobility) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "start_date": mobility.start_date.isoformat(),
+        "end_date": mobility.end_date.isoformat(),
+        "host_id": str(mobility.host_organisation_id),
+        "mentor_id": str(mobility.mentor_id or ""),
+        "working_language": mobility.working_language,
+        "programme": mobility.programme,
+        "project_reference": mobility.project_reference,
+        "group_name": mobility.group_name,
+        "learner_given_name": mobility.learner.given_name,
+        "learner_family_name": mobility.learner.family_name,
+        "learner_email": mobility.learner.email or "",
+    }
+    if mobility.mentor:
+        values |= {
+            "mentor_given_name": mobility.mentor.given_name,
+            "mentor_family_name": mobility.mentor.family_name,
+            "mentor_job_title": mobility.mentor.job_title,
+            "mentor_language": mobility.mentor.language or "",
+        }
+    for name in ("qualification", "objective", "tasks"):
+        values |= {f"{name}_{k}": v for k, v in getattr(mobility, name).items()}
+    return values
+
+
+def _edit_page(
+    request: Request, actor: Actor, mobility_id: int, values: dict[str, Any] | None, **extra: Any
+) -> Response:
+    def work(s: Session) -> dict[str, Any]:
+        mobility = mobility_for(s, actor, mobility_id)
+        return {
+            "m": mobility,
+            "values": values or _mobility_values(mobility),
+            "plan_languages": plan_languages(mobility),
+            **_edit_choices(s, actor),
+        }
+
+    data = get_database(request).run(work)
+    status = extra.pop("status_code", 200)
+    loc = localizer(request)
+    languages = loc.language_choices(EU_LANGUAGES)
+    return render(
+        request,
+        "mobility_edit.html",
+        status,
+        languages=languages,
+        errors=extra.pop("errors", {}),
+        message=extra.pop("message", ""),
+        **data,
+    )
+
+
+@router.get("/mobilities/{mobility_id}/edit", response_class=HTMLResponse)
+def edit_mobility_page(request: Request, mobility_id: int) -> Response:
+    actor = require_login(request)
+    require_planner(actor)
+    return _edit_page(request, actor, mobility_id, None)
+
+
+@router.post("/mobilities/{mobility_id}/edit", response_class=HTMLResponse)
+async def edit_mobility(request: Request, mobility_id: int) -> Response:
+    actor = require_login(request)
+    _check_origin(request)
+    values = {k: str(v).strip() for k, v in (await request.form()).items()}
+
+    def work(s: Session) -> None:
+        require_planner(actor)
+        mobility = mobility_for(s, actor, mobility_id)
+        host = values.get("host_id", "")
+        mentor = values.get("mentor_id", "")
+        changes = MobilityUpdate.model_validate(
+            {
+                "start_date": values.get("start_date") or None,
+                "end_date": values.get("end_date") or None,
+                "host_organisation_id": host if host.isdigit() else None,
+                "mentor_id": mentor if mentor.isdigit() else None,
+                "working_language": values.get("working_language") or mobility.working_language,
+                "programme": values.get("programme", ""),
+                "project_reference": values.get("project_reference", ""),
+                "group_name": values.get("group_name", ""),
+                "qualification": form_texts(values, "qualification"),
+                "objective": form_texts(values, "objective"),
+                "tasks": form_texts(values, "tasks"),
+            }
+        )
+        learner = PersonUpdate.model_validate(
+            {
+                "given_name": values.get("learner_given_name", ""),
+                "family_name": values.get("learner_family_name", ""),
+                "email": values.get("learner_email") or None,
+            }
+        )
+        registry.update_person(s, actor, s.get_one(Person, mobility.learner_id), learner)
+        before_mentor = mobility.mentor_id
+        registry.update_mobility(s, actor, mobility, changes)
+        if mobility.mentor_id is not None and mobility.mentor_id == before_mentor and "mentor_given_name" in values:
+            registry.update_person(
+                s,
+                actor,
+                s.get_one(Person, mobility.mentor_id),
+                PersonUpdate.model_validate(
+                    {
+                        "given_name": values.get("mentor_given_name", ""),
+                        "family_name": values.get("mentor_family_name", ""),
+                        "job_title": values.get("mentor_job_title", ""),
+                        "language": values.get("mentor_language") or None,
+                    }
+                ),
+            )
+
+    try:
+        get_database(request).run(work)
+    except (DomainError, ValidationError) as exc:
+        message, errors = problem_text(exc, localizer(request), MOBILITY_FIELDS)
+        return _edit_page(request, actor, mobility_id, values, status_code=422, errors=errors, message=message)
+    return back(f"/mobilities/{mobility_id}", "mobility_saved")

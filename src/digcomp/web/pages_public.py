@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from digcomp.api.deps import get_database
 from digcomp.credentials import service as credentials
 from digcomp.credentials.verify import UnusableInput
-from digcomp.web.common import render
+from digcomp.web.common import localizer, render
 
 router = APIRouter(include_in_schema=False)
 MAX_BYTES = 20 * 1024 * 1024
@@ -24,16 +25,26 @@ def verify_page(request: Request) -> Response:
 @router.post("/verify", response_class=HTMLResponse)
 def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     data = file.file.read(MAX_BYTES + 1)
+    loc = localizer(request)
     if len(data) > MAX_BYTES:
-        return render(request, "verify.html", 413, result=None, message="the file is larger than 20 MB")
+        return render(request, "verify.html", 413, result=None, message=loc.label("verify_too_large"))
     try:
         result = get_database(request).run(lambda s: credentials.verify_file(s, data))
     except UnusableInput as exc:
-        return render(request, "verify.html", 422, result=None, message=str(exc))
-    return render(request, "verify.html", result=dict(result), message="")
+        return render(request, "verify.html", 422, result=None, message=loc.error(exc.args[0]))
+    return render(request, "verify.html", result=_shown(result), message="")
+
+
+def _shown(result: dict[str, Any]) -> dict[str, Any]:
+    """The verification result with its timestamps as dates, for the page's date format."""
+    shown = dict(result)
+    for key, target in (("issued_at", "issued"), ("revoked_at", "revoked")):
+        if shown.get(key):
+            shown[target] = dt.datetime.fromisoformat(shown[key])
+    return shown
 
 
 @router.get("/verify/{certificate_id}", response_class=HTMLResponse)
 def verify_id(request: Request, certificate_id: str) -> Response:
     result = get_database(request).run(lambda s: credentials.verify_id(s, certificate_id))
-    return render(request, "verify.html", result=dict(result), message="")
+    return render(request, "verify.html", result=_shown(result), message="")

@@ -1,10 +1,21 @@
 // Small enhancements; every page works without them. Live DigComp suggestions while typing an outcome,
-// "use this suggestion", and the level descriptor of the chosen competence and level.
+// "use this suggestion", the level descriptor of the chosen competence and level, copying a link, and
+// the confirmation after a save staying in view.
 (function () {
+  document.querySelectorAll("button.copy").forEach((button) =>
+    button.addEventListener("click", async () => {
+      const input = document.getElementById(button.dataset.copy);
+      input.select();
+      try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand("copy"); }
+      button.textContent = button.dataset.done;
+    }));
+  const saved = document.getElementById("saved");
+  if (saved) setTimeout(() => saved.classList.add("fade"), 4000);
+
   const form = document.getElementById("outcome-form");
   if (!form) return;
   const labels = document.getElementById("labels").dataset;
-  const text = form.querySelector("#f-text"), language = form.querySelector("#f-language");
+  const texts = form.querySelectorAll("textarea[name^='text_']");
   const competence = form.querySelector("#f-competence"), level = form.querySelector("#f-target_level");
   const box = document.getElementById("suggestions"), descriptor = document.getElementById("descriptor");
   const lang = form.dataset.lang;
@@ -21,12 +32,13 @@
     competence.value = comp; level.value = String(lvl); showDescriptor();
   }
 
-  async function suggest() {
-    const statement = text.value.trim();
+  async function suggest(textarea) {
+    const statement = textarea.value.trim();
     if (statement.length < 12) return;
+    const written = textarea.getAttribute("lang");
     const response = await fetch("/api/v1/suggestions", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
-      body: JSON.stringify({ text: statement, language: language.value, top: 3, explain_in: lang }),
+      body: JSON.stringify({ text: statement, language: ["lv", "en"].includes(written) ? written : "auto", top: 3, explain_in: lang }),
     });
     if (!response.ok) return;
     const found = await response.json();
@@ -58,7 +70,8 @@
     descriptor.hidden = false;
   }
 
-  text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 500); });
+  texts.forEach((textarea) =>
+    textarea.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => suggest(textarea), 500); }));
   competence.addEventListener("change", showDescriptor);
   level.addEventListener("change", showDescriptor);
   document.querySelectorAll(".use-suggestion").forEach((b) =>

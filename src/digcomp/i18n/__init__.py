@@ -1,0 +1,192 @@
+"""Languages: texts held per language, names of languages and countries, dates in the reader's format, and
+the catalogue that puts domain messages into the page's language.
+
+Names and date formats come from the Unicode CLDR through Babel; the domain's messages are English templates
+(see ``digcomp.errors``) with their translations in ``messages.<language>.yaml`` beside this file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+
+from digcomp.errors import InvalidValue, LanguageName, Phrase, Term, fill
+
+HERE = Path(__file__).parent
+UI_LANGUAGES = ("lv", "en")  # languages of the interface and the statement's labels
+_LOCALES = {"lv": "lv_LV", "en": "en_IE"}  # English as written in the EU: day before month
+MARK_OPEN, MARK_CLOSE = "⟦", "⟧"  # pseudo-translation markers (see ``Localizer(pseudo=True)``)
+
+Texts = dict[str, str]  # language code -> text; a record's words in every language they were written in
+
+
+@cache
+def locale(language: str) -> Locale:
+    return Locale.parse(_LOCALES.get(language, language))
+
+
+def language_code(code: str) -> str:
+    """A two-letter ISO 639-1 code that CLDR knows, lower-cased; raises ``InvalidValue`` otherwise."""
+    code = str(code).strip().lower()
+    if len(code) != 2 or not code.isalpha() or code not in locale("en").languages:
+        raise InvalidValue("'{code}' is not a two-letter language code (e.g. lv, en, it)", code=code)
+    return code
+
+
+def country_code(code: str) -> str:
+    code = str(code).strip().upper()
+    if len(code) != 2 or code not in locale("en").territories:
+        raise InvalidValue("'{code}' is not a two-letter country code (e.g. LV, ES, IT)", code=code)
+    return code
+
+
+def language_name(code: str, in_language: str) -> str:
+    try:
+        return str(locale(in_language).languages.get(code, code))
+    except UnknownLocaleError:
+        return code
+
+
+def country_name(code: str, in_language: str) -> str:
+    try:
+        return str(locale(in_language).territories.get(code, code))
+    except UnknownLocaleError:
+        return code
+
+
+def country_names(code: str, languages: Iterable[str] = UI_LANGUAGES) -> Texts:
+    return {language: country_name(code, language) for language in languages}
+
+
+def official_language(country: str) -> str:
+    """The first official language of a country (CLDR), English when CLDR names none we know."""
+    from babel.languages import get_official_languages
+
+    for code in get_official_languages(country):
+        if len(code) == 2:
+            return str(code)
+    return "en"
+
+
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "XK"})
+
+
+def country_codes() -> list[str]:
+    codes = [str(c) for c in locale("en").territories]
+    return [c for c in codes if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
+
+
+def format_day(value: dt.date | dt.datetime, language: str) -> str:
+    return str(format_date(value, "medium", locale=locale(language)))
+
+
+def clean_texts(value: Any) -> Any:
+    """Input shape of a language map: codes checked, blanks stripped and dropped (a blank is no translation)."""
+    if not isinstance(value, Mapping):
+        return value
+    cleaned = {}
+    for code, text in value.items():
+        if not isinstance(text, str):
+            return value  # let the type check say what is wrong
+        if text.strip():
+            cleaned[language_code(code)] = text.strip()
+    return cleaned
+
+
+def text_in(texts: Mapping[str, str] | None, language: str) -> str:
+    """The text in exactly this language, or "" (never another language's words)."""
+    return (texts or {}).get(language, "")
+
+
+def best_text(texts: Mapping[str, str] | None, preferred: Iterable[str]) -> tuple[str, str]:
+    """(language, text): the first preferred language the text has, else any; ("", "") for no text."""
+    texts = texts or {}
+    for language in preferred:
+        if texts.get(language):
+            return language, texts[language]
+    for language, text in texts.items():
+        if text:
+            return language, text
+    return "", ""
+
+
+@cache
+def _messages(language: str) -> dict[str, str]:
+    path = HERE / f"messages.{language}.yaml"
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of English templates to translations")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+class Localizer:
+    """Everything a page or a message needs in one language. With ``pseudo`` every translated piece is wrapped
+    in markers, so a test can find visible text that did not come from a label file or the catalogue."""
+
+    def __init__(self, language: str, labels: Mapping[str, str] | None = None, *, pseudo: bool = False) -> None:
+        self.language = language
+        self.labels = labels or {}
+        self.pseudo = pseudo
+
+    def _mark(self, text: str) -> str:
+        return f"{MARK_OPEN}{text}{MARK_CLOSE}" if self.pseudo and text else text
+
+    def label(self, key: str, **params: Any) -> str:
+        text = self.labels.get(key)
+        if text is None:
+            return key
+        return self._mark(fill(str(text), params) if params else str(text))
+
+    def message(self, template: str, params: Mapping[str, Any] | None = None) -> str:
+        """A domain message (English template) in this language; English where no translation exists."""
+        return self._mark(self._render(template, params))
+
+    def _render(self, template: str, params: Mapping[str, Any] | None) -> str:
+        translated = _messages(self.language).get(template, template) if self.language != "en" else template
+        return fill(translated, {name: self._value(value) for name, value in (params or {}).items()})
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return "; ".join(str(self._value(v)) for v in value)
+        if isinstance(value, Phrase):
+            return self._render(value.template, value.params)
+        if isinstance(value, LanguageName):
+            return language_name(str(value), self.language)
+        if isinstance(value, Term):
+            return self.term(value)
+        if isinstance(value, dt.date):
+            return format_day(value, self.language)
+        return value
+
+    def term(self, word: str) -> str:
+        if self.language == "en":
+            return word
+        return _messages(self.language).get(word, word)
+
+    def error(self, exc: Any) -> str:
+        return self.message(getattr(exc, "template", str(exc)), getattr(exc, "params", None))
+
+    def day(self, value: dt.date | dt.datetime | None) -> str:
+        return self._mark(format_day(value, self.language)) if value else ""
+
+    def country(self, code: str) -> str:
+        return self._mark(country_name(code, self.language))
+
+    def language_name(self, code: str) -> str:
+        return self._mark(language_name(code, self.language))
+
+    def country_choices(self) -> list[tuple[str, str]]:
+        """Every country as (code, name in this language), sorted by name."""
+        return sorted(((c, self.country(c)) for c in country_codes()), key=lambda item: item[1].casefold())
+
+    def language_choices(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        return sorted(((c, self.language_name(c)) for c in codes), key=lambda item: item[1].casefold())

@@ -140,7 +140,7 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
         ),
     )
 
-    def person(org: int, given: str, family: str, role: Role, title: str = "") -> Person:
+    def person(org: int, given: str, family: str, role: Role, title: str = "", reads: str | None = None) -> Person:
         data = PersonCreate(
             organisation_id=org,
             given_name=given,
@@ -148,6 +148,7 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
             role=role,
             email=DEMO_LOGINS[role],
             job_title=title,
+            language=reads,
         )
         created = registry.create_person(session, admin, data)
         access.create_account(session, admin, created, access.AccountCreate(password=DEMO_PASSWORD))
@@ -156,7 +157,7 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
     learner = person(school, "Jānis", "Bērziņš", Role.learner)
     coordinator = person(school, "Ilze", "Kalniņa", Role.coordinator, "Erasmus+ coordinator")
     person(school, "Pēteris", "Ozols", Role.validator, "Deputy director for studies")
-    mentor = person(host.id, "Lucía", "García", Role.mentor, "Front office manager")
+    mentor = person(host.id, "Lucía", "García", Role.mentor, "Front office manager", reads="es")
     mobility = registry.create_mobility(
         session,
         admin,

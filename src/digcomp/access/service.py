@@ -12,6 +12,7 @@ from digcomp.access import credentials
 from digcomp.access.actor import Actor, require, require_planner
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
+from digcomp.i18n import official_language
 from digcomp.settings import Settings
 from digcomp.store.models import (
     AccessToken,
@@ -53,7 +54,8 @@ def create_school(
     """Register a sending school with its first admin account (a command-line operation)."""
     if weakness := credentials.check_password_strength(password):
         raise Invalid(weakness.template, **weakness.params)
-    school = Organisation(name=name, kind=OrganisationKind.school, country=country.upper())
+    country = country.upper()
+    school = Organisation(name=name, kind=OrganisationKind.school, country=country, language=official_language(country))
     session.add(school)
     session.flush()
     admin = Person(

@@ -137,8 +137,11 @@ class Localizer:
         self.labels = labels or {}
         self.pseudo = pseudo
 
-    def _mark(self, text: str) -> str:
+    def mark(self, text: str) -> str:
+        """Text made in this language from another catalogue (e.g. the mapping's reasons), marked like a label."""
         return f"{MARK_OPEN}{text}{MARK_CLOSE}" if self.pseudo and text else text
+
+    _mark = mark
 
     def label(self, key: str, **params: Any) -> str:
         text = self.labels.get(key)

@@ -115,10 +115,6 @@ def localizer(request: Request) -> Localizer:
     return Localizer(lang, labels()[lang], pseudo=get_settings_dep(request).pseudo_labels)
 
 
-def translator(lang: str) -> Any:
-    return Localizer(lang, labels()[lang]).label
-
-
 def web_actor(request: Request) -> Actor | None:
     """The logged-in person (web session, or a mentor link opened in the browser), or None."""
     if hasattr(request.state, "web_actor"):
@@ -171,6 +167,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "day": loc.day,
             "country": loc.country,
             "language_name": loc.language_name,
+            "language_names": lambda codes: ", ".join(loc.language_name(c) for c in codes),
             "texts": texts,
             "msg": message,
             "field_label": lambda name: loc.label(FIELD_LABELS.get(name, "field_other")),

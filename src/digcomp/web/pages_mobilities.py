@@ -42,7 +42,6 @@ from digcomp.web.common import (
     render,
     require_login,
     same_origin,
-    translator,
     web_actor,
 )
 from digcomp.web.pages_mobility import EU_LANGUAGES
@@ -75,7 +74,7 @@ def login(
     try:
         token = get_database(request).run(lambda s: access.login(s, email, password, TokenKind.session))
     except Unauthenticated:
-        message = translator(language(request))("login_failed")
+        message = localizer(request).label("login_failed")
         return render(request, "login.html", 401, next=_safe_next(next), values={"email": email}, message=message)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token.access_token, max_age=SESSION_DAYS_SECONDS, httponly=True, samesite="lax")

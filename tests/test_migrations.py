@@ -15,10 +15,11 @@ from digcomp.store.models import Mobility, Organisation, Outcome, Validation
 from tests.pgserver import PostgresServer
 
 ROWS = [
-    "INSERT INTO organisations (id, name, kind, country, address, contact_name, contact_email, contact_phone, created_at)"
-    " VALUES (1, 'Rīgas tehnikums', 'school', 'LV', '', '', '', '', '2026-01-01 00:00:00+00')",
+    "INSERT INTO organisations (id, name, kind, country, address, contact_name, contact_email, contact_phone,"
+    " created_at) VALUES (1, 'Rīgas tehnikums', 'school', 'LV', '', '', '', '', '2026-01-01 00:00:00+00')",
     "INSERT INTO organisations (id, registered_by_id, name, kind, country, address, contact_name, contact_email,"
-    " contact_phone, created_at) VALUES (2, 1, 'Hotel Aurora', 'company', 'ES', '', '', '', '', '2026-01-01 00:00:00+00')",
+    " contact_phone, created_at)"
+    " VALUES (2, 1, 'Hotel Aurora', 'company', 'ES', '', '', '', '', '2026-01-01 00:00:00+00')",
     "INSERT INTO people (id, organisation_id, given_name, family_name, email, role, job_title, created_at)"
     " VALUES (1, 1, 'Jānis', 'Bērziņš', NULL, 'learner', '', '2026-01-01 00:00:00+00')",
     "INSERT INTO mobilities (id, learner_id, sending_organisation_id, host_organisation_id, start_date, end_date,"

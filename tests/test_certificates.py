@@ -230,3 +230,39 @@ def test_the_credential_check_catches_terms_outside_the_published_contexts(
     assert f"'credentialSubject.achievement.alignment[0].targetLevel' {outside}" in problems
     assert f"'credentialSubject.grade' {outside}" in problems
     assert "achievement.alignment[1].targetUrl is missing" in problems
+
+
+def test_an_english_demo_statement_has_no_latvian_words_but_proper_names(
+    cli_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digcomp demo --languages en`: an employer abroad reads every word of it, the credential included."""
+    import yaml
+
+    from digcomp import demo
+    from digcomp.resources import shipped
+
+    out = cli_data / "out"
+    code, printed = run(capsys, "demo", "--out", str(out), "--languages", "en")
+    assert code == 0, printed
+    [pdf_path] = out.glob("*.pdf")
+    credential = (out / f"{pdf_path.stem}.credential.json").read_text(encoding="utf-8")
+    proper_names = [
+        demo.SCHOOL,
+        "Krišjāņa Valdemāra iela 1, Rīga, LV-1010",
+        "Jānis Bērziņš",
+        "Jānis",
+        "Bērziņš",
+        "Ilze Kalniņa",
+        "Pēteris Ozols",
+        "Lucía García",
+    ]
+    latvian_labels = yaml.safe_load((shipped("certificates") / "labels" / "lv.yaml").read_text(encoding="utf-8"))
+    for document in (text_of(pdf_path.read_bytes()), credential):
+        for name in proper_names:
+            document = document.replace(name, "")
+        assert not set("āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ") & set(document), document
+        for outcome, *_ in demo.DEMO_OUTCOMES:
+            assert outcome["lv"][:30] not in document
+        assert demo.QUALIFICATION["lv"] not in document
+        assert latvian_labels["title"] not in document
+    assert demo.QUALIFICATION["en"] in text_of(pdf_path.read_bytes())

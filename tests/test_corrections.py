@@ -315,3 +315,41 @@ def test_a_group_is_imported_with_texts_per_language(client: TestClient, databas
     assert imported["qualification"] == {"lv": "Pavārs", "en": "Cook"}
     assert imported["tasks"] == {"it": "Preparazione dei piatti"}  # the column with a language wins
     assert imported["working_language"] == "it"
+
+
+def test_the_coordinator_corrects_a_mobility_in_the_web(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    new_mentor = ok(
+        client.post(
+            f"{API}/people",
+            headers=m.as_["coordinator"],
+            json={"organisation_id": m.host, "given_name": "Marco", "family_name": "Bianchi", "role": "mentor"},
+        ),
+        201,
+    )
+    email = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["coordinator"]))["email"]
+    client.post("/login", data={"email": email, "password": "test-password-123"})
+    form = {
+        "learner_given_name": "Jānis",
+        "learner_family_name": "Bērziņš-Kalns",
+        "start_date": "2026-03-09",
+        "end_date": "2026-06-05",
+        "host_id": str(m.host),
+        "mentor_id": str(new_mentor["id"]),
+        "working_language": "it",
+        "qualification_lv": "Viesmīlības speciālists",
+        "qualification_it": "Specialista dell'ospitalità",
+    }
+    saved = client.post(f"/mobilities/{m.id}/edit", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/mobilities/{m.id}?done=mobility_saved"
+    mobility = ok(client.get(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"]))
+    assert (mobility["learner"]["family_name"], mobility["mentor"]["family_name"]) == ("Bērziņš-Kalns", "Bianchi")
+    assert (mobility["start_date"], mobility["working_language"]) == ("2026-03-09", "it")
+    assert mobility["qualification"] == {"lv": "Viesmīlības speciālists", "it": "Specialista dell'ospitalità"}
+
+    client.cookies.set("digcomp_lang", "lv")
+    wrong = client.post(f"/mobilities/{m.id}/edit", data={**form, "end_date": "2026-01-01"})
+    assert wrong.status_code == 422
+    assert "beigu datumam jābūt pēc sākuma datuma" in wrong.text
+    assert 'value="Bērziņš-Kalns"' in wrong.text  # what was typed stays

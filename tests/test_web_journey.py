@@ -362,7 +362,7 @@ def test_the_api_gives_mentor_links_on_the_servers_own_port(server: str) -> None
 def test_the_coordinator_dashboard_shows_the_group_chart(browser: Browser, server: str) -> None:
     coordinator = login(browser, server, "ilze.kalnina@example.lv", "en")
     expect(coordinator.locator("h2", has_text="Target and achieved levels per competence")).to_be_visible()
-    shot(coordinator, "06-dashboard-en")
+    shot(coordinator, "07-dashboard-en")
     assert labelled_inputs_only(coordinator)
 
 

@@ -24,6 +24,7 @@ from digcomp.assessment.schemas import (
     ValidationIn,
     WithdrawalIn,
 )
+from digcomp.credentials import service as credentials
 from digcomp.errors import Invalid
 from digcomp.mobility.service import mobility_for
 from digcomp.settings import Settings
@@ -252,4 +253,4 @@ def withdraw_evidence(
 def reopen(mobility_id: int, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep) -> AssessmentView:
     """A validator reopens a validated result with a justification: a new assessment round starts, the earlier
     validation stays on record, and a certificate in force is revoked; the next one supersedes it."""
-    return _change(db, catalog, actor, mobility_id, lambda s, r: service.reopen(s, actor, r, data.justification))
+    return _change(db, catalog, actor, mobility_id, lambda s, r: credentials.reopen(s, actor, r, data.justification))

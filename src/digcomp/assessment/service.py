@@ -29,7 +29,6 @@ from digcomp.framework import Catalog, pick
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
 from digcomp.store.models import (
-    Certificate,
     Evidence,
     EvidenceKind,
     Identification,
@@ -469,8 +468,8 @@ def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_i
 
 
 def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Validation:
-    """A validator reopens a validated result with a written justification: a new assessment round starts, the
-    earlier validation stays on record, and a certificate in force is revoked (a new one will supersede it)."""
+    """A validator reopens a validated result with a written justification: a new assessment round starts and the
+    earlier validation stays on record. (``credentials.reopen`` also revokes the certificate in force.)"""
     require(may_validate(actor, parties(record.mobility)), "only a validator of the sending school reopens a result")
     rules.check_reopen(record.validated, reason)
     assert record.validation is not None
@@ -488,22 +487,6 @@ def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Valid
         before={"validated": True, "round": validation.round},
         after={"validated": False, "reason": validation.reopen_reason, "next_round": validation.round + 1},
     )
-    in_force = session.scalars(
-        select(Certificate).where(Certificate.mobility_id == record.mobility.id, Certificate.revoked_at.is_(None))
-    )
-    for certificate in in_force:
-        certificate.revoked_at = utcnow()
-        certificate.revoked_by_id = actor.person_id
-        certificate.revocation_reason = f"Reopened for correction: {validation.reopen_reason}"
-        audit.record(
-            session,
-            actor,
-            "certificate.revoked",
-            f"certificate:{certificate.id}",
-            mobility_id=record.mobility.id,
-            before={"revoked": False},
-            after={"revoked": True, "reason": certificate.revocation_reason},
-        )
     session.flush()
     return validation
 

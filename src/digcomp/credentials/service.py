@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from digcomp.access.actor import Actor, can_view, require
+from digcomp.assessment import service as assessment
 from digcomp.audit import log as audit
 from digcomp.credentials.openbadge import build_credential
 from digcomp.credentials.pdf import render_pdf
@@ -323,6 +324,19 @@ def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: M
         raise Conflict("certificate {ident} was already revoked", ident=certificate.id)
     if len(reason.strip()) < 5:
         raise Invalid("give the reason for revoking (it is shown to anyone who verifies the certificate)")
+    return _revoke(session, actor, certificate, mobility, reason)
+
+
+def reopen(session: Session, actor: Actor, record: assessment.Record, justification: str) -> None:
+    """Reopen a validated result for a correction: a new assessment round starts, and the certificate in force is
+    revoked with the justification; the certificate issued after the new validation supersedes it."""
+    validation = assessment.reopen(session, actor, record, justification)
+    certificate = current_certificate(session, record.mobility)
+    if certificate is not None:
+        _revoke(session, actor, certificate, record.mobility, f"Reopened for correction: {validation.reopen_reason}")
+
+
+def _revoke(session: Session, actor: Actor, certificate: Certificate, mobility: Mobility, reason: str) -> Certificate:
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.person_id
     certificate.revocation_reason = reason.strip()

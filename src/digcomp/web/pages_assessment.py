@@ -14,6 +14,7 @@ from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment import service as assessment
 from digcomp.assessment.schemas import DecisionIn, ReopenIn, ValidationIn
+from digcomp.credentials import service as credentials
 from digcomp.errors import DomainError, Forbidden, Invalid, NotFound
 from digcomp.framework.views import level_view
 from digcomp.mobility.service import mobility_for, parties
@@ -247,6 +248,6 @@ def withdraw(request: Request, mobility_id: int, evidence_id: int, reason: Annot
 @router.post("/mobilities/{mobility_id}/assessment/reopen")
 def reopen(request: Request, mobility_id: int, justification: Annotated[str, Form()] = "") -> Response:
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
-        assessment.reopen(s, actor, record, ReopenIn.model_validate({"justification": justification}).justification)
+        credentials.reopen(s, actor, record, ReopenIn.model_validate({"justification": justification}).justification)
 
     return _act(request, mobility_id, work, "validation", {"justification": justification}, "reopened")

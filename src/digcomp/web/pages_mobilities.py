@@ -25,7 +25,6 @@ from digcomp.store.models import (
     Mobility,
     Organisation,
     OrganisationKind,
-    Person,
     PlanStatus,
     Role,
     TokenKind,
@@ -44,7 +43,7 @@ from digcomp.web.common import (
     same_origin,
     web_actor,
 )
-from digcomp.web.pages_mobility import EU_LANGUAGES
+from digcomp.web.pages_mobility import EU_LANGUAGES, host_choices
 
 router = APIRouter(include_in_schema=False)
 SESSION_DAYS_SECONDS = 7 * 24 * 3600
@@ -196,29 +195,11 @@ def _form_choices(request: Request, session: Session, actor: Actor) -> dict[str,
     loc = localizer(request)
     school = session.get_one(Organisation, actor.organisation_id)
     return {
-        **_choices(session, actor),
+        **host_choices(session, actor),
         "countries": loc.country_choices(),
         "languages": loc.language_choices(EU_LANGUAGES),
         "text_languages": list(dict.fromkeys([school.language, "en"])),
     }
-
-
-def _choices(session: Session, actor: Actor) -> dict[str, Any]:
-    hosts = list(
-        session.scalars(
-            select(Organisation)
-            .where(Organisation.registered_by_id == actor.organisation_id)
-            .order_by(Organisation.name)
-        )
-    )
-    mentors = list(
-        session.scalars(
-            select(Person)
-            .where(Person.role == Role.mentor, Person.organisation_id.in_([h.id for h in hosts]))
-            .order_by(Person.family_name)
-        )
-    )
-    return {"hosts": hosts, "mentors": mentors}
 
 
 @router.get("/mobilities/new", response_class=HTMLResponse)

@@ -403,7 +403,8 @@ MOBILITY_FIELDS = {
 }
 
 
-def _edit_choices(s: Session, actor: Actor) -> dict[str, Any]:
+def host_choices(s: Session, actor: Actor) -> dict[str, Any]:
+    """The host organisations the school registered, and their mentors, for the forms' choices."""
     hosts = list(
         s.scalars(
             select(Organisation)
@@ -456,7 +457,7 @@ def _edit_page(
             "m": mobility,
             "values": values or _mobility_values(mobility),
             "plan_languages": plan_languages(mobility),
-            **_edit_choices(s, actor),
+            **host_choices(s, actor),
         }
 
     data = get_database(request).run(work)

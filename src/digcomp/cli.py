@@ -216,8 +216,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from digcomp.audit import log as audit
 
     database = _database()
-    with database.session() as session:
-        report = audit.verify_log(session)
+    report = database.read(audit.verify_log)
     if args.format == "json":
         print(json.dumps(report.__dict__))
     elif report.valid:
@@ -226,6 +225,17 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         where = f" at entry {report.first_bad_entry}" if report.first_bad_entry else ""
         print(f"audit chain BROKEN{where}: {report.problem}")
     return 0 if report.valid else 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from digcomp.audit import log as audit
+
+    entry = _database().run(audit.checkpoint)
+    if entry is None:
+        print("no chain grew since the last checkpoint")
+    else:
+        print(f"checkpoint {entry.seq}: vouches for {len((entry.after or {}).get('heads', {}))} chain(s)")
+    return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -414,8 +424,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for the signed PDF and the credential JSON")
     p.add_argument("--languages", default="lv+en")
 
-    p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chain (exit 1 when broken).")
+    p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chains (exit 1 when broken).")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    add(
+        "audit-checkpoint",
+        cmd_audit_checkpoint,
+        "Anchor every audit chain that grew in the global checkpoint chain (run periodically; the worker does).",
+    )
 
     return parser
 

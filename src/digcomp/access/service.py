@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
 from digcomp.i18n import official_language
 from digcomp.settings import Settings
+from digcomp.store.db import Database
 from digcomp.store.models import (
     AccessToken,
     Account,
@@ -122,17 +124,42 @@ class TokenOut(BaseModel):
     expires_at: dt.datetime
 
 
-def login(session: Session, email: str, password: str, kind: TokenKind = TokenKind.api) -> TokenOut:
+@dataclass(frozen=True)
+class LoginCandidate:
+    account_id: int | None
+    password_hash: str
+    active: bool
+
+
+def find_login(session: Session, email: str) -> LoginCandidate:
     account = session.scalars(select(Account).where(Account.email == email.strip().lower())).first()
-    # Verify a hash even for unknown e-mails, so response time does not reveal which accounts exist.
-    valid = credentials.verify_password(account.password_hash if account else _DUMMY_HASH, password)
-    if account is None or not valid or not account.active:
+    if account is None:
+        return LoginCandidate(None, _DUMMY_HASH, False)
+    return LoginCandidate(account.id, account.password_hash, account.active)
+
+
+def check_password(candidate: LoginCandidate, password: str) -> int:
+    """The account id if the password is right. CPU only (argon2): run it outside any database transaction.
+    A hash is verified even for unknown e-mails, so response time does not reveal which accounts exist."""
+    valid = credentials.verify_password(candidate.password_hash, password)
+    if candidate.account_id is None or not valid or not candidate.active:
         raise Unauthenticated("wrong e-mail or password")
+    return candidate.account_id
+
+
+def issue_token(session: Session, account_id: int, kind: TokenKind = TokenKind.api) -> TokenOut:
     secret, digest = credentials.new_secret()
     expires = credentials.expiry(API_TOKEN_DAYS if kind is TokenKind.api else SESSION_DAYS)
-    session.add(AccessToken(account_id=account.id, kind=kind, secret_hash=digest, expires_at=expires))
+    session.add(AccessToken(account_id=account_id, kind=kind, secret_hash=digest, expires_at=expires))
     session.flush()
     return TokenOut(access_token=secret, expires_at=expires)
+
+
+def login(database: Database, email: str, password: str, kind: TokenKind = TokenKind.api) -> TokenOut:
+    """Read the account, check the password with no transaction open, then write the token."""
+    candidate = database.read(lambda s: find_login(s, email))
+    account_id = check_password(candidate, password)
+    return database.run(lambda s: issue_token(s, account_id, kind))
 
 
 _DUMMY_HASH = credentials.hash_password("not a real password 0")

@@ -74,7 +74,7 @@ def current_actor(request: Request) -> Actor:
         raise Unauthenticated("log in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token gives one)")
     database = get_database(request)
     settings = get_settings_dep(request)
-    actor = database.run(lambda s: access.authenticate(s, settings, secret))
+    actor = database.read(lambda s: access.authenticate(s, settings, secret))
     request.state.actor = actor
     return actor
 

@@ -33,7 +33,7 @@ class Me(BaseModel):
 @router.post("/auth/token", response_model=access.TokenOut)
 def login(data: LoginIn, db: DatabaseDep) -> access.TokenOut:
     """Exchange e-mail and password for a bearer token (valid 30 days)."""
-    return db.run(lambda s: access.login(s, data.email, data.password))
+    return access.login(db, data.email, data.password)
 
 
 @router.get("/auth/me", response_model=Me)
@@ -90,7 +90,7 @@ def list_mentor_links(
     mobility_id: int, db: DatabaseDep, settings: SettingsDep, base_url: BaseUrlDep, actor: ActorDep
 ) -> list[access.MentorLinkOut]:
     """The mobility's mentor links, newest first, with whether each still works (a replaced mentor's do not)."""
-    return db.run(lambda s: access.mentor_links(s, settings, actor, mobility_for(s, actor, mobility_id), base_url))
+    return db.read(lambda s: access.mentor_links(s, settings, actor, mobility_for(s, actor, mobility_id), base_url))
 
 
 @router.delete("/mobilities/{mobility_id}/mentor-links/{link_id}", status_code=204, tags=["mobilities"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
@@ -14,10 +14,12 @@ from digcomp.assessment import service
 from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
     AssessmentView,
+    CompetenceAssessment,
     EvidenceOut,
     IdentificationIn,
     LinkEvidenceIn,
     NoteEvidenceIn,
+    OutcomeStatus,
     RatingIn,
     ReopenIn,
     SelfAssessmentIn,
@@ -46,36 +48,53 @@ def get_assessment(
     actor: ActorDep,
     lang: Annotated[str, Query(pattern="^(en|lv)$")] = "en",
 ) -> AssessmentView:
-    return db.run(lambda s: service.view(service.load(s, mobility_for(s, actor, mobility_id)), catalog, lang))
+    return db.read(lambda s: service.view(service.load(s, mobility_for(s, actor, mobility_id)), catalog, lang))
+
+
+T = TypeVar("T")
 
 
 def _change(
-    db: DatabaseDep, catalog: CatalogDep, actor: ActorDep, mobility_id: int, action: Callable[[Session, Any], object]
-) -> AssessmentView:
-    """Lock the mobility's record, apply one change, and answer with the record as it now stands."""
+    db: DatabaseDep,
+    actor: ActorDep,
+    mobility_id: int,
+    action: Callable[[Session, service.Record], object],
+    answer: Callable[[Session, service.Record], T],
+    *,
+    exclusive: bool = False,
+) -> T:
+    """Lock the mobility's record, apply one change, and answer with what it changed. Additions (evidence, ratings,
+    identification) share the lock and load counts, not evidence: their cost does not grow with the record;
+    ``exclusive`` changes (validation, reopening, withdrawal) wait for them and answer with the whole record."""
 
-    def work(s: Session) -> AssessmentView:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+    def work(s: Session) -> T:
+        mobility = mobility_for(s, actor, mobility_id)
+        record = service.load(s, mobility, for_update=exclusive, for_share=not exclusive, with_evidence=False)
         action(s, record)
-        return service.view(service.load(s, record.mobility), catalog)
+        return answer(s, record)
 
     return db.run(work)
 
 
-@router.put(f"{BASE}/outcomes/{{outcome_id}}/identification", response_model=AssessmentView)
+def _whole(catalog: CatalogDep) -> Callable[[Session, service.Record], AssessmentView]:
+    return lambda s, record: service.view(service.load(s, record.mobility), catalog)
+
+
+@router.put(f"{BASE}/outcomes/{{outcome_id}}/identification", response_model=OutcomeStatus)
 def identify(
     mobility_id: int, outcome_id: int, data: IdentificationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
-) -> AssessmentView:
+) -> OutcomeStatus:
+    """Stage 1: did the learner work on this outcome? Answers with where the outcome now stands."""
     return _change(
         db,
-        catalog,
         actor,
         mobility_id,
         lambda s, r: service.identify(s, actor, r, outcome_id, data.worked_on, data.note),
+        lambda s, r: service.outcome_status(r, catalog, outcome_id),
     )
 
 
-@router.put(f"{BASE}/targets/{{target_id}}/self-assessment/{{phase}}", response_model=AssessmentView)
+@router.put(f"{BASE}/targets/{{target_id}}/self-assessment/{{phase}}", response_model=CompetenceAssessment)
 def self_assess(
     mobility_id: int,
     target_id: int,
@@ -84,13 +103,13 @@ def self_assess(
     db: DatabaseDep,
     catalog: CatalogDep,
     actor: ActorDep,
-) -> AssessmentView:
+) -> CompetenceAssessment:
     return _change(
         db,
-        catalog,
         actor,
         mobility_id,
         lambda s, r: service.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
+        lambda s, r: service.target_view(r, catalog, target_id),
     )
 
 
@@ -112,7 +131,7 @@ def add_file_evidence(
 
     def work(s: Session) -> EvidenceOut:
         file.file.seek(0)
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_share=True, with_evidence=False)
         evidence = service.add_evidence(
             s,
             catalog,
@@ -141,7 +160,7 @@ def _add_evidence(
     **fields: Any,
 ) -> EvidenceOut:
     def work(s: Session) -> EvidenceOut:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_update=True)
+        record = service.load(s, mobility_for(s, actor, mobility_id), for_share=True, with_evidence=False)
         evidence = service.add_evidence(s, catalog, evidence_store(settings), actor, record, outcome_id, **fields)
         return EvidenceOut.model_validate(evidence)
 
@@ -202,30 +221,31 @@ def download_evidence(
     mobility_id: int, evidence_id: int, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
 ) -> FileResponse:
     def work(s: Session) -> tuple[str, str, str]:
-        record = service.load(s, mobility_for(s, actor, mobility_id))
-        item = service.evidence_item(record, evidence_id)
+        record = service.load(s, mobility_for(s, actor, mobility_id), with_evidence=False)
+        item = service.evidence_item(s, record, evidence_id)
         if item.kind is not EvidenceKind.file or item.sha256 is None:
             raise Invalid("evidence {ident} is not a file", ident=evidence_id)
         return item.sha256, item.media_type or "application/octet-stream", item.title
 
-    sha256, media_type, _title = db.run(work)
+    sha256, media_type, _title = db.read(work)
     store = evidence_store(settings)
     filename = f"evidence-{evidence_id}{ACCEPTED.get(media_type, '')}"
     return FileResponse(store.path(sha256), media_type=media_type, filename=filename)
 
 
-@router.put(f"{BASE}/targets/{{target_id}}/rating", response_model=AssessmentView)
+@router.put(f"{BASE}/targets/{{target_id}}/rating", response_model=CompetenceAssessment)
 def rate(
     mobility_id: int, target_id: int, data: RatingIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
-) -> AssessmentView:
-    """The caller's own rating of one competence of one outcome (replaces their earlier rating)."""
+) -> CompetenceAssessment:
+    """The caller's own rating of one competence of one outcome (replaces their earlier rating); answers with the
+    competence as it now stands (every assessor's rating, combined)."""
 
     return _change(
         db,
-        catalog,
         actor,
         mobility_id,
         lambda s, r: service.rate(s, catalog, actor, r, target_id, data.level, data.justification),
+        lambda s, r: service.target_view(r, catalog, target_id),
     )
 
 
@@ -235,7 +255,14 @@ def validate(
 ) -> AssessmentView:
     """The sending school's validator confirms the result (deciding where assessors differ); then it is locked."""
 
-    return _change(db, catalog, actor, mobility_id, lambda s, r: service.validate(s, catalog, actor, r, data))
+    return _change(
+        db,
+        actor,
+        mobility_id,
+        lambda s, r: service.validate(s, catalog, actor, r, data),
+        _whole(catalog),
+        exclusive=True,
+    )
 
 
 @router.post(f"{BASE}/evidence/{{evidence_id}}/withdrawal", response_model=AssessmentView)
@@ -245,7 +272,12 @@ def withdraw_evidence(
     """The author withdraws a note, link or file added by mistake (before validation). It leaves the assessment;
     the audit trail keeps what it said."""
     return _change(
-        db, catalog, actor, mobility_id, lambda s, r: service.withdraw_evidence(s, actor, r, evidence_id, data.reason)
+        db,
+        actor,
+        mobility_id,
+        lambda s, r: service.withdraw_evidence(s, actor, r, evidence_id, data.reason),
+        _whole(catalog),
+        exclusive=True,
     )
 
 
@@ -253,4 +285,11 @@ def withdraw_evidence(
 def reopen(mobility_id: int, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep) -> AssessmentView:
     """A validator reopens a validated result with a justification: a new assessment round starts, the earlier
     validation stays on record, and a certificate in force is revoked; the next one supersedes it."""
-    return _change(db, catalog, actor, mobility_id, lambda s, r: credentials.reopen(s, actor, r, data.justification))
+    return _change(
+        db,
+        actor,
+        mobility_id,
+        lambda s, r: credentials.reopen(s, actor, r, data.justification),
+        _whole(catalog),
+        exclusive=True,
+    )

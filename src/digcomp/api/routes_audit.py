@@ -24,14 +24,14 @@ class ChainReportOut(BaseModel):
 def verify(db: DatabaseDep, actor: ActorDep) -> ChainReportOut:
     """Recompute every entry's hash and its link to the previous one."""
     require_staff(actor)
-    report = db.run(audit.verify_log)
+    report = db.read(audit.verify_log)
     return ChainReportOut(**report.__dict__)
 
 
 @router.get("/mobilities/{mobility_id}/audit", response_model=list[audit.AuditEntryOut])
 def mobility_audit(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> list[audit.AuditEntryOut]:
     require_staff(actor)
-    return db.run(
+    return db.read(
         lambda s: [
             audit.AuditEntryOut.model_validate(e)
             for e in audit.entries_of_mobility(s, mobility_for(s, actor, mobility_id).id)

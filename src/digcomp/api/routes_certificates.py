@@ -105,11 +105,11 @@ def issue(
 
 @router.get("/mobilities/{mobility_id}/certificate", response_model=CertificateOut)
 def get_certificate(mobility_id: int, db: DatabaseDep, base_url: BaseUrlDep, actor: ActorDep) -> CertificateOut:
-    return db.run(lambda s: _out(service.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), base_url))
+    return db.read(lambda s: _out(service.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), base_url))
 
 
 def _download(db: DatabaseDep, actor: ActorDep, mobility_id: int, part: str) -> Response:
-    certificate = db.run(
+    certificate = db.read(
         lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
     )
     body, media_type, suffix = (
@@ -150,7 +150,7 @@ def revoke(
 @router.get("/certificates/{certificate_id}/verification", response_model=VerificationOut, tags=["verification"])
 def verify_by_id(certificate_id: str, db: DatabaseDep) -> VerificationOut:
     """Public: what the issuer's register says about a certificate id (the QR code leads here, via /verify/{id})."""
-    return VerificationOut.model_validate(dict(db.run(lambda s: service.verify_id(s, certificate_id))))
+    return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_id(s, certificate_id))))
 
 
 @router.get("/certificates/{certificate_id}/credential", response_class=Response, tags=["verification"])
@@ -163,7 +163,7 @@ def public_credential(certificate_id: str, db: DatabaseDep) -> Response:
             raise NotFound("certificate", certificate_id)
         return certificate.credential
 
-    return Response(db.run(work), media_type="application/ld+json")
+    return Response(db.read(work), media_type="application/ld+json")
 
 
 @router.post("/verifications", response_model=VerificationOut, tags=["verification"])
@@ -175,6 +175,6 @@ def verify_file(
     if len(data) > MAX_VERIFY_BYTES:
         raise Invalid("the file is larger than 20 MB; a statement is much smaller")
     try:
-        return VerificationOut.model_validate(dict(db.run(lambda s: service.verify_file(s, data))))
+        return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_file(s, data))))
     except UnusableInput as exc:
         raise Invalid(str(exc)) from None

@@ -40,7 +40,7 @@ def _list(db: DatabaseDep, query: Select[Any], shape: type[T], paging: PagingDep
             items=[shape.model_validate(item) for item in items], total=total, offset=paging.offset, limit=paging.limit
         )
 
-    return db.run(work)
+    return db.read(work)
 
 
 # --- organisations ----------------------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def list_organisations(db: DatabaseDep, actor: ActorDep, paging: PagingDep) -> P
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationOut, tags=["organisations"])
 def get_organisation(organisation_id: int, db: DatabaseDep, actor: ActorDep) -> OrganisationOut:
-    return db.run(lambda s: OrganisationOut.model_validate(service.organisation_for(s, actor, organisation_id)))
+    return db.read(lambda s: OrganisationOut.model_validate(service.organisation_for(s, actor, organisation_id)))
 
 
 @router.patch("/organisations/{organisation_id}", response_model=OrganisationOut, tags=["organisations"])
@@ -99,7 +99,7 @@ def list_people(
 
 @router.get("/people/{person_id}", response_model=PersonOut, tags=["people"])
 def get_person(person_id: int, db: DatabaseDep, actor: ActorDep) -> PersonOut:
-    return db.run(lambda s: PersonOut.model_validate(service.person_for(s, actor, person_id)))
+    return db.read(lambda s: PersonOut.model_validate(service.person_for(s, actor, person_id)))
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut, tags=["people"])
@@ -130,7 +130,7 @@ def list_mobilities(
 
 @router.get("/mobilities/{mobility_id}", response_model=MobilityOut, tags=["mobilities"])
 def get_mobility(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> MobilityOut:
-    return db.run(lambda s: MobilityOut.model_validate(service.mobility_for(s, actor, mobility_id)))
+    return db.read(lambda s: MobilityOut.model_validate(service.mobility_for(s, actor, mobility_id)))
 
 
 @router.patch("/mobilities/{mobility_id}", response_model=MobilityOut, tags=["mobilities"])

@@ -16,7 +16,7 @@ BASE = "/mobilities/{mobility_id}/plan"
 
 @router.get(BASE, response_model=PlanOut)
 def get_plan(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> PlanOut:
-    return db.run(lambda s: service.plan_view(s, mobility_for(s, actor, mobility_id)))
+    return db.read(lambda s: service.plan_view(s, mobility_for(s, actor, mobility_id)))
 
 
 @router.post(f"{BASE}/versions", status_code=201, response_model=PlanVersionOut)
@@ -34,7 +34,7 @@ def get_version(mobility_id: int, number: int, db: DatabaseDep, actor: ActorDep)
         mobility = mobility_for(s, actor, mobility_id)
         return service.version_view(service.version_of(s, mobility, number), mobility)
 
-    return db.run(work)
+    return db.read(work)
 
 
 @router.post(f"{BASE}/versions/{{number}}/outcomes", status_code=201, response_model=OutcomeOut)

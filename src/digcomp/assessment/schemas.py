@@ -135,6 +135,16 @@ class CompetenceAssessment(BaseModel):
     result: ResultOut | None
 
 
+class OutcomeStatus(BaseModel):
+    """Where one outcome stands (the answer to an identification)."""
+
+    outcome_id: int
+    number: int
+    worked_on: bool | None
+    evidence_count: int
+    stage: Stage
+
+
 class OutcomeAssessment(BaseModel):
     outcome_id: int
     number: int

@@ -18,6 +18,7 @@ from digcomp.assessment.schemas import (
     CompetenceAssessment,
     EvidenceOut,
     OutcomeAssessment,
+    OutcomeStatus,
     RatingOut,
     ResultOut,
     ValidationIn,
@@ -55,7 +56,8 @@ class Record:
     version: PlanVersion
     validation: Validation | None
     identifications: dict[int, Identification]
-    evidence: dict[int, list[Evidence]]
+    evidence_counts: dict[int, int]  # outcome id -> evidence in the assessment (not withdrawn)
+    evidence: dict[int, list[Evidence]]  # loaded for views only (``load(..., with_evidence=True)``)
     ratings: dict[int, list[Rating]]
     self_assessments: dict[tuple[int, SelfAssessmentPhase], SelfAssessment]
     rounds: int = 0  # validations so far, reopened ones included
@@ -78,8 +80,17 @@ class Record:
         raise NotFound("competence target of the agreed plan", target_id)
 
 
-def load(session: Session, mobility: Mobility, *, for_update: bool = False) -> Record:
-    plan = plan_of(session, mobility, for_update=for_update)
+def load(
+    session: Session,
+    mobility: Mobility,
+    *,
+    for_update: bool = False,
+    for_share: bool = False,
+    with_evidence: bool = True,
+) -> Record:
+    """The record of the mobility's agreed plan. A change takes a lock on the plan (see ``plan_of``) and loads only
+    what the rules need: counts of evidence, not the evidence, so a write costs the same with 2 or 2,000 notes."""
+    plan = plan_of(session, mobility, for_update=for_update, for_share=for_share)
     agreed = [v for v in (plan.versions if plan else []) if v.status is PlanStatus.agreed]
     if not agreed:
         raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
@@ -91,15 +102,20 @@ def load(session: Session, mobility: Mobility, *, for_update: bool = False) -> R
             Identification.mobility_id == mobility.id, Identification.outcome_id.in_(outcome_ids)
         )
     )
+    in_assessment = (
+        Evidence.mobility_id == mobility.id,
+        Evidence.outcome_id.in_(outcome_ids),
+        Evidence.withdrawn_at.is_(None),
+    )
     evidence: dict[int, list[Evidence]] = {}
-    for item in session.scalars(
-        select(Evidence)
-        .where(
-            Evidence.mobility_id == mobility.id, Evidence.outcome_id.in_(outcome_ids), Evidence.withdrawn_at.is_(None)
-        )
-        .order_by(Evidence.id)
-    ):
-        evidence.setdefault(item.outcome_id, []).append(item)
+    counts: dict[int, int]
+    if with_evidence:
+        for item in session.scalars(select(Evidence).where(*in_assessment).order_by(Evidence.id)):
+            evidence.setdefault(item.outcome_id, []).append(item)
+        counts = {outcome: len(items) for outcome, items in evidence.items()}
+    else:
+        grouped = select(Evidence.outcome_id, func.count()).where(*in_assessment).group_by(Evidence.outcome_id)
+        counts = {int(row[0]): int(row[1]) for row in session.execute(grouped)}
     ratings: dict[int, list[Rating]] = {}
     for rating in session.scalars(select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.id)):
         ratings.setdefault(rating.target_id, []).append(rating)
@@ -117,6 +133,7 @@ def load(session: Session, mobility: Mobility, *, for_update: bool = False) -> R
         version=version,
         validation=validation,
         identifications={i.outcome_id: i for i in identifications},
+        evidence_counts=counts,
         evidence=evidence,
         ratings=ratings,
         self_assessments=self_assessments,
@@ -139,7 +156,7 @@ def facts(record: Record, catalog: Catalog) -> list[rules.OutcomeFacts]:
                     for t in outcome.competences
                 ],
                 worked_on=identification.worked_on if identification else None,
-                evidence_count=len(record.evidence.get(outcome.id, [])),
+                evidence_count=record.evidence_counts.get(outcome.id, 0),
                 ratings={
                     t.id: {r.assessor_id: r.level for r in record.ratings.get(t.id, [])} for t in outcome.competences
                 },
@@ -153,37 +170,58 @@ def _facts_of(record: Record, catalog: Catalog, outcome: Outcome) -> rules.Outco
     return facts(record, catalog)[index]
 
 
+def _target_view(
+    record: Record, catalog: Catalog, target: OutcomeCompetence, levels: dict[int, int], language: str
+) -> CompetenceAssessment:
+    results = {r.target_id: r for r in record.validation.results} if record.validation else {}
+    combined = rules.combine(levels)
+    competence = catalog.get(target.framework).competence_by_id.get(target.competence)
+    result = results.get(target.id)
+    return CompetenceAssessment(
+        target_id=target.id,
+        framework=target.framework,
+        framework_version=target.framework_version,
+        competence=target.competence,
+        title=pick(competence.title, language) if competence else target.competence,
+        target_level=target.target_level,
+        self_assessment={
+            phase: (s.level if (s := record.self_assessments.get((target.id, phase))) else None)
+            for phase in SelfAssessmentPhase
+        },
+        ratings=[RatingOut.model_validate(r) for r in record.ratings.get(target.id, [])],
+        combined=CombinedOut(level=combined.level, disagreement=combined.disagreement),
+        result=ResultOut.model_validate(result) if result else None,
+    )
+
+
+def target_view(record: Record, catalog: Catalog, target_id: int, language: str = "en") -> CompetenceAssessment:
+    """One competence target as it now stands (the answer to a rating or a self-assessment)."""
+    _, target = record.target(target_id)
+    levels = {r.assessor_id: r.level for r in record.ratings.get(target.id, [])}
+    return _target_view(record, catalog, target, levels, language)
+
+
+def outcome_status(record: Record, catalog: Catalog, outcome_id: int) -> OutcomeStatus:
+    outcome = record.outcome(outcome_id)
+    outcome_facts = _facts_of(record, catalog, outcome)
+    return OutcomeStatus(
+        outcome_id=outcome.id,
+        number=outcome_facts.number,
+        worked_on=outcome_facts.worked_on,
+        evidence_count=outcome_facts.evidence_count,
+        stage=rules.outcome_stage(outcome_facts, record.validated),
+    )
+
+
 def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentView:
     all_facts = facts(record, catalog)
-    results: dict[int, ValidatedResult] = (
-        {r.target_id: r for r in record.validation.results} if record.validation else {}
-    )
     outcomes = []
     for outcome, outcome_facts in zip(record.version.outcomes, all_facts, strict=True):
         identification = record.identifications.get(outcome.id)
-        competences = []
-        for target in outcome.competences:
-            combined = rules.combine(outcome_facts.ratings.get(target.id, {}))
-            framework = catalog.get(target.framework)
-            competence = framework.competence_by_id.get(target.competence)
-            result = results.get(target.id)
-            competences.append(
-                CompetenceAssessment(
-                    target_id=target.id,
-                    framework=target.framework,
-                    framework_version=target.framework_version,
-                    competence=target.competence,
-                    title=pick(competence.title, language) if competence else target.competence,
-                    target_level=target.target_level,
-                    self_assessment={
-                        phase: (s.level if (s := record.self_assessments.get((target.id, phase))) else None)
-                        for phase in SelfAssessmentPhase
-                    },
-                    ratings=[RatingOut.model_validate(r) for r in record.ratings.get(target.id, [])],
-                    combined=CombinedOut(level=combined.level, disagreement=combined.disagreement),
-                    result=ResultOut.model_validate(result) if result else None,
-                )
-            )
+        competences = [
+            _target_view(record, catalog, target, outcome_facts.ratings.get(target.id, {}), language)
+            for target in outcome.competences
+        ]
         outcomes.append(
             OutcomeAssessment(
                 outcome_id=outcome.id,
@@ -232,6 +270,7 @@ def identify(session: Session, actor: Actor, record: Record, outcome_id: int, wo
             mobility_id=record.mobility.id, outcome_id=outcome.id, worked_on=worked_on, person_id=actor.person_id
         )
         session.add(existing)
+        record.identifications[outcome.id] = existing
     existing.worked_on, existing.note, existing.person_id = worked_on, note, actor.person_id
     session.flush()
     audit.record(
@@ -268,6 +307,7 @@ def self_assess(
     if existing is None:
         existing = SelfAssessment(mobility_id=record.mobility.id, target_id=target.id, phase=phase, level=level)
         session.add(existing)
+        record.self_assessments[(target.id, phase)] = existing
     existing.level, existing.note = level, note
     session.flush()
     audit.record(
@@ -332,6 +372,7 @@ def add_evidence(
         evidence.sha256, evidence.size, evidence.media_type = stored.sha256, stored.size, stored.media_type
     session.add(evidence)
     session.flush()
+    record.evidence_counts[outcome.id] = record.evidence_counts.get(outcome.id, 0) + 1
     audit.record(
         session,
         actor,
@@ -368,6 +409,7 @@ def rate(
             justification=justification,
         )
         session.add(existing)
+        record.ratings.setdefault(target.id, []).append(existing)
     existing.level, existing.justification = level, justification
     session.flush()
     audit.record(
@@ -444,11 +486,12 @@ def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, d
 
 def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_id: int, reason: str = "") -> None:
     """The author takes back a note or file added by mistake: it leaves the assessment, the audit trail keeps it."""
-    item = evidence_item(record, evidence_id)
+    item = evidence_item(session, record, evidence_id)
     rules.check_withdrawal(item.added_by_id, actor.person_id, item.withdrawn_at is not None, record.validated)
     item.withdrawn_at = utcnow()
     item.withdrawal_reason = reason.strip()
     session.flush()
+    record.evidence_counts[item.outcome_id] -= 1
     audit.record(
         session,
         actor,
@@ -491,9 +534,10 @@ def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Valid
     return validation
 
 
-def evidence_item(record: Record, evidence_id: int) -> Evidence:
-    for items in record.evidence.values():
-        for item in items:
-            if item.id == evidence_id:
-                return item
-    raise NotFound("evidence", evidence_id)
+def evidence_item(session: Session, record: Record, evidence_id: int) -> Evidence:
+    """One piece of evidence of the record's agreed outcomes that has not been withdrawn."""
+    item = session.get(Evidence, evidence_id)
+    outcomes = {o.id for o in record.version.outcomes}
+    if item is None or item.mobility_id != record.mobility.id or item.outcome_id not in outcomes or item.withdrawn_at:
+        raise NotFound("evidence", evidence_id)
+    return item

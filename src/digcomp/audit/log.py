@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
-from digcomp.audit.chain import ChainReport, EntryContent, entry_hash, verify
-from digcomp.store.models import AuditEntry, AuditHead, utcnow
+from digcomp.audit.chain import CHECKPOINTS, GENESIS, ChainReport, EntryContent, chain_of, entry_hash, verify
+from digcomp.store.models import AuditChain, AuditEntry, AuditHead, utcnow
 
 BATCH = 1000
 
@@ -33,20 +33,30 @@ class AuditEntryOut(BaseModel):
     hash: str
 
 
-def record(
+def _head(session: Session, chain: str) -> AuditChain:
+    """The chain's head row, locked: appends to one chain are serialised, other chains are not touched. A chain's
+    first append inserts the row; two first appends at once collide on its key and one is retried."""
+    head = session.scalars(select(AuditChain).where(AuditChain.chain == chain).with_for_update()).first()
+    if head is None:
+        head = AuditChain(chain=chain, last_seq=0, last_hash=GENESIS, checkpointed_seq=0)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def _append(
     session: Session,
+    chain: str,
     actor: Actor | None,
     action: str,
     entity: str,
-    *,
-    mobility_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    mobility_id: int | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction. The head row is locked first: appends are serialised."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    head = _head(session, chain)
     content = EntryContent(
-        id=head.last_id + 1,
+        id=None,
         at=utcnow(),
         actor_id=actor.person_id if actor else None,
         actor_role=actor.role.value if actor else "system",
@@ -57,12 +67,49 @@ def record(
         before=before,
         after=after,
         prev_hash=head.last_hash,
+        chain=chain,
+        seq=head.last_seq + 1,
     )
-    entry = AuditEntry(**content.__dict__, hash=entry_hash(content))
+    fields = {k: v for k, v in content.__dict__.items() if k != "id"}
+    entry = AuditEntry(**fields, hash=entry_hash(content))
     session.add(entry)
-    head.last_id = content.id
-    head.last_hash = entry.hash
+    head.last_seq, head.last_hash = content.seq or 0, entry.hash
     session.flush()
+    return entry
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    *,
+    mobility_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction, to the mobility's chain (or the actor's organisation's)."""
+    chain = chain_of(mobility_id, actor.organisation_id if actor else None)
+    return _append(session, chain, actor, action, entity, mobility_id, before, after)
+
+
+def checkpoint(session: Session) -> AuditEntry | None:
+    """Vouch for the newest entry of every chain that grew since the last checkpoint (``digcomp audit-checkpoint``,
+    run periodically, e.g. by the worker). None when nothing changed."""
+    grown = list(
+        session.scalars(
+            select(AuditChain)
+            .where(AuditChain.last_seq > AuditChain.checkpointed_seq, AuditChain.chain != CHECKPOINTS)
+            .order_by(AuditChain.chain)
+            .with_for_update()
+        )
+    )
+    if not grown:
+        return None
+    heads = {head.chain: [head.last_seq, head.last_hash] for head in grown}
+    entry = _append(session, CHECKPOINTS, None, "audit.checkpoint", CHECKPOINTS, None, None, {"heads": heads})
+    for head in grown:
+        head.checkpointed_seq = head.last_seq
     return entry
 
 
@@ -79,13 +126,19 @@ def _content(entry: AuditEntry) -> EntryContent:
         before=entry.before,
         after=entry.after,
         prev_hash=entry.prev_hash,
+        chain=entry.chain,
+        seq=entry.seq,
     )
 
 
 def verify_log(session: Session) -> ChainReport:
-    head = session.get(AuditHead, 1)
+    legacy = session.get(AuditHead, 1)
+    heads: dict[str | None, tuple[int, str]] = {
+        head.chain: (head.last_seq, head.last_hash) for head in session.scalars(select(AuditChain))
+    }
+    heads[None] = (legacy.last_id if legacy else 0, legacy.last_hash if legacy else GENESIS)
 
-    def entries() -> Iterator[tuple[EntryContent, str]]:
+    def entries() -> Iterator[tuple[int, EntryContent, str]]:
         last = 0
         while True:
             batch = list(
@@ -94,11 +147,11 @@ def verify_log(session: Session) -> ChainReport:
             if not batch:
                 return
             for entry in batch:
-                yield _content(entry), entry.hash
+                yield entry.id, _content(entry), entry.hash
             last = batch[-1].id
             session.expunge_all()
 
-    return verify(entries(), head.last_hash if head else None)
+    return verify(entries(), heads)
 
 
 def entries_of_mobility(session: Session, mobility_id: int) -> list[AuditEntry]:

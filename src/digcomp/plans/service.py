@@ -36,12 +36,14 @@ from digcomp.store.models import (
 )
 
 
-def plan_of(session: Session, mobility: Mobility, *, for_update: bool = False) -> Plan | None:
+def plan_of(session: Session, mobility: Mobility, *, for_update: bool = False, for_share: bool = False) -> Plan | None:
     """The mobility's plan. Writers pass ``for_update``: the plan row is locked before its versions and
-    confirmations are read, so each writer sees everything the previous one committed."""
+    confirmations are read, so each writer sees everything the previous one committed. Writers that only add to
+    the record (evidence, ratings) pass ``for_share``: they do not wait for each other, but a validation or a plan
+    change (``for_update``) waits for them and they for it."""
     query = select(Plan).where(Plan.mobility_id == mobility.id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
+    if for_update or for_share:
+        query = query.with_for_update(read=not for_update).execution_options(populate_existing=True)
     return session.scalars(query).first()
 
 

@@ -33,9 +33,13 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+READ_ONLY = "digcomp_read_only"
+
+
 def _serialise_sqlite_writes(engine: Engine) -> None:
-    """SQLite allows one writer: start every transaction with BEGIN IMMEDIATE so concurrent writers queue
-    (busy timeout) instead of failing half-way; WAL keeps readers of committed data unblocked."""
+    """SQLite allows one writer: a writing transaction starts with BEGIN IMMEDIATE so concurrent writers queue
+    (busy timeout) instead of failing half-way; a reading one (``Database.read``) starts deferred and never waits
+    for the write lock — WAL gives it the committed data."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -48,7 +52,7 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -68,6 +72,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -77,6 +82,11 @@ class Database:
         """A unit of work: committed when the block ends normally, rolled back otherwise."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def read(self, work: Callable[[Session], _T]) -> _T:
+        """Run ``work`` that only reads: it neither waits for nor holds SQLite's write lock."""
+        with self._read_sessions() as session, session.begin():
+            return work(session)
 
     def run(self, work: Callable[[Session], _T], attempts: int = 5) -> _T:
         """Run ``work`` in a transaction, retrying when a concurrent writer got there first."""

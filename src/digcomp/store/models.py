@@ -439,12 +439,17 @@ class ValidatedResult(Base):
 
 
 class AuditEntry(Base):
-    """Append-only and hash-chained: each entry's hash covers its content and the previous entry's hash.
-    The database refuses UPDATE and DELETE on this table (triggers in the migration)."""
+    """Append-only and hash-chained: each entry's hash covers its content and the previous entry's hash in its
+    chain (one chain per mobility, per organisation for the rest). The database refuses UPDATE and DELETE on this
+    table (triggers in the migration). Entries written before chains existed have no chain: they form the first,
+    single chain, ordered by id."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="chain_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int | None]
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     actor_role: Mapped[str] = mapped_column(String(24))
@@ -459,13 +464,25 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """One row: the newest entry. Appenders lock it, so concurrent appends cannot fork the chain."""
+    """The newest entry of the first, single chain (entries written before chains existed); no longer appended."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_id: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The newest entry of one chain. An appender locks only its chain's row, so writes of different mobilities
+    and schools never wait for each other. ``checkpointed_seq`` is how far the global checkpoint chain vouches."""
+
+    __tablename__ = "audit_chains"
+
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    checkpointed_seq: Mapped[int] = mapped_column(default=0)
 
 
 # --- certificates ----------------------------------------------------------------------------------------------

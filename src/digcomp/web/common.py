@@ -124,7 +124,7 @@ def web_actor(request: Request) -> Actor | None:
     if secret:
         settings = get_settings_dep(request)
         try:
-            actor = get_database(request).run(lambda s: access.authenticate(s, settings, secret))
+            actor = get_database(request).read(lambda s: access.authenticate(s, settings, secret))
         except Unauthenticated:
             actor = None
     request.state.web_actor = actor

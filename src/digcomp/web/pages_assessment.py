@@ -52,7 +52,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "can_reopen": may_validate(actor, who),
         }
 
-    data = get_database(request).run(work)
+    data = get_database(request).read(work)
     return render(
         request,
         "assessment.html",
@@ -82,6 +82,7 @@ def _act(
     anchor: str,
     values: dict[str, Any] | None = None,
     done: str = "saved",
+    exclusive: bool = False,
 ) -> Response:
     actor = require_login(request)
     if not same_origin(request):
@@ -89,7 +90,18 @@ def _act(
     catalog = get_catalog(request)
     try:
         get_database(request).run(
-            lambda s: work(s, catalog, actor, assessment.load(s, mobility_for(s, actor, mobility_id), for_update=True))
+            lambda s: work(
+                s,
+                catalog,
+                actor,
+                assessment.load(
+                    s,
+                    mobility_for(s, actor, mobility_id),
+                    for_update=exclusive,
+                    for_share=not exclusive,
+                    with_evidence=False,
+                ),
+            )
         )
     except (DomainError, ValidationError) as exc:
         message, errors = problem_text(exc, localizer(request))
@@ -232,17 +244,17 @@ async def validate(request: Request, mobility_id: int) -> Response:
         ]
         assessment.validate(s, catalog, actor, record, ValidationIn(decisions=decisions, note=values.get("note", "")))
 
-    return _act(request, mobility_id, work, "validation", values, "validated")
+    return _act(request, mobility_id, work, "validation", values, "validated", exclusive=True)
 
 
 @router.post("/mobilities/{mobility_id}/assessment/evidence/{evidence_id}/withdraw")
 def withdraw(request: Request, mobility_id: int, evidence_id: int, reason: Annotated[str, Form()] = "") -> Response:
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
-        outcome = assessment.evidence_item(record, evidence_id).outcome_id
+        outcome = assessment.evidence_item(s, record, evidence_id).outcome_id
         request.state.anchor = f"outcome-{outcome}"
         assessment.withdraw_evidence(s, actor, record, evidence_id, reason)
 
-    return _act(request, mobility_id, work, "", None, "withdrawn")
+    return _act(request, mobility_id, work, "", None, "withdrawn", exclusive=True)
 
 
 @router.post("/mobilities/{mobility_id}/assessment/reopen")
@@ -250,4 +262,4 @@ def reopen(request: Request, mobility_id: int, justification: Annotated[str, For
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
         credentials.reopen(s, actor, record, ReopenIn.model_validate({"justification": justification}).justification)
 
-    return _act(request, mobility_id, work, "validation", {"justification": justification}, "reopened")
+    return _act(request, mobility_id, work, "validation", {"justification": justification}, "reopened", exclusive=True)

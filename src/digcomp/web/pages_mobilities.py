@@ -71,7 +71,7 @@ def login(
     next: Annotated[str, Form()] = "/mobilities",
 ) -> Response:
     try:
-        token = get_database(request).run(lambda s: access.login(s, email, password, TokenKind.session))
+        token = access.login(get_database(request), email, password, TokenKind.session)
     except Unauthenticated:
         message = localizer(request).label("login_failed")
         return render(request, "login.html", 401, next=_safe_next(next), values={"email": email}, message=message)
@@ -103,7 +103,7 @@ def mentor_link(request: Request, token: str) -> Response:
     """A host mentor opens the school's link: the link itself becomes their session for that mobility."""
     settings = get_settings_dep(request)
     try:
-        actor = get_database(request).run(lambda s: access.authenticate(s, settings, token))
+        actor = get_database(request).read(lambda s: access.authenticate(s, settings, token))
     except Unauthenticated as exc:
         return render(request, "message.html", 401, title_key="error_title", message=localizer(request).error(exc))
     response = RedirectResponse(f"/mobilities/{actor.link_mobility_id}", status_code=303)
@@ -184,7 +184,7 @@ def mobilities(request: Request, group: Annotated[str | None, Query()] = None, d
         )
         return {"rows": _rows(s, actor, group), "groups": groups, "chart": chart_data(s, catalog, actor, group, lang)}
 
-    data = get_database(request).run(work)
+    data = get_database(request).read(work)
     return render(request, "mobilities.html", group=group, done=done, **data)
 
 
@@ -206,7 +206,7 @@ def _form_choices(request: Request, session: Session, actor: Actor) -> dict[str,
 def new_mobility_page(request: Request) -> Response:
     actor = require_login(request)
     require_planner(actor)
-    choices = get_database(request).run(lambda s: _form_choices(request, s, actor))
+    choices = get_database(request).read(lambda s: _form_choices(request, s, actor))
     return render(
         request,
         "mobility_new.html",

@@ -138,7 +138,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
             "my_role": rules.confirmation_role(actor) if actor.role is not Role.validator else None,
         }
 
-    data = get_database(request).run(work)
+    data = get_database(request).read(work)
     status = extra.pop("status_code", 200)
     extra.setdefault("message", "")
     return render(request, "mobility.html", status, **data, **extra)
@@ -267,7 +267,7 @@ def _outcome_form(
     descriptor = None
     if competence in framework.competence_by_id and level.isdigit() and 1 <= int(level) <= framework.max_level:
         descriptor = level_view(framework, competence, int(level), lang)
-    mobility = get_database(request).run(lambda s: mobility_for(s, actor, mobility_id))
+    mobility = get_database(request).read(lambda s: mobility_for(s, actor, mobility_id))
     status = extra.pop("status_code", 200)
     return render(
         request,
@@ -335,7 +335,7 @@ def edit_outcome_page(request: Request, mobility_id: int, outcome_id: int) -> Re
             raise Invalid("only outcomes of a draft plan can be changed; start a new version of the plan first")
         return _outcome_values(outcome)
 
-    return _outcome_form(request, actor, mobility_id, get_database(request).run(work), outcome_id)
+    return _outcome_form(request, actor, mobility_id, get_database(request).read(work), outcome_id)
 
 
 async def _save_outcome(request: Request, mobility_id: int, outcome_id: int | None) -> Response:
@@ -460,7 +460,7 @@ def _edit_page(
             **host_choices(s, actor),
         }
 
-    data = get_database(request).run(work)
+    data = get_database(request).read(work)
     status = extra.pop("status_code", 200)
     loc = localizer(request)
     languages = loc.language_choices(EU_LANGUAGES)

@@ -29,7 +29,7 @@ def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Resp
     if len(data) > MAX_BYTES:
         return render(request, "verify.html", 413, result=None, message=loc.label("verify_too_large"))
     try:
-        result = get_database(request).run(lambda s: credentials.verify_file(s, data))
+        result = get_database(request).read(lambda s: credentials.verify_file(s, data))
     except UnusableInput as exc:
         return render(request, "verify.html", 422, result=None, message=loc.error(exc.args[0]))
     return render(request, "verify.html", result=_shown(result), message="")
@@ -46,5 +46,5 @@ def _shown(result: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/verify/{certificate_id}", response_class=HTMLResponse)
 def verify_id(request: Request, certificate_id: str) -> Response:
-    result = get_database(request).run(lambda s: credentials.verify_id(s, certificate_id))
+    result = get_database(request).read(lambda s: credentials.verify_id(s, certificate_id))
     return render(request, "verify.html", result=_shown(result), message="")

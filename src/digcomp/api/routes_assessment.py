@@ -62,14 +62,24 @@ def _change(
     answer: Callable[[Session, service.Record], T],
     *,
     exclusive: bool = False,
+    outcome_id: int | None = None,
+    target_id: int | None = None,
 ) -> T:
     """Lock the mobility's record, apply one change, and answer with what it changed. Additions (evidence, ratings,
     identification) share the lock and load counts, not evidence: their cost does not grow with the record;
     ``exclusive`` changes (validation, reopening, withdrawal) wait for them and answer with the whole record."""
 
     def work(s: Session) -> T:
-        mobility = mobility_for(s, actor, mobility_id)
-        record = service.load(s, mobility, for_update=exclusive, for_share=not exclusive, with_evidence=False)
+        mobility = mobility_for(s, actor, mobility_id, light=True)
+        record = service.load(
+            s,
+            mobility,
+            for_update=exclusive,
+            for_share=not exclusive,
+            with_evidence=False,
+            outcome_id=outcome_id,
+            target_id=target_id,
+        )
         action(s, record)
         return answer(s, record)
 
@@ -91,6 +101,7 @@ def identify(
         mobility_id,
         lambda s, r: service.identify(s, actor, r, outcome_id, data.worked_on, data.note),
         lambda s, r: service.outcome_status(r, catalog, outcome_id),
+        outcome_id=outcome_id,
     )
 
 
@@ -110,6 +121,7 @@ def self_assess(
         mobility_id,
         lambda s, r: service.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
         lambda s, r: service.target_view(r, catalog, target_id),
+        target_id=target_id,
     )
 
 
@@ -131,7 +143,8 @@ def add_file_evidence(
 
     def work(s: Session) -> EvidenceOut:
         file.file.seek(0)
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_share=True, with_evidence=False)
+        mobility = mobility_for(s, actor, mobility_id, light=True)
+        record = service.load(s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id)
         evidence = service.add_evidence(
             s,
             catalog,
@@ -160,7 +173,8 @@ def _add_evidence(
     **fields: Any,
 ) -> EvidenceOut:
     def work(s: Session) -> EvidenceOut:
-        record = service.load(s, mobility_for(s, actor, mobility_id), for_share=True, with_evidence=False)
+        mobility = mobility_for(s, actor, mobility_id, light=True)
+        record = service.load(s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id)
         evidence = service.add_evidence(s, catalog, evidence_store(settings), actor, record, outcome_id, **fields)
         return EvidenceOut.model_validate(evidence)
 
@@ -246,6 +260,7 @@ def rate(
         mobility_id,
         lambda s, r: service.rate(s, catalog, actor, r, target_id, data.level, data.justification),
         lambda s, r: service.target_view(r, catalog, target_id),
+        target_id=target_id,
     )
 
 

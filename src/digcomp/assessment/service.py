@@ -3,11 +3,13 @@ The rules (what is allowed when) are in ``rules``; this module gathers the facts
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from digcomp.access.actor import Actor, can_view, may_assess, may_validate, require
 from digcomp.assessment import rules
@@ -28,14 +30,13 @@ from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
 from digcomp.framework import Catalog, pick
 from digcomp.mobility.service import parties
-from digcomp.plans.service import plan_of
 from digcomp.store.models import (
     Evidence,
     EvidenceKind,
     Identification,
     Mobility,
     Outcome,
-    OutcomeCompetence,
+    Plan,
     PlanStatus,
     PlanVersion,
     Rating,
@@ -48,12 +49,94 @@ from digcomp.store.models import (
 )
 
 
+@dataclass(frozen=True)
+class TargetSnapshot:
+    id: int
+    framework: str
+    framework_version: str
+    competence: str
+    target_level: int
+
+
+@dataclass(frozen=True)
+class OutcomeSnapshot:
+    id: int
+    position: int
+    text: dict[str, str]
+    criteria: dict[str, str]
+    methods: tuple[str, ...]
+    competences: tuple[TargetSnapshot, ...]
+
+
+@dataclass(frozen=True)
+class AgreedVersion:
+    """An agreed plan version, as assessment sees it. Agreed versions never change (a change makes a new version),
+    so their snapshot is kept per process and a write does not read the plan's outcomes again."""
+
+    id: int
+    number: int
+    outcomes: tuple[OutcomeSnapshot, ...]
+
+
+_AGREED: OrderedDict[tuple[str, int], AgreedVersion] = OrderedDict()
+_AGREED_KEPT = 4096
+_agreed_lock = threading.Lock()
+
+
+def agreed_version(session: Session, plan_id: int) -> AgreedVersion | None:
+    newest = session.execute(
+        select(PlanVersion.id, PlanVersion.number)
+        .where(PlanVersion.plan_id == plan_id, PlanVersion.status == PlanStatus.agreed)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return None
+    key = (str(session.connection().engine.url), int(newest[0]))
+    with _agreed_lock:
+        if (cached := _AGREED.get(key)) is not None:
+            _AGREED.move_to_end(key)
+            return cached
+    version = session.get_one(
+        PlanVersion,
+        newest[0],
+        options=[
+            selectinload(PlanVersion.outcomes).selectinload(Outcome.competences),
+            lazyload(PlanVersion.confirmations),
+        ],
+    )
+    snapshot = AgreedVersion(
+        id=version.id,
+        number=version.number,
+        outcomes=tuple(
+            OutcomeSnapshot(
+                id=o.id,
+                position=o.position,
+                text=dict(o.text),
+                criteria=dict(o.criteria),
+                methods=tuple(o.methods),
+                competences=tuple(
+                    TargetSnapshot(c.id, c.framework, c.framework_version, c.competence, c.target_level)
+                    for c in o.competences
+                ),
+            )
+            for o in version.outcomes
+        ),
+    )
+    with _agreed_lock:
+        _AGREED[key] = snapshot
+        if len(_AGREED) > _AGREED_KEPT:
+            _AGREED.popitem(last=False)
+    return snapshot
+
+
 @dataclass
 class Record:
-    """Everything about one mobility's assessment, loaded once per request."""
+    """Everything about one mobility's assessment, loaded once per request (for a change, only the part of it the
+    change's rules look at: see ``load``)."""
 
     mobility: Mobility
-    version: PlanVersion
+    version: AgreedVersion
     validation: Validation | None
     identifications: dict[int, Identification]
     evidence_counts: dict[int, int]  # outcome id -> evidence in the assessment (not withdrawn)
@@ -66,13 +149,13 @@ class Record:
     def validated(self) -> bool:
         return self.validation is not None
 
-    def outcome(self, outcome_id: int) -> Outcome:
+    def outcome(self, outcome_id: int) -> OutcomeSnapshot:
         for outcome in self.version.outcomes:
             if outcome.id == outcome_id:
                 return outcome
         raise NotFound("outcome of the agreed plan", outcome_id)
 
-    def target(self, target_id: int) -> tuple[Outcome, OutcomeCompetence]:
+    def target(self, target_id: int) -> tuple[OutcomeSnapshot, TargetSnapshot]:
         for outcome in self.version.outcomes:
             for target in outcome.competences:
                 if target.id == target_id:
@@ -87,16 +170,27 @@ def load(
     for_update: bool = False,
     for_share: bool = False,
     with_evidence: bool = True,
+    outcome_id: int | None = None,
+    target_id: int | None = None,
 ) -> Record:
     """The record of the mobility's agreed plan. A change takes a lock on the plan (see ``plan_of``) and loads only
-    what the rules need: counts of evidence, not the evidence, so a write costs the same with 2 or 2,000 notes."""
-    plan = plan_of(session, mobility, for_update=for_update, for_share=for_share)
-    agreed = [v for v in (plan.versions if plan else []) if v.status is PlanStatus.agreed]
-    if not agreed:
+    what its rules look at: counts of evidence, not the evidence, and with ``outcome_id`` or ``target_id`` only that
+    outcome's facts — so a write costs the same with 2 or 2,000 notes."""
+    lock = select(Plan.id).where(Plan.mobility_id == mobility.id)
+    if for_update or for_share:
+        lock = lock.with_for_update(read=not for_update)
+    plan_id = session.scalar(lock)
+    version = agreed_version(session, plan_id) if plan_id is not None else None
+    if version is None:
         raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
-    version = agreed[-1]
-    outcome_ids = [o.id for o in version.outcomes]
-    target_ids = [t.id for o in version.outcomes for t in o.competences]
+    scope = [
+        o
+        for o in version.outcomes
+        if (outcome_id is None or o.id == outcome_id)
+        and (target_id is None or any(t.id == target_id for t in o.competences))
+    ]
+    outcome_ids = [o.id for o in scope]
+    target_ids = [t.id for o in scope for t in o.competences]
     identifications = session.scalars(
         select(Identification).where(
             Identification.mobility_id == mobility.id, Identification.outcome_id.in_(outcome_ids)
@@ -123,10 +217,15 @@ def load(
         (s.target_id, s.phase): s
         for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
     }
-    validation = session.scalars(
-        select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
-    ).first()
-    rounds = session.scalar(select(func.count()).select_from(Validation).where(Validation.mobility_id == mobility.id))
+    in_force = select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+    if not with_evidence:
+        in_force = in_force.options(lazyload(Validation.results))
+    validation = session.scalars(in_force).first()
+    rounds = (
+        session.scalar(select(func.count()).select_from(Validation).where(Validation.mobility_id == mobility.id))
+        if with_evidence or for_update
+        else None
+    )
     return Record(
         rounds=rounds or 0,
         mobility=mobility,
@@ -140,7 +239,7 @@ def load(
     )
 
 
-def _max_level(catalog: Catalog, target: OutcomeCompetence) -> int:
+def _max_level(catalog: Catalog, target: TargetSnapshot) -> int:
     return catalog.get(target.framework).max_level
 
 
@@ -165,13 +264,13 @@ def facts(record: Record, catalog: Catalog) -> list[rules.OutcomeFacts]:
     return result
 
 
-def _facts_of(record: Record, catalog: Catalog, outcome: Outcome) -> rules.OutcomeFacts:
+def _facts_of(record: Record, catalog: Catalog, outcome: OutcomeSnapshot) -> rules.OutcomeFacts:
     index = [o.id for o in record.version.outcomes].index(outcome.id)
     return facts(record, catalog)[index]
 
 
 def _target_view(
-    record: Record, catalog: Catalog, target: OutcomeCompetence, levels: dict[int, int], language: str
+    record: Record, catalog: Catalog, target: TargetSnapshot, levels: dict[int, int], language: str
 ) -> CompetenceAssessment:
     results = {r.target_id: r for r in record.validation.results} if record.validation else {}
     combined = rules.combine(levels)
@@ -322,6 +421,8 @@ def self_assess(
 
 
 def _check_example_refs(catalog: Catalog, refs: list[str]) -> None:
+    if not refs:
+        return
     known = {e.id for fw in catalog.frameworks.values() for e in fw.examples}
     unknown = [r for r in refs if r not in known]
     if unknown:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
@@ -33,15 +33,17 @@ class AuditEntryOut(BaseModel):
     hash: str
 
 
-def _head(session: Session, chain: str) -> AuditChain:
-    """The chain's head row, locked: appends to one chain are serialised, other chains are not touched. A chain's
-    first append inserts the row; two first appends at once collide on its key and one is retried."""
-    head = session.scalars(select(AuditChain).where(AuditChain.chain == chain).with_for_update()).first()
+def _head(session: Session, chain: str) -> tuple[int, str]:
+    """The chain's newest (seq, hash), its head row locked: appends to one chain are serialised, other chains are
+    not touched. A chain's first append inserts the row; two first appends at once collide on its key and one is
+    retried (``Database.run``)."""
+    head = session.execute(
+        select(AuditChain.last_seq, AuditChain.last_hash).where(AuditChain.chain == chain).with_for_update()
+    ).first()
     if head is None:
-        head = AuditChain(chain=chain, last_seq=0, last_hash=GENESIS, checkpointed_seq=0)
-        session.add(head)
-        session.flush()
-    return head
+        session.execute(insert(AuditChain).values(chain=chain, last_seq=0, last_hash=GENESIS, checkpointed_seq=0))
+        return 0, GENESIS
+    return int(head[0]), str(head[1])
 
 
 def _append(
@@ -53,8 +55,8 @@ def _append(
     mobility_id: int | None,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> AuditEntry:
-    head = _head(session, chain)
+) -> EntryContent:
+    last_seq, last_hash = _head(session, chain)
     content = EntryContent(
         id=None,
         at=utcnow(),
@@ -66,16 +68,15 @@ def _append(
         mobility_id=mobility_id,
         before=before,
         after=after,
-        prev_hash=head.last_hash,
+        prev_hash=last_hash,
         chain=chain,
-        seq=head.last_seq + 1,
+        seq=last_seq + 1,
     )
+    digest = entry_hash(content)
     fields = {k: v for k, v in content.__dict__.items() if k != "id"}
-    entry = AuditEntry(**fields, hash=entry_hash(content))
-    session.add(entry)
-    head.last_seq, head.last_hash = content.seq or 0, entry.hash
-    session.flush()
-    return entry
+    session.execute(insert(AuditEntry).values(**fields, hash=digest))
+    session.execute(update(AuditChain).where(AuditChain.chain == chain).values(last_seq=content.seq, last_hash=digest))
+    return content
 
 
 def record(
@@ -87,13 +88,13 @@ def record(
     mobility_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEntry:
+) -> EntryContent:
     """Append one entry in the caller's transaction, to the mobility's chain (or the actor's organisation's)."""
     chain = chain_of(mobility_id, actor.organisation_id if actor else None)
     return _append(session, chain, actor, action, entity, mobility_id, before, after)
 
 
-def checkpoint(session: Session) -> AuditEntry | None:
+def checkpoint(session: Session) -> EntryContent | None:
     """Vouch for the newest entry of every chain that grew since the last checkpoint (``digcomp audit-checkpoint``,
     run periodically, e.g. by the worker). None when nothing changed."""
     grown = list(

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from digcomp.access.actor import Actor, MobilityParties, can_view, require, require_planner
 from digcomp.audit import log as audit
@@ -211,9 +211,10 @@ def visible_mobilities(actor: Actor) -> ColumnElement[bool]:
     return false()
 
 
-def mobility_for(session: Session, actor: Actor, ident: int) -> Mobility:
-    """The mobility if the actor may see it; otherwise 404, exactly as if it did not exist."""
-    mobility = session.get(Mobility, ident)
+def mobility_for(session: Session, actor: Actor, ident: int, *, light: bool = False) -> Mobility:
+    """The mobility if the actor may see it; otherwise 404, exactly as if it did not exist. ``light`` reads the
+    mobility's own row only (for changes that need its ids, not its people and organisations)."""
+    mobility = session.get(Mobility, ident, options=[lazyload("*")] if light else None)
     if mobility is None or not can_view(actor, parties(mobility)):
         raise NotFound("mobility", ident)
     return mobility

@@ -1,0 +1,297 @@
+"""Writes under concurrency, and reads during a login flood — digcomp beside its floor, in the same run.
+
+* Writes: 32 clients post observation notes for a while, then again after thousands of notes exist on the mobility.
+  The floor (benchmarks/floor_app.py) is bare FastAPI + SQLAlchemy doing one INSERT per POST on the same database
+  settings; digcomp does the real work (bearer token, access rules, stage rules, the note, the audit entry).
+  On SQLite, and on a throwaway PostgreSQL server when its binaries are installed.
+* Reads during a login flood: 8 clients send wrong passwords as fast as they can while another user's
+  authenticated GET is timed.
+
+Each server runs as one process (uvicorn, like ``digcomp serve``); the load comes from this process through a small
+keep-alive HTTP client, so both sides pay the same client cost. Usage:
+python benchmarks/writes.py [--seconds 10] [--clients 32] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_PASSWORD = "demo-parole-2026"
+NOTE = {"title": "Observation", "text": "Answered three guest e-mails politely and on time; checked the booking."}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/openapi.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{command} did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def call(url: str, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{url}{path}", data, headers, method=method)
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        content = answer.read()
+        return json.loads(content) if content else None
+
+
+def login(url: str, email: str) -> str:
+    return str(call(url, "POST", "/api/v1/auth/token", {"email": email, "password": DEMO_PASSWORD})["access_token"])
+
+
+def prepare_demo(url: str) -> tuple[str, int]:
+    """The demo mobility's plan agreed by all three parties and its first outcome identified; the mentor's token."""
+    tokens = {
+        role: login(url, email)
+        for role, email in (
+            ("coordinator", "ilze.kalnina@example.lv"),
+            ("mentor", "lucia.garcia@example.es"),
+            ("learner", "janis.berzins@example.lv"),
+        )
+    }
+    for role in ("coordinator", "mentor", "learner"):
+        call(url, "POST", "/api/v1/mobilities/1/plan/versions/1/confirmations", None, tokens[role])
+    view = call(url, "GET", "/api/v1/mobilities/1/assessment", None, tokens["coordinator"])
+    outcome = int(view["outcomes"][0]["outcome_id"])
+    call(
+        url,
+        "PUT",
+        f"/api/v1/mobilities/1/assessment/outcomes/{outcome}/identification",
+        {"worked_on": True},
+        tokens["learner"],
+    )
+    return tokens["mentor"], outcome
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection: requests one after another, like a browser tab or an app."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"", token: str | None = None) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]
+        if body:
+            head.append("Content-Type: application/json")
+        if token:
+            head.append(f"Authorization: Bearer {token}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        status_line = await self.reader.readline()
+        length, close = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and "close" in value.lower():
+                close = True
+        await self.reader.readexactly(length)
+        if close:
+            self.writer.close()
+            self.writer = None
+        return int(status_line.split()[1])
+
+
+@dataclass
+class Figures:
+    count: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000 if ordered else float("nan")
+
+
+async def load(
+    url: str, path: str, body: dict[str, Any], token: str | None, clients: int, seconds: float, most: int = 10**9
+) -> Figures:
+    host, port = url.removeprefix("http://").split(":")
+    payload = json.dumps(body).encode()
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def client() -> None:
+        nonlocal errors
+        connection = Connection(host, int(port))
+        while time.perf_counter() < stop and len(latencies) < most:
+            started = time.perf_counter()
+            status = await connection.request("POST", path, payload, token)
+            latencies.append(time.perf_counter() - started)
+            if status >= 300:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return Figures(len(latencies), time.perf_counter() - started, latencies, errors)
+
+
+async def reads_during_flood(url: str, token: str, flooders: int, seconds: float) -> tuple[Figures, Figures]:
+    host, port = url.removeprefix("http://").split(":")
+    stop = time.perf_counter() + seconds
+    flood = Figures(0, seconds, [], 0)
+    reads = Figures(0, seconds, [], 0)
+    wrong = json.dumps({"email": "lucia.garcia@example.es", "password": "wrong password 1"}).encode()
+
+    async def flooder() -> None:
+        connection = Connection(host, int(port))
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            status = await connection.request("POST", "/api/v1/auth/token", wrong)
+            flood.latencies.append(time.perf_counter() - started)
+            flood.count += 1
+            flood.errors += status == 429
+
+    async def reader() -> None:
+        connection = Connection(host, int(port))
+        await asyncio.sleep(0.5)  # the flood is under way
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            status = await connection.request("GET", "/api/v1/mobilities/1", b"", token)
+            reads.latencies.append(time.perf_counter() - started)
+            reads.count += 1
+            reads.errors += status != 200
+            await asyncio.sleep(0.02)
+
+    await asyncio.gather(reader(), *(flooder() for _ in range(flooders)))
+    return reads, flood
+
+
+def digcomp_server(data: Path, database_url: str | None, port: int) -> Any:
+    env = {"DIGCOMP_DATA_DIR": str(data)}
+    if database_url:
+        env["DIGCOMP_DATABASE_URL"] = database_url
+    return server([sys.executable, "-m", "digcomp", "serve", "--demo", "--port", str(port)], env, port)
+
+
+def floor_server(database_url: str, port: int) -> Any:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "benchmarks.floor_app:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    return server(command, {"FLOOR_DATABASE_URL": database_url}, port)
+
+
+def measure_writes(name: str, floor_url: str, ours_url: str, args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        floor_db = floor_url or f"sqlite:///{folder}/floor.sqlite3"
+        with floor_server(floor_db, free_port()) as floor:
+            fresh_floor = asyncio.run(
+                load(floor, "/mobilities/1/outcomes/1/notes", NOTE, None, args.clients, args.seconds)
+            )
+            full_floor = asyncio.run(
+                load(floor, "/mobilities/1/outcomes/1/notes", NOTE, None, args.clients, args.seconds)
+            )
+        with digcomp_server(Path(folder) / "data", ours_url, free_port()) as ours:
+            token, outcome = prepare_demo(ours)
+            path = f"/api/v1/mobilities/1/assessment/outcomes/{outcome}/notes"
+            fresh = asyncio.run(load(ours, path, NOTE, token, args.clients, args.seconds))
+            before = fresh.count
+            full = asyncio.run(load(ours, path, NOTE, token, args.clients, args.seconds))
+    for label, floor, mine, existing in (
+        ("fresh", fresh_floor, fresh, 0),
+        (f"after {before:,} notes", full_floor, full, before),
+    ):
+        print(
+            f"writes {name:10s} {label:20s} floor {floor.rate:7.0f}/s p99 {floor.percentile(0.99):6.0f} ms | "
+            f"digcomp {mine.rate:6.0f}/s p99 {mine.percentile(0.99):6.0f} ms (errors {mine.errors}) | "
+            f"ratio {mine.rate / floor.rate:5.0%}"
+        )
+        del existing
+
+
+def measure_flood(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as folder, digcomp_server(Path(folder) / "data", None, free_port()) as ours:
+        token = login(ours, "ilze.kalnina@example.lv")
+        quiet = asyncio.run(reads_during_flood(ours, token, 0, 3))[0]
+        reads, flood = asyncio.run(reads_during_flood(ours, token, args.flooders, args.seconds))
+    print(
+        f"reads during a wrong-password flood from {args.flooders} clients: GET p50 "
+        f"{statistics.median(reads.latencies) * 1000:.0f} ms, p99 {reads.percentile(0.99):.0f} ms "
+        f"(unloaded p99 {quiet.percentile(0.99):.0f} ms; {flood.count} login attempts, {flood.errors} answered 429)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--flooders", type=int, default=8)
+    parser.add_argument("--existing", type=int, default=2000, help="notes on the mobility for the second phase")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    measure_writes("SQLite", "", "", args)
+    if not args.skip_postgres:
+        sys.path.insert(0, str(ROOT))
+        from tests.pgserver import PostgresServer
+
+        postgres = PostgresServer()
+        try:
+            postgres.start()
+        except RuntimeError as exc:
+            print(f"writes PostgreSQL: skipped ({exc})")
+        else:
+            try:
+                measure_writes("PostgreSQL", postgres.create_database(), postgres.create_database(), args)
+            finally:
+                postgres.stop()
+    measure_flood(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -9,17 +9,18 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import qrcode
+import qrcode.constants
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     Image,
-    KeepTogether,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -66,6 +67,37 @@ class _Styles:
         )
 
 
+_PARSED: dict[tuple[str, str, float, str], Any] = {}
+_PARSED_KEPT = 20_000
+
+
+def _paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph whose markup is parsed once: most of a statement is the same labels on every certificate, and
+    parsing the markup costs more than laying it out. Layout never changes the parsed fragments."""
+    key = (markup, style.name, style.fontSize, style.fontName)
+    frags = _PARSED.get(key)
+    if frags is None:
+        paragraph = Paragraph(markup, style)
+        if len(_PARSED) < _PARSED_KEPT:
+            _PARSED[key] = paragraph.frags
+        return paragraph
+    return Paragraph(markup, style, frags=frags)
+
+
+class _QrCode(Flowable):  # type: ignore[misc]
+    """A QR code drawn as one small 1-bit image, not as ~1,500 vector squares."""
+
+    def __init__(self, data: str, size: float) -> None:
+        super().__init__()
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4, border=2)
+        code.add_data(data)
+        self.picture = ImageReader(code.make_image().get_image())
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        self.canv.drawImage(self.picture, 0, 0, self.width, self.height)
+
+
 def _date(value: dt.date) -> str:
     return value.strftime("%d.%m.%Y")
 
@@ -108,7 +140,7 @@ class StatementRenderer:
         return " / ".join(escape(v) for v in shown)
 
     def _p(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(markup, style or self.st.body)
+        return _paragraph(markup, style or self.st.body)
 
     def _rows(self, rows: list[tuple[str, str]], widths: tuple[float, float] = (48 * mm, 128 * mm)) -> Table:
         table = Table([[self._p(self._label(k)), self._p(v)] for k, v in rows], colWidths=widths, hAlign="LEFT")
@@ -129,13 +161,9 @@ class StatementRenderer:
 
     # --- blocks --------------------------------------------------------------------------------------------------
 
-    def _qr(self) -> Drawing:
+    def _qr(self) -> Flowable:
         size = float(self.t.layout.get("qr_size_mm", 30)) * mm
-        widget = QrCodeWidget(self.s.verification_url, barLevel="M")
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-        drawing.add(widget)
-        return drawing
+        return _QrCode(self.s.verification_url, size)
 
     def _header(self) -> list[Flowable]:
         title = [self._p(escape(self.t.label("title", self.languages[0])), self.st.title)]
@@ -210,7 +238,7 @@ class StatementRenderer:
             return self._text({lang: self.t.label("not_achieved", lang) for lang in self.languages})
         return f"<font name='{BOLD}'>{level}</font> — {self._text(names)}"
 
-    def _competence(self, line: CompetenceLine) -> KeepTogether:
+    def _competence(self, line: CompetenceLine) -> list[Flowable]:
         heading = self._p(f"{escape(line.competence_id)} {self._text(line.competence_title)}", self.st.competence)
         descriptor = self._text(line.level_descriptor) if line.level_descriptor else ""
         note = self.t.label("descriptor_in_english", self.languages[0])
@@ -230,7 +258,8 @@ class StatementRenderer:
         if outcome := self._written(line.outcome_text):
             rows.append(("outcome", outcome))
         framework = self._p(f"{escape(line.framework_name)} {escape(line.framework_version)}", self.st.small)
-        return KeepTogether([Spacer(1, 2 * mm), heading, framework, self._rows(rows)])
+        # A block starts on a new page unless most of it fits (cheaper than KeepTogether, which lays it out twice).
+        return [CondPageBreak(55 * mm), Spacer(1, 2 * mm), heading, framework, self._rows(rows)]
 
     def flowables(self) -> list[Flowable]:
         s = self.s
@@ -268,7 +297,8 @@ class StatementRenderer:
         ]
         story += [self._section("section_mobility"), self._rows([(k, v) for k, v in rows if v])]
         story.append(self._section("section_skills"))
-        story += [self._competence(line) for line in s.competences]
+        for line in s.competences:
+            story += self._competence(line)
         if s.other_skills:
             story += [self._section("section_other_skills"), self._p(escape(s.other_skills))]
         validation = [

@@ -14,17 +14,49 @@ from pathlib import Path
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from digcomp.settings import Settings
 
 DEV_KEY_FILE = "dev-signing.p12"
 DEV_PASSPHRASE_FILE = "dev-signing.passphrase"
+
+
+class LoadedKeySigner(signers.SimpleSigner):
+    """pyHanko's in-memory signer, with the private key parsed once. ``SimpleSigner`` parses (and, for RSA, checks)
+    the key on every signature — about 90 ms for an RSA-3072 key — where the signing itself takes about 2 ms."""
+
+    def __init__(self, signer: signers.SimpleSigner) -> None:
+        super().__init__(
+            signing_cert=signer.signing_cert,
+            signing_key=signer.signing_key,
+            cert_registry=signer.cert_registry,
+            signature_mechanism=signer.signature_mechanism,
+        )
+        self._private = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._private, rsa.RSAPrivateKey):
+            return self._private.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if mechanism == "ecdsa" and isinstance(self._private, ec.EllipticCurvePrivateKey):
+            return self._private.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        return super().sign_raw(data, digest_algorithm)  # other mechanisms: pyHanko's own path
+
+    def reserve(self, timestamped: bool) -> int:
+        """Bytes to reserve for the signature (no dry run): the certificates it carries, the signature value and
+        the CMS structure, and room for a timestamp token."""
+        certificates = sum(len(c.dump()) for c in self.cert_registry)
+        if self.signing_cert is not None:
+            certificates += len(self.signing_cert.dump())
+        return 4096 + 2 * certificates + (12288 if timestamped else 0)
 
 
 @dataclass(frozen=True)
@@ -33,11 +65,11 @@ class SigningKey:
     passphrase: bytes
     development: bool
 
-    def signer(self) -> signers.SimpleSigner:
+    def signer(self) -> LoadedKeySigner:
         signer = signers.SimpleSigner.load_pkcs12(str(self.p12), passphrase=self.passphrase)  # type: ignore[no-untyped-call]
         if not isinstance(signer, signers.SimpleSigner):
             raise ValueError(f"cannot read the signing key {self.p12}: wrong passphrase or not a PKCS#12 file")
-        return signer
+        return LoadedKeySigner(signer)
 
     def fingerprint(self) -> str:
         return certificate_fingerprint(self.signer().signing_cert)
@@ -112,7 +144,7 @@ def _create_development_key(folder: Path, key_file: Path, passphrase_file: Path)
 
 def sign_pdf(
     pdf: bytes,
-    signer: signers.SimpleSigner,
+    signer: LoadedKeySigner,
     *,
     attachment: bytes,
     attachment_name: str,
@@ -144,5 +176,6 @@ def sign_pdf(
         location=location,
     )
     timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
-    out = signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(writer)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    out = pdf_signer.sign_pdf(writer, bytes_reserved=signer.reserve(timestamped=timestamper is not None))
     return out.getvalue()  # type: ignore[no-any-return]

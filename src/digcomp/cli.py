@@ -153,6 +153,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from digcomp.access.credentials import application_secret as credentials_secret
+    from digcomp.credentials.signing import signing_key
     from digcomp.api.app import create_app
     from digcomp.demo import is_empty, seed
     from digcomp.settings import get_settings
@@ -168,14 +170,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _print_demo_logins()
     url = f"http://{args.host}:{args.port}"
     print(f"digcomp is serving at {url}  (API documentation: {url}/docs; database: {_safe_url(database.url)})")
-    uvicorn.run(
-        create_app(settings, database),
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=settings.forwarded_allow_ips or "",
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info",
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or "",
+    }
+    if args.workers > 1:
+        if database.url.startswith("sqlite"):
+            print("note: several workers on SQLite share one writer; use PostgreSQL (DATABASE_URL) to scale out")
+        database.dispose()
+        # Workers share nothing but the database and the data directory (evidence, keys, the link secret):
+        # create the secret and the development key now, not in N workers at once.
+        credentials_secret(settings)
+        signing_key(settings)
+        uvicorn.run("digcomp.api.app:worker_app", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(settings, database), **options)
     return 0
 
 
@@ -225,6 +237,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         where = f" at entry {report.first_bad_entry}" if report.first_bad_entry else ""
         print(f"audit chain BROKEN{where}: {report.problem}")
     return 0 if report.valid else 1
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    database = _database()
+    print(f"database schema is up to date: {_safe_url(database.url)}")
+    return 0
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
@@ -394,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--demo", action="store_true", help="create demo data when the database is empty")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (for PostgreSQL; default 1)")
 
     p = add("admin-create-school", cmd_admin_create_school, "Register a sending school and its first admin login.")
     p.add_argument("--name", required=True)
@@ -426,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chains (exit 1 when broken).")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    add("migrate", cmd_migrate, "Create or upgrade the database schema (run once before starting several instances).")
     add(
         "audit-checkpoint",
         cmd_audit_checkpoint,

@@ -25,8 +25,19 @@ from digcomp.store.db import Database
 API_PREFIX = "/api/v1"
 
 
+def worker_app() -> FastAPI:
+    """The app of one worker process of ``digcomp serve --workers N``: settings from the environment, the schema
+    already migrated by the parent process (workers must not race to migrate)."""
+    settings = get_settings()
+    return create_app(settings, Database(settings.effective_database_url), owns_database=True)
+
+
 def create_app(
-    settings: Settings | None = None, database: Database | None = None, *, start_services: bool = True
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    start_services: bool = True,
+    owns_database: bool = False,
 ) -> FastAPI:
     """The app. ``start_services=False`` builds it without touching a database (for the OpenAPI document)."""
     settings = settings or get_settings()
@@ -36,7 +47,7 @@ def create_app(
         if start_services and database is None:  # a database handed in is the caller's, already migrated
             app.state.database.migrate()
         yield
-        if start_services and database is None:
+        if start_services and (database is None or owns_database):
             app.state.database.dispose()
 
     app = FastAPI(

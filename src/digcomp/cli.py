@@ -154,8 +154,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from digcomp.access.credentials import application_secret as credentials_secret
-    from digcomp.credentials.signing import signing_key
     from digcomp.api.app import create_app
+    from digcomp.credentials.signing import signing_key
     from digcomp.demo import is_empty, seed
     from digcomp.settings import get_settings
 

@@ -60,5 +60,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(database: Database, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings=settings, database=database)) as test_client:
+    # A browser sends Origin with every form; the app refuses cookie-authenticated changes without it.
+    with TestClient(
+        create_app(settings=settings, database=database), headers={"origin": "http://testserver"}
+    ) as test_client:
         yield test_client

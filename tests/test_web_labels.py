@@ -145,7 +145,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     typed = {"DC-0000-UNKNOWN", "Izglītojamais patstāvīgi sagatavo prezentāciju", "Qz", "Qy"}
     typed |= set(importer.REQUIRED_COLUMNS) | set(importer.OPTIONAL_COLUMNS)
     data = sorted(_data_strings(database) | typed, key=len, reverse=True)  # longest first
-    with TestClient(create_app(settings=settings, database=database)) as client:
+    with TestClient(
+        create_app(settings=settings, database=database), headers={"origin": "http://testserver"}
+    ) as client:
         yield Site(client, database, *ids, link.url.removeprefix("http://testserver"), data)
     database.dispose()
 

@@ -293,7 +293,15 @@ def cmd_issue(args: argparse.Namespace) -> int:
     languages = credentials.parse_languages(args.languages)
     database = _database()
     with database.session() as session:
-        ids = args.mobility or credentials.pending_mobilities(session, group=args.group)
+        if args.mobility:
+            pending = set(credentials.pending_mobilities(session, mobility_ids=args.mobility))
+            known = set(credentials.validated_mobilities(session, args.mobility))
+            unusable = [m for m in args.mobility if m not in known]
+            if unusable:
+                raise CliError(f"no validated mobility {', '.join(map(str, unusable))}: nothing to issue for it")
+            ids = [m for m in args.mobility if m in pending]
+        else:
+            ids = credentials.pending_mobilities(session, group=args.group)
     if not ids:
         print("nothing to issue: every validated mobility has its certificate")
         return 0

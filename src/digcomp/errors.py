@@ -96,6 +96,14 @@ class TooLarge(DomainError):
     """413: the upload is larger than allowed."""
 
 
+class TooManyRequests(DomainError):
+    """429: too many attempts; ``retry_after`` seconds until the next is accepted."""
+
+    def __init__(self, template: str, /, retry_after: int, **params: Any) -> None:
+        super().__init__(template, **params)
+        self.retry_after = retry_after
+
+
 class UnsupportedType(DomainError):
     """415: the file's content is not a type we accept (judged from its bytes, never its name)."""
 

@@ -38,7 +38,11 @@ class Settings(BaseSettings):
     signing_p12: Path | None = Field(default=None, description="PKCS#12 file with the school's signing key.")
     signing_passphrase: SecretStr | None = None
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority (PAdES B-T).")
-    max_upload_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest evidence file.")
+    max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON or form body.")
+    max_import_bytes: int = Field(default=2 * 1024 * 1024, description="Largest CSV import.")
+    max_verify_bytes: int = Field(default=20 * 1024 * 1024, description="Largest PDF uploaded for verification.")
+    max_image_pixels: int = Field(default=40_000_000, description="Largest image (width x height) taken as evidence.")
     pseudo_labels: bool = Field(
         default=False,
         description="Translator's check: every label, message, date and name from the catalogues is shown between "

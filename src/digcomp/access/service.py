@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.access import credentials
 from digcomp.access.actor import Actor, require, require_planner
+from digcomp.access.throttle import LoginThrottle
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
 from digcomp.i18n import official_language
@@ -75,7 +76,8 @@ def create_school(
 def _new_account(session: Session, person: Person, email: str, password: str) -> Account:
     email = email.strip().lower()
     if session.scalar(select(func.count()).select_from(Account).where(Account.email == email)):
-        raise Conflict("an account with e-mail {email} already exists", email=email)
+        # the same answer whichever school holds the address: it must not reveal who has an account elsewhere
+        raise Conflict("the e-mail {email} cannot be used for a login; give another", email=email)
     if session.scalar(select(func.count()).select_from(Account).where(Account.person_id == person.id)):
         raise Conflict("{name} already has an account", name=f"{person.given_name} {person.family_name}")
     account = Account(person_id=person.id, email=email, password_hash=credentials.hash_password(password))
@@ -155,10 +157,26 @@ def issue_token(session: Session, account_id: int, kind: TokenKind = TokenKind.a
     return TokenOut(access_token=secret, expires_at=expires)
 
 
-def login(database: Database, email: str, password: str, kind: TokenKind = TokenKind.api) -> TokenOut:
-    """Read the account, check the password with no transaction open, then write the token."""
+def login(
+    database: Database,
+    email: str,
+    password: str,
+    kind: TokenKind = TokenKind.api,
+    *,
+    throttle: LoginThrottle | None = None,
+    address: str = "",
+) -> TokenOut:
+    """Refuse when the address or the account has had too many wrong passwords (before hashing anything); read the
+    account, check the password with no transaction open, then write the token."""
+    if throttle is not None:
+        throttle.check(address, email)
     candidate = database.read(lambda s: find_login(s, email))
-    account_id = check_password(candidate, password)
+    try:
+        account_id = check_password(candidate, password)
+    except Unauthenticated:
+        if throttle is not None:
+            throttle.failed(address, email)
+        raise
     return database.run(lambda s: issue_token(s, account_id, kind))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from digcomp import __version__, web
+from digcomp.access.throttle import LoginThrottle
 from digcomp.api import (
     errors,
     routes_access,
@@ -18,11 +21,39 @@ from digcomp.api import (
     routes_mobilities,
     routes_plans,
 )
+from digcomp.api.middleware import BodyLimit, RequestId, SecurityHeaders
 from digcomp.framework import catalog as load_catalog
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
+from digcomp.store.rate_limits import DatabaseStorage
 
 API_PREFIX = "/api/v1"
+UPLOAD_OVERHEAD = 64 * 1024  # multipart headers and fields around a file
+
+
+def body_limit(settings: Settings, path: str) -> int:
+    """The largest request body each kind of address accepts (checked before the body is read)."""
+    if path.endswith("/evidence"):
+        return settings.max_upload_bytes + UPLOAD_OVERHEAD
+    if path in ("/verify", f"{API_PREFIX}/verifications"):
+        return settings.max_verify_bytes + UPLOAD_OVERHEAD
+    if path in ("/import", f"{API_PREFIX}/mobilities/import"):
+        return settings.max_import_bytes + UPLOAD_OVERHEAD
+    return settings.max_body_bytes
+
+
+class _RedactLinks(logging.Filter):
+    """Mentor-link tokens are credentials: the access log shows /m/… instead of the token."""
+
+    pattern = re.compile(r"/m/[^\s?\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.pattern.sub("/m/…", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+REDACT_LINKS = _RedactLinks()
 
 
 def worker_app() -> FastAPI:
@@ -65,7 +96,12 @@ def create_app(
     app.state.catalog = load_catalog(settings.framework_dirs)
     if start_services:
         app.state.database = database or Database(settings.effective_database_url)
+        app.state.throttle = LoginThrottle(DatabaseStorage(app.state.database))
     errors.install(app)
+    app.add_middleware(BodyLimit, limit_for=lambda path: body_limit(settings, path))
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)  # outermost: every answer, the refusals above included, carries the id
+    logging.getLogger("uvicorn.access").addFilter(REDACT_LINKS)
     for module in (
         routes_access,
         routes_frameworks,
@@ -75,7 +111,7 @@ def create_app(
         routes_audit,
         routes_certificates,
     ):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
 
     web.install(app)
 

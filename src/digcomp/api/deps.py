@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
+from digcomp.access.throttle import LoginThrottle
 from digcomp.errors import Forbidden, Unauthenticated
 from digcomp.framework import Catalog
 from digcomp.settings import Settings
@@ -36,10 +38,23 @@ def get_base_url(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
+MAX_ID = 2**31 - 1  # the databases' integer keys
+Ident = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's number")]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def throttle_of(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.throttle
+    return throttle
+
+
 class Paging:
     def __init__(
         self,
-        offset: Annotated[int, Query(ge=0, description="How many items to skip")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID, description="How many items to skip")] = 0,
         limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200)")] = 50,
     ) -> None:
         self.offset = offset
@@ -60,15 +75,24 @@ def bearer_secret(request: Request) -> str | None:
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _cross_site(request: Request) -> bool:
-    origin = request.headers.get("origin") or "null"
-    return origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", "")
+def same_site(request: Request) -> bool:
+    """Did a browser send this from our own pages? The Origin header (or, failing that, the Referer) must name this
+    host; a change with neither, or with Origin ``null``, is refused."""
+    source = request.headers.get("origin") or request.headers.get("referer") or "null"
+    if source == "null":
+        return False
+    return source.split("://", 1)[-1].split("/", 1)[0] == request.headers.get("host", "")
 
 
-def current_actor(request: Request) -> Actor:
+BEARER = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token, or a mentor link's token")
+
+
+def current_actor(
+    request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None
+) -> Actor:
     secret = bearer_secret(request)
     from_cookie = secret is not None and not request.headers.get("authorization")
-    if from_cookie and request.method in UNSAFE_METHODS and _cross_site(request):
+    if from_cookie and request.method in UNSAFE_METHODS and not same_site(request):
         raise Forbidden("a change sent with a browser session must come from digcomp's own pages")
     if not secret:
         raise Unauthenticated("log in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token gives one)")

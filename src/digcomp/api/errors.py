@@ -1,15 +1,19 @@
-"""Map domain errors to HTTP answers with a message that says what is wrong; never a traceback."""
+"""Every error becomes one documented shape — ``{"detail": …, "errors": […]?, "request_id": …}`` — with a status that
+says what is wrong; never a traceback. Unexpected failures are logged with the request id and answered 500."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 
+from digcomp.api.middleware import BodyTooLarge, readable
 from digcomp.errors import (
     Conflict,
     DomainError,
@@ -17,6 +21,7 @@ from digcomp.errors import (
     Invalid,
     NotFound,
     TooLarge,
+    TooManyRequests,
     Unauthenticated,
     UnsupportedType,
 )
@@ -32,19 +37,68 @@ STATUS = {
     Invalid: 422,
     TooLarge: 413,
     UnsupportedType: 415,
+    TooManyRequests: 429,
 }
+UNUSABLE_VALUE = "a value cannot be stored: text must not contain NUL characters and numbers must be in range"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] | None = None
+    msg: str
+    type: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer."""
+
+    detail: str
+    errors: list[FieldError] | None = None
+    request_id: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (401, "Not logged in, or the token has expired"),
+        (403, "Logged in, but not allowed to do this"),
+        (404, "No such record, or not one the caller may see"),
+        (409, "Not allowed in the record's present state (the message says why)"),
+        (413, "The request is larger than this address accepts"),
+        (422, "The input is not valid (the errors say which field and why)"),
+        (429, "Too many attempts; see Retry-After"),
+    )
+}
+
+
+def request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", ""))
+
+
+def error_response(
+    request: Request, status: int, detail: str, errors: list[Any] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"detail": detail, "request_id": request_id(request)}
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+def domain_status(exc: DomainError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-        body: dict[str, object] = {"detail": exc.message}
-        if isinstance(exc, Invalid) and exc.errors:
-            # the templates are for translation in the web; the API answers in English
-            body["errors"] = [{k: v for k, v in e.items() if k not in ("template", "params")} for e in exc.errors]
+        status = domain_status(exc)
+        # the templates are for translation in the web; the API answers in English
+        errors = [{k: v for k, v in e.items() if k not in ("template", "params")} for e in getattr(exc, "errors", [])]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(body, status_code=status, headers=headers)
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
+        return error_response(request, status, exc.message, errors, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -53,15 +107,30 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         summary = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'body'}: {e['msg']}" for e in errors[:5])
-        return JSONResponse(
-            jsonable_encoder({"detail": f"invalid input: {summary}", "errors": errors}), status_code=422
-        )
+        return error_response(request, 422, f"invalid input: {summary}", errors)
 
     @app.exception_handler(ConcurrentUpdate)
     async def concurrent(request: Request, exc: ConcurrentUpdate) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+        return error_response(request, 409, str(exc))
 
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
-        return JSONResponse({"detail": "the change conflicts with existing data"}, status_code=409)
+        return error_response(request, 409, "the change conflicts with existing data")
+
+    @app.exception_handler(DataError)
+    async def unusable(request: Request, exc: DataError) -> JSONResponse:
+        return error_response(request, 422, UNUSABLE_VALUE)
+
+    @app.exception_handler(OverflowError)
+    async def overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return error_response(request, 422, UNUSABLE_VALUE)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return error_response(request, 413, f"the request is larger than {readable(exc.limit)}, the most accepted")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error %s on %s %s", request_id(request), request.method, request.url.path)
+        return error_response(request, 500, "something went wrong on our side; quote this request id to the operator")

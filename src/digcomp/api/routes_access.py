@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
-from digcomp.api.deps import ActorDep, BaseUrlDep, DatabaseDep, SettingsDep, bearer_secret
+from digcomp.api.deps import (
+    ActorDep,
+    BaseUrlDep,
+    DatabaseDep,
+    Ident,
+    SettingsDep,
+    bearer_secret,
+    client_address,
+    throttle_of,
+)
 from digcomp.mobility.service import mobility_for, person_for
 from digcomp.store.models import Role
 
@@ -31,9 +40,10 @@ class Me(BaseModel):
 
 
 @router.post("/auth/token", response_model=access.TokenOut)
-def login(data: LoginIn, db: DatabaseDep) -> access.TokenOut:
-    """Exchange e-mail and password for a bearer token (valid 30 days)."""
-    return access.login(db, data.email, data.password)
+def login(data: LoginIn, request: Request, db: DatabaseDep) -> access.TokenOut:
+    """Exchange e-mail and password for a bearer token (valid 30 days). After too many wrong passwords from one
+    address or for one account, answers 429 with Retry-After."""
+    return access.login(db, data.email, data.password, throttle=throttle_of(request), address=client_address(request))
 
 
 @router.get("/auth/me", response_model=Me)
@@ -59,7 +69,7 @@ def logout(request: Request, db: DatabaseDep, actor: ActorDep) -> None:
 
 
 @router.post("/people/{person_id}/account", status_code=201, response_model=access.AccountOut, tags=["people"])
-def create_account(person_id: int, data: access.AccountCreate, db: DatabaseDep, actor: ActorDep) -> access.AccountOut:
+def create_account(person_id: Ident, data: access.AccountCreate, db: DatabaseDep, actor: ActorDep) -> access.AccountOut:
     """A coordinator or admin gives a person of their school (or a host mentor) a login."""
     return db.run(lambda s: access.create_account(s, actor, person_for(s, actor, person_id), data))
 
@@ -68,7 +78,7 @@ def create_account(person_id: int, data: access.AccountCreate, db: DatabaseDep, 
     "/mobilities/{mobility_id}/mentor-links", status_code=201, response_model=access.MentorLinkOut, tags=["mobilities"]
 )
 def create_mentor_link(
-    mobility_id: int,
+    mobility_id: Ident,
     data: access.MentorLinkCreate,
     db: DatabaseDep,
     settings: SettingsDep,
@@ -87,12 +97,12 @@ def create_mentor_link(
 
 @router.get("/mobilities/{mobility_id}/mentor-links", response_model=list[access.MentorLinkOut], tags=["mobilities"])
 def list_mentor_links(
-    mobility_id: int, db: DatabaseDep, settings: SettingsDep, base_url: BaseUrlDep, actor: ActorDep
+    mobility_id: Ident, db: DatabaseDep, settings: SettingsDep, base_url: BaseUrlDep, actor: ActorDep
 ) -> list[access.MentorLinkOut]:
     """The mobility's mentor links, newest first, with whether each still works (a replaced mentor's do not)."""
     return db.read(lambda s: access.mentor_links(s, settings, actor, mobility_for(s, actor, mobility_id), base_url))
 
 
 @router.delete("/mobilities/{mobility_id}/mentor-links/{link_id}", status_code=204, tags=["mobilities"])
-def revoke_mentor_link(mobility_id: int, link_id: int, db: DatabaseDep, actor: ActorDep) -> None:
+def revoke_mentor_link(mobility_id: Ident, link_id: Ident, db: DatabaseDep, actor: ActorDep) -> None:
     db.run(lambda s: access.revoke_mentor_link(s, actor, mobility_for(s, actor, mobility_id), link_id))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, SettingsDep
+from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, Ident, SettingsDep
 from digcomp.assessment import service
 from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
@@ -42,7 +42,7 @@ def evidence_store(settings: Settings) -> EvidenceStore:
 
 @router.get(BASE, response_model=AssessmentView)
 def get_assessment(
-    mobility_id: int,
+    mobility_id: Ident,
     db: DatabaseDep,
     catalog: CatalogDep,
     actor: ActorDep,
@@ -57,7 +57,7 @@ T = TypeVar("T")
 def _change(
     db: DatabaseDep,
     actor: ActorDep,
-    mobility_id: int,
+    mobility_id: Ident,
     action: Callable[[Session, service.Record], object],
     answer: Callable[[Session, service.Record], T],
     *,
@@ -92,7 +92,7 @@ def _whole(catalog: CatalogDep) -> Callable[[Session, service.Record], Assessmen
 
 @router.put(f"{BASE}/outcomes/{{outcome_id}}/identification", response_model=OutcomeStatus)
 def identify(
-    mobility_id: int, outcome_id: int, data: IdentificationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, outcome_id: Ident, data: IdentificationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
 ) -> OutcomeStatus:
     """Stage 1: did the learner work on this outcome? Answers with where the outcome now stands."""
     return _change(
@@ -107,8 +107,8 @@ def identify(
 
 @router.put(f"{BASE}/targets/{{target_id}}/self-assessment/{{phase}}", response_model=CompetenceAssessment)
 def self_assess(
-    mobility_id: int,
-    target_id: int,
+    mobility_id: Ident,
+    target_id: Ident,
     phase: SelfAssessmentPhase,
     data: SelfAssessmentIn,
     db: DatabaseDep,
@@ -127,8 +127,8 @@ def self_assess(
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/evidence", status_code=201, response_model=EvidenceOut)
 def add_file_evidence(
-    mobility_id: int,
-    outcome_id: int,
+    mobility_id: Ident,
+    outcome_id: Ident,
     db: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
@@ -168,8 +168,8 @@ def _add_evidence(
     catalog: CatalogDep,
     settings: SettingsDep,
     actor: ActorDep,
-    mobility_id: int,
-    outcome_id: int,
+    mobility_id: Ident,
+    outcome_id: Ident,
     **fields: Any,
 ) -> EvidenceOut:
     def work(s: Session) -> EvidenceOut:
@@ -183,8 +183,8 @@ def _add_evidence(
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/links", status_code=201, response_model=EvidenceOut)
 def add_link_evidence(
-    mobility_id: int,
-    outcome_id: int,
+    mobility_id: Ident,
+    outcome_id: Ident,
     data: LinkEvidenceIn,
     db: DatabaseDep,
     catalog: CatalogDep,
@@ -207,8 +207,8 @@ def add_link_evidence(
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/notes", status_code=201, response_model=EvidenceOut)
 def add_note_evidence(
-    mobility_id: int,
-    outcome_id: int,
+    mobility_id: Ident,
+    outcome_id: Ident,
     data: NoteEvidenceIn,
     db: DatabaseDep,
     catalog: CatalogDep,
@@ -232,7 +232,7 @@ def add_note_evidence(
 
 @router.get(f"{BASE}/evidence/{{evidence_id}}/file", response_class=FileResponse)
 def download_evidence(
-    mobility_id: int, evidence_id: int, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
+    mobility_id: Ident, evidence_id: Ident, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
 ) -> FileResponse:
     def work(s: Session) -> tuple[str, str, str]:
         record = service.load(s, mobility_for(s, actor, mobility_id), with_evidence=False)
@@ -249,7 +249,7 @@ def download_evidence(
 
 @router.put(f"{BASE}/targets/{{target_id}}/rating", response_model=CompetenceAssessment)
 def rate(
-    mobility_id: int, target_id: int, data: RatingIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, target_id: Ident, data: RatingIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
 ) -> CompetenceAssessment:
     """The caller's own rating of one competence of one outcome (replaces their earlier rating); answers with the
     competence as it now stands (every assessor's rating, combined)."""
@@ -266,7 +266,7 @@ def rate(
 
 @router.post(f"{BASE}/validation", status_code=201, response_model=AssessmentView)
 def validate(
-    mobility_id: int, data: ValidationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, data: ValidationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
 ) -> AssessmentView:
     """The sending school's validator confirms the result (deciding where assessors differ); then it is locked."""
 
@@ -282,7 +282,7 @@ def validate(
 
 @router.post(f"{BASE}/evidence/{{evidence_id}}/withdrawal", response_model=AssessmentView)
 def withdraw_evidence(
-    mobility_id: int, evidence_id: int, data: WithdrawalIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, evidence_id: Ident, data: WithdrawalIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
 ) -> AssessmentView:
     """The author withdraws a note, link or file added by mistake (before validation). It leaves the assessment;
     the audit trail keeps what it said."""
@@ -297,7 +297,7 @@ def withdraw_evidence(
 
 
 @router.post(f"{BASE}/reopening", response_model=AssessmentView)
-def reopen(mobility_id: int, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep) -> AssessmentView:
+def reopen(mobility_id: Ident, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep) -> AssessmentView:
     """A validator reopens a validated result with a justification: a new assessment round starts, the earlier
     validation stays on record, and a certificate in force is revoked; the next one supersedes it."""
     return _change(

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from digcomp.access.actor import require_staff
-from digcomp.api.deps import ActorDep, DatabaseDep
+from digcomp.api.deps import ActorDep, DatabaseDep, Ident
 from digcomp.audit import log as audit
 from digcomp.mobility.service import mobility_for
 
@@ -22,14 +22,15 @@ class ChainReportOut(BaseModel):
 
 @router.get("/audit/verify", response_model=ChainReportOut)
 def verify(db: DatabaseDep, actor: ActorDep) -> ChainReportOut:
-    """Recompute every entry's hash and its link to the previous one."""
+    """Recompute every hash and link of the caller's school's audit chains (the operator verifies all of them with
+    ``digcomp audit-verify``)."""
     require_staff(actor)
-    report = db.read(audit.verify_log)
+    report = db.read(lambda s: audit.verify_log(s, audit.school_chains(s, actor.organisation_id)))
     return ChainReportOut(**report.__dict__)
 
 
 @router.get("/mobilities/{mobility_id}/audit", response_model=list[audit.AuditEntryOut])
-def mobility_audit(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> list[audit.AuditEntryOut]:
+def mobility_audit(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> list[audit.AuditEntryOut]:
     require_staff(actor)
     return db.read(
         lambda s: [

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, undefer
 
-from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, SettingsDep
+from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
 from digcomp.credentials import service
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
@@ -79,7 +79,7 @@ def _out(certificate: Certificate, public_url: str) -> CertificateOut:
 
 @router.post("/mobilities/{mobility_id}/certificate", status_code=201, response_model=CertificateOut)
 def issue(
-    mobility_id: int,
+    mobility_id: Ident,
     data: IssueIn,
     response: Response,
     db: DatabaseDep,
@@ -104,11 +104,11 @@ def issue(
 
 
 @router.get("/mobilities/{mobility_id}/certificate", response_model=CertificateOut)
-def get_certificate(mobility_id: int, db: DatabaseDep, base_url: BaseUrlDep, actor: ActorDep) -> CertificateOut:
+def get_certificate(mobility_id: Ident, db: DatabaseDep, base_url: BaseUrlDep, actor: ActorDep) -> CertificateOut:
     return db.read(lambda s: _out(service.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), base_url))
 
 
-def _download(db: DatabaseDep, actor: ActorDep, mobility_id: int, part: str) -> Response:
+def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -> Response:
     certificate = db.read(
         lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
     )
@@ -122,13 +122,13 @@ def _download(db: DatabaseDep, actor: ActorDep, mobility_id: int, part: str) -> 
 
 
 @router.get("/mobilities/{mobility_id}/certificate.pdf", response_class=Response)
-def download_pdf(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> Response:
+def download_pdf(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> Response:
     """The signed statement, for the learner themself and the sending school."""
     return _download(db, actor, mobility_id, "pdf")
 
 
 @router.get("/mobilities/{mobility_id}/certificate/credential.json", response_class=Response)
-def download_credential(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> Response:
+def download_credential(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> Response:
     """The Open Badges 3.0 credential embedded in the statement, on its own."""
     return _download(db, actor, mobility_id, "credential")
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from digcomp.api.deps import ActorDep, DatabaseDep, PagingDep
+from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep
 from digcomp.errors import Invalid
 from digcomp.mobility import importer, service
 from digcomp.mobility.schemas import (
@@ -58,13 +58,13 @@ def list_organisations(db: DatabaseDep, actor: ActorDep, paging: PagingDep) -> P
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationOut, tags=["organisations"])
-def get_organisation(organisation_id: int, db: DatabaseDep, actor: ActorDep) -> OrganisationOut:
+def get_organisation(organisation_id: Ident, db: DatabaseDep, actor: ActorDep) -> OrganisationOut:
     return db.read(lambda s: OrganisationOut.model_validate(service.organisation_for(s, actor, organisation_id)))
 
 
 @router.patch("/organisations/{organisation_id}", response_model=OrganisationOut, tags=["organisations"])
 def update_organisation(
-    organisation_id: int, data: OrganisationUpdate, db: DatabaseDep, actor: ActorDep
+    organisation_id: Ident, data: OrganisationUpdate, db: DatabaseDep, actor: ActorDep
 ) -> OrganisationOut:
     def work(s: Session) -> OrganisationOut:
         organisation = service.organisation_for(s, actor, organisation_id)
@@ -98,12 +98,12 @@ def list_people(
 
 
 @router.get("/people/{person_id}", response_model=PersonOut, tags=["people"])
-def get_person(person_id: int, db: DatabaseDep, actor: ActorDep) -> PersonOut:
+def get_person(person_id: Ident, db: DatabaseDep, actor: ActorDep) -> PersonOut:
     return db.read(lambda s: PersonOut.model_validate(service.person_for(s, actor, person_id)))
 
 
 @router.patch("/people/{person_id}", response_model=PersonOut, tags=["people"])
-def update_person(person_id: int, data: PersonUpdate, db: DatabaseDep, actor: ActorDep) -> PersonOut:
+def update_person(person_id: Ident, data: PersonUpdate, db: DatabaseDep, actor: ActorDep) -> PersonOut:
     def work(s: Session) -> PersonOut:
         return PersonOut.model_validate(service.update_person(s, actor, service.person_for(s, actor, person_id), data))
 
@@ -129,12 +129,12 @@ def list_mobilities(
 
 
 @router.get("/mobilities/{mobility_id}", response_model=MobilityOut, tags=["mobilities"])
-def get_mobility(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> MobilityOut:
+def get_mobility(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> MobilityOut:
     return db.read(lambda s: MobilityOut.model_validate(service.mobility_for(s, actor, mobility_id)))
 
 
 @router.patch("/mobilities/{mobility_id}", response_model=MobilityOut, tags=["mobilities"])
-def update_mobility(mobility_id: int, data: MobilityUpdate, db: DatabaseDep, actor: ActorDep) -> MobilityOut:
+def update_mobility(mobility_id: Ident, data: MobilityUpdate, db: DatabaseDep, actor: ActorDep) -> MobilityOut:
     def work(s: Session) -> MobilityOut:
         mobility = service.mobility_for(s, actor, mobility_id)
         return MobilityOut.model_validate(service.update_mobility(s, actor, mobility, data))

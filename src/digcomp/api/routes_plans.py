@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep
+from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, Ident
 from digcomp.mobility.service import mobility_for
 from digcomp.plans import service
 from digcomp.plans.schemas import OutcomeIn, OutcomeOut, PlanOut, PlanVersionOut, VersionCreate
@@ -15,12 +15,12 @@ BASE = "/mobilities/{mobility_id}/plan"
 
 
 @router.get(BASE, response_model=PlanOut)
-def get_plan(mobility_id: int, db: DatabaseDep, actor: ActorDep) -> PlanOut:
+def get_plan(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> PlanOut:
     return db.read(lambda s: service.plan_view(s, mobility_for(s, actor, mobility_id)))
 
 
 @router.post(f"{BASE}/versions", status_code=201, response_model=PlanVersionOut)
-def create_version(mobility_id: int, data: VersionCreate, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
+def create_version(mobility_id: Ident, data: VersionCreate, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
     def work(s: Session) -> PlanVersionOut:
         mobility = mobility_for(s, actor, mobility_id)
         return service.version_view(service.create_version(s, actor, mobility, data.change_note), mobility)
@@ -29,7 +29,7 @@ def create_version(mobility_id: int, data: VersionCreate, db: DatabaseDep, actor
 
 
 @router.get(f"{BASE}/versions/{{number}}", response_model=PlanVersionOut)
-def get_version(mobility_id: int, number: int, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
+def get_version(mobility_id: Ident, number: Ident, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
     def work(s: Session) -> PlanVersionOut:
         mobility = mobility_for(s, actor, mobility_id)
         return service.version_view(service.version_of(s, mobility, number), mobility)
@@ -39,7 +39,7 @@ def get_version(mobility_id: int, number: int, db: DatabaseDep, actor: ActorDep)
 
 @router.post(f"{BASE}/versions/{{number}}/outcomes", status_code=201, response_model=OutcomeOut)
 def add_outcome(
-    mobility_id: int, number: int, data: OutcomeIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, number: Ident, data: OutcomeIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
 ) -> OutcomeOut:
     def work(s: Session) -> OutcomeOut:
         mobility = mobility_for(s, actor, mobility_id)
@@ -51,9 +51,9 @@ def add_outcome(
 
 @router.put(f"{BASE}/versions/{{number}}/outcomes/{{outcome_id}}", response_model=OutcomeOut)
 def replace_outcome(
-    mobility_id: int,
-    number: int,
-    outcome_id: int,
+    mobility_id: Ident,
+    number: Ident,
+    outcome_id: Ident,
     data: OutcomeIn,
     db: DatabaseDep,
     catalog: CatalogDep,
@@ -70,7 +70,7 @@ def replace_outcome(
 
 
 @router.delete(f"{BASE}/versions/{{number}}/outcomes/{{outcome_id}}", status_code=204)
-def delete_outcome(mobility_id: int, number: int, outcome_id: int, db: DatabaseDep, actor: ActorDep) -> None:
+def delete_outcome(mobility_id: Ident, number: Ident, outcome_id: Ident, db: DatabaseDep, actor: ActorDep) -> None:
     def work(s: Session) -> None:
         mobility = mobility_for(s, actor, mobility_id)
         version = service.version_of(s, mobility, number, for_update=True)
@@ -80,7 +80,7 @@ def delete_outcome(mobility_id: int, number: int, outcome_id: int, db: DatabaseD
 
 
 @router.post(f"{BASE}/versions/{{number}}/confirmations", response_model=PlanVersionOut)
-def confirm(mobility_id: int, number: int, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
+def confirm(mobility_id: Ident, number: Ident, db: DatabaseDep, actor: ActorDep) -> PlanVersionOut:
     """The caller confirms the version in their own role: coordinator (or admin), host mentor, or learner."""
 
     def work(s: Session) -> PlanVersionOut:

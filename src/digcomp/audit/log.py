@@ -132,19 +132,24 @@ def _content(entry: AuditEntry) -> EntryContent:
     )
 
 
-def verify_log(session: Session) -> ChainReport:
+def verify_log(session: Session, chains: set[str] | None = None) -> ChainReport:
+    """Verify every chain (the operator's ``digcomp audit-verify``), or only the given ones (a school's own)."""
     legacy = session.get(AuditHead, 1)
     heads: dict[str | None, tuple[int, str]] = {
-        head.chain: (head.last_seq, head.last_hash) for head in session.scalars(select(AuditChain))
+        head.chain: (head.last_seq, head.last_hash)
+        for head in session.scalars(select(AuditChain))
+        if chains is None or head.chain in chains
     }
-    heads[None] = (legacy.last_id if legacy else 0, legacy.last_hash if legacy else GENESIS)
+    if chains is None:
+        heads[None] = (legacy.last_id if legacy else 0, legacy.last_hash if legacy else GENESIS)
 
     def entries() -> Iterator[tuple[int, EntryContent, str]]:
         last = 0
         while True:
-            batch = list(
-                session.scalars(select(AuditEntry).where(AuditEntry.id > last).order_by(AuditEntry.id).limit(BATCH))
-            )
+            query = select(AuditEntry).where(AuditEntry.id > last)
+            if chains is not None:
+                query = query.where(AuditEntry.chain.in_(chains))
+            batch = list(session.scalars(query.order_by(AuditEntry.id).limit(BATCH)))
             if not batch:
                 return
             for entry in batch:
@@ -153,6 +158,14 @@ def verify_log(session: Session) -> ChainReport:
             session.expunge_all()
 
     return verify(entries(), heads)
+
+
+def school_chains(session: Session, school_id: int) -> set[str]:
+    """The chains of one school: its own, and one per mobility it sends."""
+    from digcomp.store.models import Mobility
+
+    mobilities = session.scalars(select(Mobility.id).where(Mobility.sending_organisation_id == school_id))
+    return {chain_of(None, school_id), *(chain_of(m, None) for m in mobilities)}
 
 
 def entries_of_mobility(session: Session, mobility_id: int) -> list[AuditEntry]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -396,7 +398,12 @@ def verify_file(session: Session, data: bytes) -> VerificationResult:
     return decide(inspection, entry)
 
 
+CERTIFICATE_ID = re.compile(r"^[A-Z0-9-]{1,32}$")
+
+
 def verify_id(session: Session, certificate_id: str) -> VerificationResult:
+    if not CERTIFICATE_ID.match(certificate_id):  # not an id this service gives out; nothing to look up
+        return decide(None, None, certificate_id)
     return decide(None, register_entry(session, certificate_id), certificate_id)
 
 
@@ -411,7 +418,20 @@ class _Job:
     supersedes: str | None
 
 
-def pending_mobilities(session: Session, organisation_id: int | None = None, group: str | None = None) -> list[int]:
+def validated_mobilities(session: Session, mobility_ids: Sequence[int]) -> list[int]:
+    """Those of the mobilities whose result is validated (a validation in force)."""
+    query = select(Validation.mobility_id).where(
+        Validation.mobility_id.in_([m for m in mobility_ids if 0 < m < 2**31]), Validation.reopened_at.is_(None)
+    )
+    return list(session.scalars(query))
+
+
+def pending_mobilities(
+    session: Session,
+    organisation_id: int | None = None,
+    group: str | None = None,
+    mobility_ids: Sequence[int] | None = None,
+) -> list[int]:
     """Validated mobilities that have no certificate in force."""
     query = (
         select(Mobility.id)
@@ -423,6 +443,8 @@ def pending_mobilities(session: Session, organisation_id: int | None = None, gro
         query = query.where(Mobility.sending_organisation_id == organisation_id)
     if group:
         query = query.where(Mobility.group_name == group)
+    if mobility_ids is not None:
+        query = query.where(Mobility.id.in_([m for m in mobility_ids if 0 < m < 2**31]))
     issued = select(Certificate.mobility_id).where(Certificate.revoked_at.is_(None))
     return list(session.scalars(query.where(Mobility.id.not_in(issued))))
 
@@ -432,9 +454,22 @@ _worker_urls: tuple[str, str | None] = ("", None)
 
 
 def _init_worker(key: SigningKey, public_url: str, tsa_url: str | None) -> None:
+    """Set up a worker process; it ends with its parent, even one killed with SIGKILL (Linux)."""
     global _worker_key, _worker_urls
+    _die_with_parent()
     _worker_key, _worker_urls = key, (public_url, tsa_url)
     load_template()
+
+
+def _die_with_parent() -> None:
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _work(statement: Statement) -> Rendered:

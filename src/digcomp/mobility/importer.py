@@ -19,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, Va
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require_planner
-from digcomp.errors import Invalid, InvalidValue, Phrase, Term
+from digcomp.errors import Invalid, InvalidValue, Phrase, Term, problem
 from digcomp.i18n import language_code
 from digcomp.mobility import service
 from digcomp.mobility.schemas import (
@@ -150,7 +150,14 @@ def parse(content: bytes) -> list[ImportRow]:
         dialect: Any = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    try:
+        return _rows(text, dialect)
+    except csv.Error as exc:
+        raise Invalid("the file is not valid CSV: {problem}", problem=str(exc)) from None
+
+
+def _rows(text: str, dialect: Any) -> list[ImportRow]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
     header = [(name or "").strip() for name in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -202,7 +209,14 @@ def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int 
                     given=row.sending_organisation,
                     school=school.name,
                 )
-            created.append(_create(session, actor, school.id, row))
+            try:
+                created.append(_create(session, actor, school.id, row))
+            except ValidationError as exc:
+                problems = [
+                    problem([str(p) for p in e["loc"]], str(e["msg"]).removeprefix("Value error, "))
+                    for e in exc.errors()
+                ]
+                raise Invalid("{problem}", problems, problem=problems[0]["msg"]) from None
         except Invalid as exc:
             details = exc.errors or [{"msg": exc.message, "template": exc.template, "params": exc.params}]
             raise Invalid(

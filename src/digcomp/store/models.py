@@ -485,6 +485,16 @@ class AuditChain(Base):
     checkpointed_seq: Mapped[int] = mapped_column(default=0)
 
 
+class RateLimitCounter(Base):
+    """One fixed window of one rate limit (e.g. failed logins from one address), shared by every process."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float]
+
+
 # --- certificates ----------------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
-from digcomp.api.deps import SESSION_COOKIE, get_database, get_settings_dep
+from digcomp.api.deps import SESSION_COOKIE, get_database, get_settings_dep, same_site
 from digcomp.errors import DomainError, Invalid, InvalidValue, Phrase, Unauthenticated
 from digcomp.i18n import UI_LANGUAGES, Localizer, best_text
 
@@ -229,8 +229,9 @@ def form_texts(values: Mapping[str, str], name: str) -> dict[str, str]:
 
 def same_origin(request: Request) -> bool:
     """Forms are only accepted from our own pages (cookies are SameSite=Lax as well)."""
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        return True
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+    return same_site(request)
+
+
+def secure_cookies(request: Request) -> bool:
+    """Session cookies are marked Secure whenever the page came over HTTPS (behind a trusted proxy too)."""
+    return request.url.scheme == "https"

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor, require_planner
-from digcomp.api.deps import SESSION_COOKIE, get_catalog, get_database, get_settings_dep
-from digcomp.errors import DomainError, Forbidden, Invalid, Unauthenticated, problem
+from digcomp.access.credentials import LINK_TOKEN_PREFIX
+from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_database, get_settings_dep, throttle_of
+from digcomp.errors import DomainError, Forbidden, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
 from digcomp.mobility import importer
 from digcomp.mobility import service as registry
@@ -41,6 +42,7 @@ from digcomp.web.common import (
     render,
     require_login,
     same_origin,
+    secure_cookies,
     web_actor,
 )
 from digcomp.web.pages_mobility import EU_LANGUAGES, host_choices
@@ -71,12 +73,31 @@ def login(
     next: Annotated[str, Form()] = "/mobilities",
 ) -> Response:
     try:
-        token = access.login(get_database(request), email, password, TokenKind.session)
+        token = access.login(
+            get_database(request),
+            email,
+            password,
+            TokenKind.session,
+            throttle=throttle_of(request),
+            address=client_address(request),
+        )
+    except TooManyRequests as exc:
+        message = localizer(request).error(exc)
+        refused = render(request, "login.html", 429, next=_safe_next(next), values={"email": email}, message=message)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except Unauthenticated:
         message = localizer(request).label("login_failed")
         return render(request, "login.html", 401, next=_safe_next(next), values={"email": email}, message=message)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token.access_token, max_age=SESSION_DAYS_SECONDS, httponly=True, samesite="lax")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token.access_token,
+        max_age=SESSION_DAYS_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
     return response
 
 
@@ -100,14 +121,30 @@ def choose_language(lang: str, next: str | None = None) -> Response:
 
 @router.get("/m/{token}")
 def mentor_link(request: Request, token: str) -> Response:
-    """A host mentor opens the school's link: the link itself becomes their session for that mobility."""
+    """A host mentor opens the school's link: the link itself becomes their session for that mobility. Only a mentor
+    link is taken here — never another kind of token, which would log the visitor in as someone else."""
     settings = get_settings_dep(request)
+    if not token.startswith(LINK_TOKEN_PREFIX):
+        return render(
+            request,
+            "message.html",
+            404,
+            title_key="not_found",
+            message=localizer(request).message("this mentor link is not valid"),
+        )
     try:
         actor = get_database(request).read(lambda s: access.authenticate(s, settings, token))
     except Unauthenticated as exc:
         return render(request, "message.html", 401, title_key="error_title", message=localizer(request).error(exc))
     response = RedirectResponse(f"/mobilities/{actor.link_mobility_id}", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_DAYS_SECONDS, httponly=True, samesite="lax")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_DAYS_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+    )
     return response
 
 

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 
-from digcomp.api.middleware import BodyTooLarge, readable
 from digcomp.errors import (
     Conflict,
     DomainError,
@@ -125,10 +124,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     async def overflow(request: Request, exc: OverflowError) -> JSONResponse:
         return error_response(request, 422, UNUSABLE_VALUE)
-
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
-        return error_response(request, 413, f"the request is larger than {readable(exc.limit)}, the most accepted")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

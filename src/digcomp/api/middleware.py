@@ -37,15 +37,10 @@ class RequestId:
         await self.app(scope, receive, send_with_id)
 
 
-class BodyTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
-
-
 class BodyLimit:
     """Refuse a request body larger than its route allows — by its announced Content-Length before anything is read
-    (and before authentication), and while it streams for bodies sent without a length."""
+    (and before authentication); a body without a length is read up to the limit first. Text bodies (JSON, forms)
+    are read whole — they are small — and refused when they hold a NUL character, which no text field may carry."""
 
     def __init__(self, app: App, limit_for: Callable[[str], int]) -> None:
         self.app = app
@@ -56,40 +51,58 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
-        announced = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        announced = headers.get(b"content-length")
         if announced is not None and (not announced.isdigit() or int(announced) > limit):
-            await _too_large(scope, send, limit)
+            await _refuse(
+                scope, send, 413, f"the request is larger than {readable(limit)}, the most this address accepts"
+            )
             return
-        received = 0
-
-        async def bounded() -> dict[str, Any]:
-            nonlocal received
+        textual = headers.get(b"content-type", b"").split(b";")[0].strip() in TEXT_TYPES
+        if announced is not None and not textual:
+            await self.app(scope, receive, send)  # the server delivers no more than the announced length
+            return
+        body = bytearray()
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge(limit)
-            return message  # type: ignore[no-any-return]
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if len(body) > limit:
+                await _refuse(scope, send, 413, f"the request is larger than {readable(limit)}, the most accepted")
+                return
+            if not message.get("more_body"):
+                break
+        if textual and (b"\x00" in body or b"\\u0000" in body or b"%00" in body):
+            await _refuse(scope, send, 422, "the request holds a NUL character, which no text may contain")
+            return
+        replayed = False
 
-        await self.app(scope, bounded, send)
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return await receive()  # type: ignore[no-any-return]
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+TEXT_TYPES = frozenset({b"application/json", b"application/x-www-form-urlencoded"})
 
 
 def readable(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
 
 
-async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    body = json.dumps(
-        {
-            "detail": f"the request is larger than {readable(limit)}, the most this address accepts",
-            "request_id": scope.get("state", {}).get("request_id", ""),
-        }
-    ).encode()
+async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail, "request_id": scope.get("state", {}).get("request_id", "")}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -111,7 +124,9 @@ class SecurityHeaders:
         headers = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
-            (b"referrer-policy", b"no-referrer"),  # mentor links carry their token in the address
+            # mentor links carry their token in the address: never sent to other sites (our own forms still name
+            # their origin, which the same-site check needs)
+            (b"referrer-policy", b"same-origin"),
             (b"cross-origin-opener-policy", b"same-origin"),
         ]
         if not scope["path"].startswith(UNPOLICED):

@@ -37,7 +37,7 @@ BASE = "/mobilities/{mobility_id}/assessment"
 
 
 def evidence_store(settings: Settings) -> EvidenceStore:
-    return EvidenceStore(settings.data_dir / "evidence")
+    return EvidenceStore(settings.data_dir / "evidence", settings.max_image_pixels)
 
 
 @router.get(BASE, response_model=AssessmentView)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import puremagic
+from PIL import Image
 
 from digcomp.errors import TooLarge, UnsupportedType
 
@@ -54,9 +56,65 @@ def detect_type(head: bytes) -> str | None:
     return None
 
 
+OOXML_MAIN_PART = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word/document.xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xl/workbook.xml",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "ppt/presentation.xml",
+}
+PILLOW_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+MAX_UNPACKED = 200 * 1024 * 1024
+MAX_RATIO = 100  # a part packed more than 100 : 1 is a decompression bomb, not a document
+ZIP_END = b"PK\x05\x06"
+
+
+def check_content(path: Path, media_type: str, max_pixels: int) -> None:
+    """What the first bytes promise, the whole file must keep: an office document must be a real OOXML package of
+    its kind and not a bomb, an image must decode and not be absurdly large, and nothing may hide an archive."""
+    if media_type in OOXML_MAIN_PART:
+        _check_ooxml(path, OOXML_MAIN_PART[media_type])
+        return
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 65_536))
+        if ZIP_END in handle.read():
+            raise UnsupportedType("the file hides an archive inside; send the file on its own")
+    if media_type in PILLOW_TYPES:
+        _check_image(path, max_pixels)
+
+
+def _check_ooxml(path: Path, main_part: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            if "[Content_Types].xml" not in names or main_part not in names:
+                raise UnsupportedType("the file is not a real office document of its kind (DOCX, XLSX or PPTX)")
+            unpacked = 0
+            for member in package.infolist():
+                unpacked += member.file_size
+                if unpacked > MAX_UNPACKED or member.file_size > MAX_RATIO * max(member.compress_size, 1024):
+                    raise UnsupportedType("the office document unpacks to far more than it weighs; it is refused")
+    except (zipfile.BadZipFile, OSError):
+        raise UnsupportedType("the file is not a real office document of its kind (DOCX, XLSX or PPTX)") from None
+
+
+def _check_image(path: Path, max_pixels: int) -> None:
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise UnsupportedType(
+                    "the image is {width} × {height} pixels, more than this service takes; send a smaller one",
+                    width=width,
+                    height=height,
+                )
+            image.verify()
+    except (OSError, SyntaxError, Image.DecompressionBombError):
+        raise UnsupportedType("the image cannot be read; it may be damaged") from None
+
+
 class EvidenceStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_pixels: int = 40_000_000) -> None:
         self.root = root
+        self.max_pixels = max_pixels
         (root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def path(self, sha256: str) -> Path:
@@ -90,6 +148,7 @@ class EvidenceStore:
                 raise UnsupportedType(
                     "this kind of file is not accepted as evidence (accepted: {accepted})", accepted=accepted
                 )
+            check_content(Path(temporary), media_type, self.max_pixels)
             stored = StoredFile(digest.hexdigest(), size, media_type)
             target = self.path(stored.sha256)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -28,7 +29,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(database))
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialise_sqlite_writes(engine)
         return engine
@@ -37,6 +38,15 @@ def make_engine(url: str) -> Engine:
 
 
 READ_ONLY = "digcomp_read_only"
+
+
+def _private_file(path: Path) -> None:
+    """The database holds learners' personal data: only its owner may read it (SQLite gives its WAL and shared-memory
+    files the database file's permissions)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _serialise_sqlite_writes(engine: Engine) -> None:

@@ -39,7 +39,7 @@ def get_base_url(request: Request) -> str:
 
 
 MAX_ID = 2**31 - 1  # the databases' integer keys
-Ident = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's number")]
+Ident = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's number", examples=[1])]
 
 
 def client_address(request: Request) -> str:

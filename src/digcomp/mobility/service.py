@@ -44,6 +44,15 @@ def paginate(session: Session, query: Select[M], offset: int, limit: int) -> tup
     return items, total
 
 
+def refuse_nulls(changes: dict[str, Any], nullable: set[str]) -> None:
+    """A change may clear only what may be empty; ``null`` for anything else is a mistake, said field by field."""
+    missing = [name for name, value in changes.items() if value is None and name not in nullable]
+    if missing:
+        raise Invalid(
+            "a value is required", [problem(["body", name], "this cannot be empty (null)") for name in missing]
+        )
+
+
 def _apply(record: Base, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         setattr(record, name, value)
@@ -100,8 +109,12 @@ def update_organisation(
     session: Session, actor: Actor, organisation: Organisation, data: OrganisationUpdate
 ) -> Organisation:
     require_planner(actor)
+    changes = data.model_dump(exclude_unset=True)
+    refuse_nulls(changes, {"contact_email"})
+    if "contact_email" in changes:
+        changes["contact_email"] = changes["contact_email"] or ""
     before = snapshot(organisation)
-    _apply(organisation, data.model_dump(exclude_unset=True))
+    _apply(organisation, changes)
     session.flush()
     audit.record(
         session,
@@ -174,6 +187,7 @@ def update_person(session: Session, actor: Actor, person: Person, data: PersonUp
         planner or (actor.person_id == person.id and set(changes) <= SELF_EDITABLE),
         "only the school's coordinator can change this; ask them to correct it",
     )
+    refuse_nulls(changes, {"email", "date_of_birth", "language"})
     before = snapshot(person)
     _apply(person, changes)
     session.flush()
@@ -283,9 +297,7 @@ def update_mobility(session: Session, actor: Actor, mobility: Mobility, data: Mo
     and voids a confirmation they gave to a draft plan."""
     require_planner(actor)
     changes = data.model_dump(exclude_unset=True)
-    for required in ("start_date", "end_date", "host_organisation_id"):
-        if required in changes and changes[required] is None:
-            raise Invalid("a mobility cannot be without it", [problem(["body", required], "required")])
+    refuse_nulls(changes, {"mentor_id", "coordinator_id"})
     if "host_organisation_id" in changes:
         _check_host(session, actor, changes["host_organisation_id"])
         if "mentor_id" not in changes and changes["host_organisation_id"] != mobility.host_organisation_id:

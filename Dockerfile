@@ -4,6 +4,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DIGCOMP_DATA_DIR=/data
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md LICENSE ./
 COPY src ./src

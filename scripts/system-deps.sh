@@ -8,8 +8,9 @@ missing=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/pg_ctl" ] || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
-# Fonts with Latvian diacritics for the browser's own rendering.
+# Fonts with Latvian diacritics for the browser's own rendering; a CJK fallback font for statements.
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || missing+=(fonts-droid-fallback)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -266,3 +266,18 @@ def test_an_english_demo_statement_has_no_latvian_words_but_proper_names(
         assert demo.QUALIFICATION["lv"] not in document
         assert latvian_labels["title"] not in document
     assert demo.QUALIFICATION["en"] in text_of(pdf_path.read_bytes())
+
+
+def test_names_in_any_script_reach_the_statement(client: TestClient, database: Database) -> None:
+    """A Chinese learner's name is set in the embedded fallback font, not dropped."""
+    m = validated_mobility(client, database)
+    ok(client.patch(f"{API}/people/{m.learner}", headers=m.as_["coordinator"], json={"given_name": "王小明"}))
+    ok(client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["validator"], json={"languages": "en"}), 201)
+    pdf = client.get(f"{API}/mobilities/{m.id}/certificate.pdf", headers=m.as_["learner"]).content
+    assert "王小明" in text_of(pdf)
+    fonts = {
+        str(font.get_object()["/BaseFont"])
+        for page in PdfReader(io.BytesIO(pdf)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("Fallback" in name for name in fonts), fonts

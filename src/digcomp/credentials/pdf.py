@@ -29,7 +29,7 @@ from reportlab.platypus import (
 )
 
 from digcomp.credentials.statement import Bilingual, CompetenceLine, Party, Statement
-from digcomp.credentials.template import BOLD, REGULAR, Template
+from digcomp.credentials.template import BOLD, FALLBACK, REGULAR, Template
 
 
 class _Styles:
@@ -140,7 +140,26 @@ class StatementRenderer:
         return " / ".join(escape(v) for v in shown)
 
     def _p(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return _paragraph(markup, style or self.st.body)
+        return _paragraph(self._with_fallback(markup), style or self.st.body)
+
+    def _with_fallback(self, markup: str) -> str:
+        """Set runs of characters the statement's font lacks (a Chinese name …) in the fallback font. Markup is
+        ASCII, which the font has, so only text is ever wrapped."""
+        if not self.t.fallback or all(ord(c) in self.t.covered for c in markup):
+            return markup
+        wrapped: list[str] = []
+        run: list[str] = []
+        for character in markup:
+            if ord(character) in self.t.covered:
+                if run:
+                    wrapped.append(f"<font name='{FALLBACK}'>{''.join(run)}</font>")
+                    run = []
+                wrapped.append(character)
+            else:
+                run.append(character)
+        if run:
+            wrapped.append(f"<font name='{FALLBACK}'>{''.join(run)}</font>")
+        return "".join(wrapped)
 
     def _rows(self, rows: list[tuple[str, str]], widths: tuple[float, float] = (48 * mm, 128 * mm)) -> Table:
         table = Table([[self._p(self._label(k)), self._p(v)] for k, v in rows], colWidths=widths, hAlign="LEFT")

@@ -14,7 +14,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from digcomp.resources import shipped
 
 SUPPORTED_LANGUAGES = ("lv", "en")
-REGULAR, BOLD = "Statement-Regular", "Statement-Bold"
+REGULAR, BOLD, FALLBACK = "Statement-Regular", "Statement-Bold", "Statement-Fallback"
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Template:
     folder: Path
     layout: dict[str, Any]
     labels: dict[str, dict[str, Any]]  # language -> labels
+    covered: frozenset[int]  # the code points the regular font has
+    fallback: bool  # a fallback font is registered for the rest
 
     def label(self, key: str, language: str) -> str:
         return str(self.labels[language].get(key, ""))
@@ -50,13 +52,21 @@ def load_template(folder: Path | None = None) -> Template:
     missing = set(labels["en"]) ^ set(labels["lv"])
     if missing:
         raise ValueError(f"certificate labels differ between languages: {sorted(missing)}")
-    _register_fonts(folder, layout)
-    return Template(folder=folder, layout=layout, labels=labels)
+    covered, fallback = _register_fonts(folder, layout)
+    return Template(folder=folder, layout=layout, labels=labels, covered=covered, fallback=fallback)
 
 
-def _register_fonts(folder: Path, layout: dict[str, Any]) -> None:
-    if REGULAR in pdfmetrics.getRegisteredFontNames():
-        return
-    pdfmetrics.registerFont(TTFont(REGULAR, str(folder / layout["fonts"]["regular"])))
-    pdfmetrics.registerFont(TTFont(BOLD, str(folder / layout["fonts"]["bold"])))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+def _register_fonts(folder: Path, layout: dict[str, Any]) -> tuple[frozenset[int], bool]:
+    registered = pdfmetrics.getRegisteredFontNames()
+    if REGULAR not in registered:
+        pdfmetrics.registerFont(TTFont(REGULAR, str(folder / layout["fonts"]["regular"])))
+        pdfmetrics.registerFont(TTFont(BOLD, str(folder / layout["fonts"]["bold"])))
+        pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+    if FALLBACK not in registered:
+        for candidate in layout["fonts"].get("fallback", []):
+            path = folder / candidate
+            if path.exists():
+                pdfmetrics.registerFont(TTFont(FALLBACK, str(path)))
+                break
+    covered = frozenset(pdfmetrics.getFont(REGULAR).face.charToGlyph)
+    return covered, FALLBACK in pdfmetrics.getRegisteredFontNames()

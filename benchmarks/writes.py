@@ -227,32 +227,30 @@ def floor_server(database_url: str, port: int) -> Any:
     return server(command, {"FLOOR_DATABASE_URL": database_url}, port)
 
 
+def fresh_and_full(url: str, path: str, token: str | None, args: argparse.Namespace) -> tuple[Figures, Figures]:
+    """Writes on a fresh mobility, then again once at least ``--existing`` notes are on it (topped up unmeasured)."""
+    fresh = asyncio.run(load(url, path, NOTE, token, args.clients, args.seconds))
+    if fresh.count < args.existing:
+        asyncio.run(load(url, path, NOTE, token, args.clients, 600, most=args.existing - fresh.count))
+    return fresh, asyncio.run(load(url, path, NOTE, token, args.clients, args.seconds))
+
+
 def measure_writes(name: str, floor_url: str, ours_url: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
         floor_db = floor_url or f"sqlite:///{folder}/floor.sqlite3"
         with floor_server(floor_db, free_port()) as floor:
-            fresh_floor = asyncio.run(
-                load(floor, "/mobilities/1/outcomes/1/notes", NOTE, None, args.clients, args.seconds)
-            )
-            full_floor = asyncio.run(
-                load(floor, "/mobilities/1/outcomes/1/notes", NOTE, None, args.clients, args.seconds)
-            )
+            floor_figures = fresh_and_full(floor, "/mobilities/1/outcomes/1/notes", None, args)
         with digcomp_server(Path(folder) / "data", ours_url, free_port()) as ours:
             token, outcome = prepare_demo(ours)
             path = f"/api/v1/mobilities/1/assessment/outcomes/{outcome}/notes"
-            fresh = asyncio.run(load(ours, path, NOTE, token, args.clients, args.seconds))
-            before = fresh.count
-            full = asyncio.run(load(ours, path, NOTE, token, args.clients, args.seconds))
-    for label, floor, mine, existing in (
-        ("fresh", fresh_floor, fresh, 0),
-        (f"after {before:,} notes", full_floor, full, before),
-    ):
+            ours_figures = fresh_and_full(ours, path, token, args)
+    labels = ("fresh", f"after {args.existing:,}+ notes")
+    for label, floor, mine in zip(labels, floor_figures, ours_figures, strict=True):
         print(
             f"writes {name:10s} {label:20s} floor {floor.rate:7.0f}/s p99 {floor.percentile(0.99):6.0f} ms | "
             f"digcomp {mine.rate:6.0f}/s p99 {mine.percentile(0.99):6.0f} ms (errors {mine.errors}) | "
             f"ratio {mine.rate / floor.rate:5.0%}"
         )
-        del existing
 
 
 def measure_flood(args: argparse.Namespace) -> None:

@@ -122,6 +122,12 @@ def test_two_instances_share_sessions_links_and_writes(shared: tuple[Database, d
         report = ok(a.get(f"{API}/audit/verify", headers=m.as_["admin"]))
         assert report["valid"] is True
 
+        # login limits are counted in the database: wrong passwords through one instance lock out through the other
+        email = ok(a.get(f"{API}/people/{m.mentor}", headers=m.as_["coordinator"]))["email"]
+        for _ in range(10):
+            assert a.post(f"{API}/auth/token", json={"email": email, "password": "wrong password 1"}).status_code == 401
+        assert b.post(f"{API}/auth/token", json={"email": email, "password": "wrong password 1"}).status_code == 429
+
 
 def test_serve_with_two_workers_answers_as_one_service(shared: tuple[Database, dict[str, str]]) -> None:
     database, env = shared

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,18 +31,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.servers import free_port, serving  # noqa: E402 - the shared helper lives with the tests
+
 DEMO_PASSWORD = "demo-parole-2026"
 NOTE = {"title": "Observation", "text": "Answered three guest e-mails politely and on time; checked the booking."}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    """The floor app under uvicorn (digcomp itself starts through ``tests.servers.serving``)."""
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -210,7 +207,7 @@ def digcomp_server(data: Path, database_url: str | None, port: int) -> Any:
     env = {"DIGCOMP_DATA_DIR": str(data)}
     if database_url:
         env["DIGCOMP_DATABASE_URL"] = database_url
-    return server([sys.executable, "-m", "digcomp", "serve", "--demo", "--port", str(port)], env, port)
+    return serving(env, "--demo", port=port)
 
 
 def floor_server(database_url: str, port: int) -> Any:
@@ -275,7 +272,6 @@ def main() -> None:
     args = parser.parse_args()
     measure_writes("SQLite", "", "", args)
     if not args.skip_postgres:
-        sys.path.insert(0, str(ROOT))
         from tests.pgserver import PostgresServer
 
         postgres = PostgresServer()

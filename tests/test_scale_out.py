@@ -4,15 +4,10 @@ whichever instance a request reaches; `digcomp serve --workers 2` serves as one.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx2 as httpx
@@ -21,39 +16,9 @@ import pytest
 from digcomp.store.db import Database
 from tests.journey import API, add_outcome, create_mobility, ok
 from tests.pgserver import PostgresServer
+from tests.servers import serving
 
 pytestmark = pytest.mark.postgres
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _serve(env: dict[str, str], *extra: str) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digcomp", "serve", "--port", str(port), *extra],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("digcomp serve did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.fixture
@@ -66,8 +31,6 @@ def shared(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[tuple[Da
         "DIGCOMP_DATA_DIR": str(tmp_path / "shared-data"),
         "DIGCOMP_SECRET_KEY": "one secret for every instance, from the deployment's secret store",
     }
-    for name in ("DATABASE_URL", "DIGCOMP_PUBLIC_URL"):
-        os.environ.pop(name, None)
     try:
         yield database, env
     finally:
@@ -78,7 +41,7 @@ def shared(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[tuple[Da
 def test_two_instances_share_sessions_links_and_writes(shared: tuple[Database, dict[str, str]]) -> None:
     database, env = shared
     with ExitStack() as stack:
-        first, second = (stack.enter_context(_serve(env)) for _ in range(2))
+        first, second = (stack.enter_context(serving(env)) for _ in range(2))
         a = stack.enter_context(httpx.Client(base_url=first, timeout=30))
         b = stack.enter_context(httpx.Client(base_url=second, timeout=30))
         m = create_mobility(a, database)  # type: ignore[arg-type]  # logins made through the first instance
@@ -131,7 +94,7 @@ def test_two_instances_share_sessions_links_and_writes(shared: tuple[Database, d
 
 def test_serve_with_two_workers_answers_as_one_service(shared: tuple[Database, dict[str, str]]) -> None:
     database, env = shared
-    with _serve(env, "--workers", "2") as url, httpx.Client(base_url=url, timeout=30) as client:
+    with serving(env, "--workers", "2") as url, httpx.Client(base_url=url, timeout=30) as client:
         m = create_mobility(client, database)  # type: ignore[arg-type]
         for _ in range(10):  # whichever worker answers, the token is known
             assert ok(client.get(f"{API}/mobilities/{m.id}", headers=m.as_["learner"]))["id"] == m.id

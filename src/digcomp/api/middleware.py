@@ -15,6 +15,17 @@ App = Callable[[Scope, Receive, Send], Any]
 REQUEST_ID_HEADER = b"x-request-id"
 
 
+def with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """``send``, adding ``headers`` to the response."""
+
+    async def sending(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *headers]
+        await send(message)
+
+    return sending
+
+
 class RequestId:
     """Every request gets an id (kept in ``scope["state"]``) that every answer carries: a user can quote it and the
     operator find the request in the log."""
@@ -28,13 +39,7 @@ class RequestId:
             return
         request_id = secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, request_id.encode())]
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, receive, with_headers(send, [(REQUEST_ID_HEADER, request_id.encode())]))
 
 
 class BodyLimit:
@@ -133,10 +138,4 @@ class SecurityHeaders:
             headers.append((b"content-security-policy", PAGE_POLICY.encode()))
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
-
-        async def send_with_headers(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, with_headers(send, headers))

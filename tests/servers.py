@@ -1,0 +1,48 @@
+"""`digcomp serve` really started, in its own process, on a free port: for the browser journey, the scale-out tests
+and the write benchmark."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+UNSET = ("DATABASE_URL", "DIGCOMP_DATABASE_URL", "DIGCOMP_PUBLIC_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(env: dict[str, str], *arguments: str, port: int | None = None) -> Iterator[str]:
+    """``digcomp serve`` with ``env`` over a clean environment (no database or public URL inherited); its URL."""
+    port = port or free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in UNSET}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digcomp", "serve", "--port", str(port), *arguments],
+        env={**environment, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("digcomp serve did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -109,7 +109,9 @@ def test_the_compose_file_runs_two_instances_on_one_database_and_volume() -> Non
     compose = yaml.safe_load((root / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
     apps = [services["app1"], services["app2"]]
-    assert {"postgres", "migrate", "app1", "app2", "proxy"} <= set(services)
+    assert {"postgres", "migrate", "app1", "app2", "worker", "proxy"} <= set(services)
+    assert services["worker"]["command"] == ["digcomp", "worker"]
+    assert services["worker"]["environment"]["DATABASE_URL"] == apps[0]["environment"]["DATABASE_URL"]
     for app in apps:
         assert app["environment"]["DATABASE_URL"].startswith("postgresql://digcomp:")
         assert app["environment"]["DATABASE_URL"].endswith("@postgres:5432/digcomp")

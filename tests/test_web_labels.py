@@ -169,7 +169,7 @@ def _in_assessment(session: Session, cat: Catalog, settings: Settings, like: Mob
     mobility = registry.create_mobility(session, coordinator, data)
     version = plans.create_version(session, coordinator, mobility)
     for outcome in demo.DEMO_OUTCOMES:
-        plans.add_outcome(session, coordinator, cat, mobility, version, demo._outcome(*outcome))
+        plans.add_outcome(session, coordinator, cat, mobility, version, demo.demo_outcome(*outcome))
     for party in (coordinator, mentor, learner):
         plans.confirm(session, party, mobility, version)
     record = assessment.load(session, mobility)

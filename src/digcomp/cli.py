@@ -240,8 +240,26 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from digcomp import jobs
+    from digcomp.settings import get_settings
+
     database = _database()
+    if jobs.uses_queue(get_settings()):
+        jobs.install_schema(get_settings(), database)
     print(f"database schema is up to date: {_safe_url(database.url)}")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from digcomp import jobs
+    from digcomp.settings import get_settings
+
+    settings = get_settings()
+    if not jobs.uses_queue(settings):
+        raise CliError("the job queue runs on PostgreSQL (DATABASE_URL); on SQLite, jobs run where they are asked for")
+    jobs.install_schema(settings, _database())
+    print("digcomp worker: processing queued jobs" + (" until the queue is empty" if args.once else ""))
+    jobs.run_worker(settings, once=args.once)
     return 0
 
 
@@ -287,6 +305,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from digcomp import jobs
     from digcomp.credentials import service as credentials
     from digcomp.settings import get_settings
 
@@ -304,6 +323,13 @@ def cmd_issue(args: argparse.Namespace) -> int:
             ids = credentials.pending_mobilities(session, group=args.group)
     if not ids:
         print("nothing to issue: every validated mobility has its certificate")
+        return 0
+    if args.queue:
+        if not jobs.uses_queue(get_settings()):
+            raise CliError("--queue needs PostgreSQL (DATABASE_URL); on SQLite, issue without it")
+        jobs.install_schema(get_settings(), database)
+        queued = jobs.enqueue_issuing(get_settings(), ids, languages)
+        print(f"queued {queued} certificate(s) ({len(ids) - queued} already queued); `digcomp worker` issues them")
         return 0
     workers = args.workers or (os.cpu_count() or 1)
     with tqdm(total=len(ids), unit="certificate", disable=args.quiet) as bar:
@@ -444,6 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--languages", default="lv+en", help="lv+en (default), en+lv, lv or en")
     p.add_argument("--workers", type=int, default=0, help="worker processes (default: one per CPU core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--queue", action="store_true", help="queue one job per certificate for `digcomp worker` (PostgreSQL)"
+    )
 
     p = add(
         "demo", cmd_demo, "Create a complete demo (plan, evidence, assessment, validation) and write its certificate."
@@ -453,6 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chains (exit 1 when broken).")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p = add("worker", cmd_worker, "Process queued jobs (bulk issuing, audit checkpoints) — PostgreSQL only.")
+    p.add_argument("--once", action="store_true", help="stop when the queue is empty")
     add("migrate", cmd_migrate, "Create or upgrade the database schema (run once before starting several instances).")
     add(
         "audit-checkpoint",

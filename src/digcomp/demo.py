@@ -95,7 +95,7 @@ TASKS = {
 }
 
 
-def _outcome(
+def demo_outcome(
     text: dict[str, str], competence: str, level: int, criteria: dict[str, str], methods: list[AssessmentMethod]
 ) -> OutcomeIn:
     return OutcomeIn(
@@ -181,7 +181,7 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
     coordinator_actor = access.actor_of(coordinator)
     version = plans.create_version(session, coordinator_actor, mobility, "Plan agreed before departure")
     for outcome in DEMO_OUTCOMES:
-        plans.add_outcome(session, coordinator_actor, catalog, mobility, version, _outcome(*outcome))
+        plans.add_outcome(session, coordinator_actor, catalog, mobility, version, demo_outcome(*outcome))
     if agree:
         for party in (coordinator, mentor, learner):
             plans.confirm(session, access.actor_of(party), mobility, version)
@@ -243,7 +243,7 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
     )
     version = plans.create_version(session, coordinator, mobility, "Plan agreed before departure")
     for outcome in DEMO_OUTCOMES:
-        plans.add_outcome(session, coordinator, catalog, mobility, version, _outcome(*outcome))
+        plans.add_outcome(session, coordinator, catalog, mobility, version, demo_outcome(*outcome))
     for party in (coordinator, mentor, learner):
         plans.confirm(session, party, mobility, version)
 

@@ -141,17 +141,15 @@ class Localizer:
         """Text made in this language from another catalogue (e.g. the mapping's reasons), marked like a label."""
         return f"{MARK_OPEN}{text}{MARK_CLOSE}" if self.pseudo and text else text
 
-    _mark = mark
-
     def label(self, key: str, **params: Any) -> str:
         text = self.labels.get(key)
         if text is None:
             return key
-        return self._mark(fill(str(text), params) if params else str(text))
+        return self.mark(fill(str(text), params) if params else str(text))
 
     def message(self, template: str, params: Mapping[str, Any] | None = None) -> str:
         """A domain message (English template) in this language; English where no translation exists."""
-        return self._mark(self._render(template, params))
+        return self.mark(self._render(template, params))
 
     def _render(self, template: str, params: Mapping[str, Any] | None) -> str:
         translated = _messages(self.language).get(template, template) if self.language != "en" else template
@@ -179,13 +177,13 @@ class Localizer:
         return self.message(getattr(exc, "template", str(exc)), getattr(exc, "params", None))
 
     def day(self, value: dt.date | dt.datetime | None) -> str:
-        return self._mark(format_day(value, self.language)) if value else ""
+        return self.mark(format_day(value, self.language)) if value else ""
 
     def country(self, code: str) -> str:
-        return self._mark(country_name(code, self.language))
+        return self.mark(country_name(code, self.language))
 
     def language_name(self, code: str) -> str:
-        return self._mark(language_name(code, self.language))
+        return self.mark(language_name(code, self.language))
 
     def country_choices(self) -> list[tuple[str, str]]:
         """Every country as (code, name in this language), sorted by name."""

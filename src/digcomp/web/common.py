@@ -206,8 +206,6 @@ def problem_text(
             name = names.get(path[-1], path[-1]) if path else "form"
             text = loc.message(detail["template"], detail.get("params")) if "template" in detail else detail["msg"]
             fields.setdefault(name, text)
-    if isinstance(exc, DomainError):
-        return loc.error(exc), fields
     return loc.error(exc), fields
 
 

@@ -1,0 +1,120 @@
+"""Background jobs on a job queue that runs on PostgreSQL itself (procrastinate): no server besides the database.
+Bulk issuing is queued one certificate per job; ``digcomp worker`` processes jobs on any number of machines. A job
+whose worker died mid-way (its heartbeat stopped) is retried; issuing is idempotent, so a retried job never makes a
+second certificate. On SQLite there is no queue: the same work runs in the issuing process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import procrastinate
+from sqlalchemy.orm import Session
+
+from digcomp.framework import catalog
+from digcomp.settings import Settings, get_settings
+from digcomp.store.db import Database
+
+log = logging.getLogger("digcomp.jobs")
+CERTIFICATES = "certificates"
+HEARTBEAT_SECONDS = 2.0
+STALLED_AFTER_SECONDS = 6.0  # a worker silent this long has died; its jobs are retried
+
+
+def uses_queue(settings: Settings) -> bool:
+    return settings.effective_database_url.startswith("postgresql")
+
+
+def _conninfo(settings: Settings) -> str:
+    return settings.effective_database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@cache
+def queue_app(conninfo: str) -> procrastinate.App:
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
+
+    @app.task(name="issue_certificate", queue=CERTIFICATES, retry=procrastinate.RetryStrategy(max_attempts=5, wait=10))
+    def issue_certificate(mobility_id: int, languages: list[str]) -> str:
+        return _issue(mobility_id, languages)
+
+    @app.periodic(cron="*/15 * * * *")
+    @app.task(name="audit_checkpoint", queue=CERTIFICATES, queueing_lock="audit_checkpoint")
+    def audit_checkpoint(timestamp: int) -> None:
+        from digcomp.audit import log as audit
+
+        _database().run(audit.checkpoint)
+
+    return app
+
+
+@cache
+def _database() -> Database:
+    return Database(get_settings().effective_database_url)
+
+
+def _issue(mobility_id: int, languages: list[str]) -> str:
+    """Issue one mobility's certificate (or find the one already issued: a retried job is harmless)."""
+    from digcomp.credentials import service as credentials
+    from digcomp.store.models import Mobility
+
+    settings = get_settings()
+
+    def work(session: Session) -> str:
+        mobility = session.get_one(Mobility, mobility_id)
+        certificate, created = credentials.issue(
+            session, catalog(settings.framework_dirs), settings, None, mobility, languages
+        )
+        log.info("certificate %s %s", certificate.id, "issued" if created else "was already issued")
+        return certificate.id
+
+    return _database().run(work)
+
+
+def install_schema(settings: Settings, database: Database) -> None:
+    """The queue's tables and functions, once, in the application's PostgreSQL database."""
+    from sqlalchemy import inspect
+
+    if inspect(database.engine).has_table("procrastinate_jobs"):
+        return
+    app = queue_app(_conninfo(settings))
+    with app.open():
+        app.schema_manager.apply_schema()
+
+
+def enqueue_issuing(settings: Settings, mobility_ids: Sequence[int], languages: list[str]) -> int:
+    """Queue one job per mobility; a mobility already queued is not queued twice (queueing lock)."""
+    app = queue_app(_conninfo(settings))
+    task = app.tasks["issue_certificate"]
+    queued = 0
+    with app.open():
+        for mobility_id in mobility_ids:
+            try:
+                deferrer = task.configure(queueing_lock=f"issue:{mobility_id}")
+                deferrer.defer(mobility_id=mobility_id, languages=list[Any](languages))
+                queued += 1
+            except procrastinate.exceptions.AlreadyEnqueued:
+                pass
+    return queued
+
+
+async def _run(app: procrastinate.App, once: bool) -> None:
+    async with app.open_async():
+        for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
+            log.warning("retrying job %s: its worker stopped in the middle of it", job.id)
+            await app.job_manager.retry_job(job)
+        await app.run_worker_async(
+            queues=[CERTIFICATES],
+            wait=not once,
+            update_heartbeat_interval=HEARTBEAT_SECONDS,
+            stalled_worker_timeout=STALLED_AFTER_SECONDS,
+            install_signal_handlers=not once,
+        )
+
+
+def run_worker(settings: Settings, *, once: bool = False) -> None:
+    """Process queued jobs (``once``: until the queue is empty, then stop)."""
+    asyncio.run(_run(queue_app(_conninfo(settings)), once))

@@ -281,3 +281,23 @@ def test_names_in_any_script_reach_the_statement(client: TestClient, database: D
         for font in page["/Resources"]["/Font"].values()
     }
     assert any("Fallback" in name for name in fonts), fonts
+
+
+def test_an_employer_reads_the_competences_at_a_glance(client: TestClient, database: Database) -> None:
+    """Page 1 of the statement and the public verification page both list each competence with its levels."""
+    m = validated_mobility(client, database)
+    issued = ok(
+        client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["validator"], json={"languages": "en"}), 201
+    )
+    pdf = client.get(f"{API}/mobilities/{m.id}/certificate.pdf", headers=m.as_["learner"]).content
+    first_page = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "Digital competences at a glance" in first_page
+    for title in ("Developing digital content", "Protecting personal data and privacy"):
+        assert title in first_page  # before the detail pages
+    assert "(13 weeks)" in text_of(pdf)  # 2 March to 29 May
+    verification = ok(client.get(f"{API}/certificates/{issued['id']}/verification"))
+    stated = {c["competence"]: (c["achieved_level"], c["level_name"]["en"]) for c in verification["competences"]}
+    assert stated["3.1"] == (4, "Intermediate")
+    page = client.get(f"/verify/{issued['id']}", headers={"accept-language": "en"}).text
+    assert "Digital competences stated" in page
+    assert "Developing digital content" in page

@@ -285,7 +285,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     database = _database()
     try:
         with database.session() as session:
-            result = credentials.verify_file(session, data)
+            result = credentials.verify_file(session, data, catalog())
     except UnusableInput as exc:
         raise CliError(f"{args.file}: {exc}") from None
     if args.format == "json":

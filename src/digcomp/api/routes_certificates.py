@@ -43,6 +43,16 @@ class RevokeIn(BaseModel):
     reason: str = Field(min_length=5, max_length=2000)
 
 
+class StatedCompetence(BaseModel):
+    framework: str
+    competence: str
+    title: dict[str, str]
+    status: str = Field(description="achieved, not_achieved or not_worked_on")
+    achieved_level: int | None
+    level_name: dict[str, str]
+    target_level: int
+
+
 class VerificationOut(BaseModel):
     verdict: str = Field(description="valid, revoked, tampered or unknown")
     reasons: list[str]
@@ -54,6 +64,7 @@ class VerificationOut(BaseModel):
     revocation_reason: str | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
+    competences: list[StatedCompetence] = Field(default=[], description="What the statement certifies")
     signer_subject: str | None = None
     signer_fingerprint: str | None = None
 
@@ -148,9 +159,9 @@ def revoke(
 
 
 @router.get("/certificates/{certificate_id}/verification", response_model=VerificationOut, tags=["verification"])
-def verify_by_id(certificate_id: str, db: DatabaseDep) -> VerificationOut:
+def verify_by_id(certificate_id: str, db: DatabaseDep, catalog: CatalogDep) -> VerificationOut:
     """Public: what the issuer's register says about a certificate id (the QR code leads here, via /verify/{id})."""
-    return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_id(s, certificate_id))))
+    return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_id(s, certificate_id, catalog))))
 
 
 @router.get("/certificates/{certificate_id}/credential", response_class=Response, tags=["verification"])
@@ -168,13 +179,13 @@ def public_credential(certificate_id: str, db: DatabaseDep) -> Response:
 
 @router.post("/verifications", response_model=VerificationOut, tags=["verification"])
 def verify_file(
-    db: DatabaseDep, file: Annotated[UploadFile, File(description="The signed PDF statement")]
+    db: DatabaseDep, catalog: CatalogDep, file: Annotated[UploadFile, File(description="The signed PDF statement")]
 ) -> VerificationOut:
     """Public: upload a statement PDF; the answer says valid, revoked, tampered or unknown, with the reasons."""
     data = file.file.read(MAX_VERIFY_BYTES + 1)
     if len(data) > MAX_VERIFY_BYTES:
         raise Invalid("the file is larger than 20 MB; a statement is much smaller")
     try:
-        return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_file(s, data))))
+        return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_file(s, data, catalog))))
     except UnusableInput as exc:
         raise Invalid(str(exc)) from None

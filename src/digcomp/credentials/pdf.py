@@ -280,9 +280,40 @@ class StatementRenderer:
         # A block starts on a new page unless most of it fits (cheaper than KeepTogether, which lays it out twice).
         return [CondPageBreak(55 * mm), Spacer(1, 2 * mm), heading, framework, self._rows(rows)]
 
+    def _weeks(self) -> str:
+        weeks = max(1, round(((self.s.end_date - self.s.start_date).days + 1) / 7))
+        return " / ".join(dict.fromkeys(self.t.label("weeks", lang).format(count=weeks) for lang in self.languages))
+
+    def _summary(self) -> list[Flowable]:
+        """Page 1, for an employer with ten seconds: each competence, the level achieved and the level planned."""
+        head = [self._p(self._label(key)) for key in ("competence", "achieved_level", "target_level")]
+        rows: list[list[Any]] = [head]
+        for line in self.s.competences:
+            rows.append(
+                [
+                    self._p(
+                        f"<font name='{BOLD}'>{escape(line.competence_id)}</font> {self._text(line.competence_title)}"
+                    ),
+                    self._p(self._level(line.achieved_level, line.achieved_level_name, line.status)),
+                    self._p(f"{line.target_level} — {self._text(line.target_level_name)}"),
+                ]
+            )
+        table = Table(rows, colWidths=[86 * mm, 50 * mm, 42 * mm], repeatRows=1, hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (-1, 0), self.st.accent),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.st.accent),
+                    ("BOX", (0, 0), (-1, -1), 0.4, self.st.accent),
+                ]
+            )
+        )
+        return [self._section("section_summary"), table]
+
     def flowables(self) -> list[Flowable]:
         s = self.s
-        story: list[Flowable] = [*self._header(), Spacer(1, 3 * mm)]
+        story: list[Flowable] = [*self._header(), Spacer(1, 3 * mm), *self._summary()]
         story += [
             self._section("section_holder"),
             self._rows(
@@ -310,7 +341,7 @@ class StatementRenderer:
             ("programme", escape(s.programme)),
             ("project_reference", escape(s.project_reference)),
             ("qualification", self._written(s.qualification)),
-            ("duration", f"{_date(s.start_date)} – {_date(s.end_date)}"),
+            ("duration", f"{_date(s.start_date)} – {_date(s.end_date)} ({self._weeks()})"),
             ("working_language", self._text(s.working_language_name)),
             ("section_tasks", self._written(s.tasks)),
         ]

@@ -371,11 +371,34 @@ def certificate_for(session: Session, actor: Actor, mobility: Mobility, *, with_
     return certificate
 
 
-def register_entry(session: Session, certificate_id: str) -> RegisterEntry | None:
+def _competences(catalog: Catalog, validation: Validation) -> list[dict[str, Any]]:
+    """The competences a certificate states, as the verification page shows them: titles and level names in every
+    language the framework has."""
+    shown = []
+    for result in validation.results:
+        framework = catalog.get(result.framework)
+        competence = framework.competence_by_id.get(result.competence)
+        level = framework.level_by_number.get(result.achieved_level or 0)
+        shown.append(
+            {
+                "framework": f"{framework.name} {framework.version}",
+                "competence": result.competence,
+                "title": dict(competence.title) if competence else {},
+                "status": result.status.value,
+                "achieved_level": result.achieved_level,
+                "level_name": dict(level.name) if level else {},
+                "target_level": result.target_level,
+            }
+        )
+    return shown
+
+
+def register_entry(session: Session, certificate_id: str, catalog: Catalog | None = None) -> RegisterEntry | None:
     certificate = session.get(Certificate, certificate_id)
     if certificate is None:
         return None
     mobility = session.get_one(Mobility, certificate.mobility_id)
+    validation = session.get_one(Validation, certificate.validation_id)
     return RegisterEntry(
         certificate_id=certificate.id,
         signer_fingerprint=certificate.signer_fingerprint,
@@ -389,22 +412,23 @@ def register_entry(session: Session, certificate_id: str) -> RegisterEntry | Non
         superseded_by=session.scalars(
             select(Certificate.id).where(Certificate.supersedes_id == certificate.id)
         ).first(),
+        competences=_competences(catalog, validation) if catalog is not None else [],
     )
 
 
-def verify_file(session: Session, data: bytes) -> VerificationResult:
+def verify_file(session: Session, data: bytes, catalog: Catalog | None = None) -> VerificationResult:
     inspection = inspect_pdf(data)
-    entry = register_entry(session, inspection.certificate_id) if inspection.certificate_id else None
+    entry = register_entry(session, inspection.certificate_id, catalog) if inspection.certificate_id else None
     return decide(inspection, entry)
 
 
 CERTIFICATE_ID = re.compile(r"^[A-Z0-9-]{1,32}$")
 
 
-def verify_id(session: Session, certificate_id: str) -> VerificationResult:
+def verify_id(session: Session, certificate_id: str, catalog: Catalog | None = None) -> VerificationResult:
     if not CERTIFICATE_ID.match(certificate_id):  # not an id this service gives out; nothing to look up
         return decide(None, None, certificate_id)
-    return decide(None, register_entry(session, certificate_id), certificate_id)
+    return decide(None, register_entry(session, certificate_id, catalog), certificate_id)
 
 
 # --- bulk issuing ----------------------------------------------------------------------------------------------

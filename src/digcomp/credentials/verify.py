@@ -61,6 +61,7 @@ class RegisterEntry:
     revocation_reason: str
     supersedes: str | None = None  # the revoked certificate this one replaced
     superseded_by: str | None = None  # the certificate issued to replace this one
+    competences: list[dict[str, Any]] = field(default_factory=list)  # what the statement certifies, at a glance
 
 
 class VerificationResult(dict[str, Any]):
@@ -188,7 +189,9 @@ def decide(
         reasons.append(Phrase("no certificate with this id was issued by this service"))
         result.update(verdict=Verdict.unknown.value, reasons=reasons)
         return result
-    result.update(holder=entry.holder, issuer=entry.issuer, issued_at=entry.issued_at.isoformat())
+    result.update(
+        holder=entry.holder, issuer=entry.issuer, issued_at=entry.issued_at.isoformat(), competences=entry.competences
+    )
     if inspection is not None and inspection.signer_fingerprint != entry.signer_fingerprint:
         result.update(
             verdict=Verdict.tampered.value,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from digcomp.api.deps import get_database
+from digcomp.api.deps import get_catalog, get_database
 from digcomp.credentials import service as credentials
 from digcomp.credentials.verify import UnusableInput
 from digcomp.web.common import localizer, render
@@ -29,7 +29,7 @@ def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Resp
     if len(data) > MAX_BYTES:
         return render(request, "verify.html", 413, result=None, message=loc.label("verify_too_large"))
     try:
-        result = get_database(request).read(lambda s: credentials.verify_file(s, data))
+        result = get_database(request).read(lambda s: credentials.verify_file(s, data, get_catalog(request)))
     except UnusableInput as exc:
         return render(request, "verify.html", 422, result=None, message=loc.error(exc.args[0]))
     return render(request, "verify.html", result=_shown(result), message="")
@@ -46,5 +46,5 @@ def _shown(result: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/verify/{certificate_id}", response_class=HTMLResponse)
 def verify_id(request: Request, certificate_id: str) -> Response:
-    result = get_database(request).read(lambda s: credentials.verify_id(s, certificate_id))
+    result = get_database(request).read(lambda s: credentials.verify_id(s, certificate_id, get_catalog(request)))
     return render(request, "verify.html", result=_shown(result), message="")

@@ -208,6 +208,9 @@ def _pages(site: Site) -> list[str]:
         "/mobilities/999999",
         "/verify",
         f"/verify/{site.certificate_id}",
+        "/framework",
+        "/framework/3.1",
+        "/framework/2.1?framework=digcomp-3.0",
         "/verify/DC-0000-UNKNOWN",
     ]
 

@@ -71,13 +71,13 @@ _PARSED: dict[tuple[str, str, float, str], Any] = {}
 _PARSED_KEPT = 20_000
 
 
-def _paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph whose markup is parsed once: most of a statement is the same labels on every certificate, and
-    parsing the markup costs more than laying it out. Layout never changes the parsed fragments."""
+def _paragraph(markup: str, style: ParagraphStyle, prepare: Callable[[str], str]) -> Paragraph:
+    """A paragraph whose markup is prepared (``prepare``: fallback fonts) and parsed once: most of a statement is the
+    same labels on every certificate, and parsing costs more than laying out. Layout never changes the fragments."""
     key = (markup, style.name, style.fontSize, style.fontName)
     frags = _PARSED.get(key)
     if frags is None:
-        paragraph = Paragraph(markup, style)
+        paragraph = Paragraph(prepare(markup), style)
         if len(_PARSED) < _PARSED_KEPT:
             _PARSED[key] = paragraph.frags
         return paragraph
@@ -140,7 +140,7 @@ class StatementRenderer:
         return " / ".join(escape(v) for v in shown)
 
     def _p(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return _paragraph(self._with_fallback(markup), style or self.st.body)
+        return _paragraph(markup, style or self.st.body, self._with_fallback)
 
     def _with_fallback(self, markup: str) -> str:
         """Set runs of characters the statement's font lacks (a Chinese name …) in the fallback font. Markup is

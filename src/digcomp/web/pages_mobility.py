@@ -26,7 +26,7 @@ from digcomp.mobility.service import mobility_for
 from digcomp.plans import rules
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import AssessmentMethod, OutcomeIn
-from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, Role
+from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, PlanVersion, Role
 from digcomp.web.common import (
     back,
     form_texts,
@@ -185,7 +185,8 @@ def confirm_plan(request: Request, mobility_id: int) -> Response:
     return _act(request, mobility_id, work, "confirmed", "confirmations")
 
 
-def _draft(s: Session, mobility: Mobility) -> Any:
+def _draft(s: Session, mobility: Mobility) -> PlanVersion:
+    """The plan's current version, locked for a change (the rules refuse it unless it is a draft)."""
     view = plans.plan_view(s, mobility)
     if view.current is None:
         raise Invalid("start the plan first")

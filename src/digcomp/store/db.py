@@ -33,8 +33,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _serialise_sqlite_writes(engine)
         return engine
-    # Up to 30 connections per process: FastAPI runs blocking handlers in a pool of 40 threads.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True)
 
 
 READ_ONLY = "digcomp_read_only"

@@ -323,6 +323,13 @@ def test_the_api_gives_mentor_links_on_the_servers_own_port(server: str) -> None
 
     token = call("POST", "/api/v1/auth/token", {"email": "ilze.kalnina@example.lv", "password": PASSWORD})
     link = call("POST", "/api/v1/mobilities/1/mentor-links", {}, str(token["access_token"]))
+    # the demo's earlier mobility went through all four stages and recognition
+    request = urllib.request.Request(
+        f"{server}/api/v1/mobilities/2/recognition", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        recognition = json.loads(answer.read())
+    assert {(r["module"]["code"], r["grade"]) for r in recognition["results"]} >= {("VPS-07", "9")}
     assert str(link["url"]).startswith(f"{server}/m/dcl_")
     with urllib.request.urlopen(str(link["url"]), timeout=5) as opened:
         assert opened.status == 200  # the redirect to the mobility page, followed

@@ -156,7 +156,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from digcomp.access.credentials import application_secret as credentials_secret
     from digcomp.api.app import create_app
     from digcomp.credentials.signing import signing_key
-    from digcomp.demo import is_empty, seed
+    from digcomp.demo import certificate_demo, is_empty, seed
     from digcomp.settings import get_settings
 
     settings = get_settings()
@@ -166,7 +166,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with database.session() as session:
             if is_empty(session):
                 seed(session, cat)
-                print("demo data created: school, host hotel, learner Jānis Bērziņš and a mobility with a plan")
+                certificate_demo(session, cat, settings)
+                print(
+                    "demo data created: school, host hotel, learner Jānis Bērziņš, a mobility with a draft plan and "
+                    "an earlier one assessed, validated and recognised"
+                )
         _print_demo_logins()
     url = f"http://{args.host}:{args.port}"
     print(f"digcomp is serving at {url}  (API documentation: {url}/docs; database: {_safe_url(database.url)})")

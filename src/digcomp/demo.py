@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,8 @@ from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, OrganisationUpdate, PersonCreate
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeIn
+from digcomp.recognition import service as recognition
+from digcomp.recognition.schemas import ModuleIn, RecognisedIn, RecognitionIn
 from digcomp.settings import Settings
 from digcomp.store.models import EvidenceKind, Mobility, Organisation, OrganisationKind, Person, Role
 
@@ -311,5 +314,33 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
         level=4,
         justification="The mentor saw the work daily; presenting to guest groups independently meets level 4",
     )
-    assessment.validate(session, catalog, validator, record, ValidationIn(decisions=[decision]))
+    validation = assessment.validate(session, catalog, validator, record, ValidationIn(decisions=[decision]))
+    recognise(session, coordinator, validator, mobility, validation)
     return mobility
+
+
+DEMO_MODULES = [
+    ("3.1", "VPS-07", {"lv": "Viesnīcas pakalpojumu prezentēšana", "en": "Presenting the hotel's services"}, 40, 2.0),
+    ("4.2", "VPS-04", {"lv": "Viesu datu aizsardzība", "en": "Protecting guests' data"}, 20, 1.0),
+    ("2.1", "VPS-05", {"lv": "Digitālā saziņa ar viesiem", "en": "Digital communication with guests"}, 40, 2.0),
+]
+
+
+def recognise(session: Session, planner: Actor, actor: Actor, mobility: Mobility, validation: Any) -> None:
+    """The school's programme modules (kept by the coordinator), and the validated results recognised in them by the
+    validator (grade 9 of 10)."""
+    existing = {m.code: m for m in recognition.modules(session, planner.organisation_id)}
+    by_competence = {}
+    for competence, code, name, hours, credits in DEMO_MODULES:
+        module = existing.get(code) or recognition.add_module(
+            session, planner, ModuleIn(code=code, name=name, hours=hours, credits=credits)
+        )
+        by_competence[competence] = module.id
+    proposals = [
+        RecognisedIn(result_id=r.id, module_id=by_competence[r.competence], grade="9")
+        for r in validation.results
+        if r.competence in by_competence and r.achieved_level
+    ]
+    recognition.recognise(
+        session, actor, mobility, RecognitionIn(results=proposals, note="Recognised without further examination")
+    )

@@ -20,6 +20,7 @@ from digcomp.api import (
     routes_frameworks,
     routes_mobilities,
     routes_plans,
+    routes_recognition,
 )
 from digcomp.api.middleware import BodyLimit, RequestId, SecurityHeaders
 from digcomp.framework import catalog as load_catalog
@@ -109,6 +110,7 @@ def create_app(
         routes_plans,
         routes_assessment,
         routes_audit,
+        routes_recognition,
         routes_certificates,
     ):
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)

@@ -116,6 +116,7 @@ class CombinedOut(BaseModel):
 class ResultOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: int = Field(description="The validated result (what recognition refers to)")
     status: ResultStatus
     achieved_level: int | None
     decision: Decision

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from digcomp.credentials.statement import CompetenceLine, Party, Statement
+from digcomp.credentials.statement import CompetenceLine, Party, RecognitionLine, Statement
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -52,6 +52,25 @@ def _result_description(credential_id: str, line: CompetenceLine) -> dict[str, A
             }
             for number, names in line.levels
         ],
+    }
+
+
+def _module_description(credential_id: str, line: RecognitionLine) -> dict[str, Any]:
+    """The sending school's recognition of a competence in a module of the learner's VET programme."""
+    credit = ", ".join(
+        part
+        for part in (
+            f"{line.hours} hours" if line.hours is not None else "",
+            f"{line.credits:g} credit points" if line.credits is not None else "",
+        )
+        if part
+    )
+    name = line.module_name.get("en") or next(iter(line.module_name.values()), "")
+    return {
+        "id": f"{credential_id}#module-{line.module_code}",
+        "type": ["ResultDescription"],
+        "name": f"Recognised in the programme: {line.module_code} {name}" + (f" ({credit})" if credit else ""),
+        "resultType": "LetterGrade",
     }
 
 
@@ -114,7 +133,10 @@ def build_credential(statement: Statement, public_url: str) -> dict[str, Any]:
                     )
                 },
                 "alignment": [_alignment(line) for line in achieved],
-                "resultDescription": [_result_description(credential_id, line) for line in achieved],
+                "resultDescription": [
+                    *(_result_description(credential_id, line) for line in achieved),
+                    *(_module_description(credential_id, line) for line in statement.recognition),
+                ],
             },
             "result": [
                 {
@@ -124,6 +146,14 @@ def build_credential(statement: Statement, public_url: str) -> dict[str, Any]:
                     "status": "Completed",
                 }
                 for line in achieved
+            ]
+            + [
+                {
+                    "type": ["Result"],
+                    "resultDescription": f"{credential_id}#module-{line.module_code}",
+                    "value": line.grade,
+                }
+                for line in statement.recognition
             ],
         },
         "credentialStatus": {"id": statement.verification_url, "type": "1EdTechRevocationList"},

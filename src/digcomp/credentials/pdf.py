@@ -280,6 +280,53 @@ class StatementRenderer:
         # A block starts on a new page unless most of it fits (cheaper than KeepTogether, which lays it out twice).
         return [CondPageBreak(55 * mm), Spacer(1, 2 * mm), heading, framework, self._rows(rows)]
 
+    def _recognition(self) -> list[Flowable]:
+        """How the sending school recognised the results in the learner's VET programme."""
+        head = [self._p(self._label(key)) for key in ("competence", "module", "credit", "grade")]
+        rows: list[list[Any]] = [head]
+        for line in self.s.recognition:
+            credit = " · ".join(
+                part
+                for part in (
+                    self._text({lang: self.t.label("hours", lang).format(count=line.hours) for lang in self.languages})
+                    if line.hours is not None
+                    else "",
+                    self._text(
+                        {
+                            lang: self.t.label("credits", lang).format(count=f"{line.credits:g}")
+                            for lang in self.languages
+                        }
+                    )
+                    if line.credits is not None
+                    else "",
+                )
+                if part
+            )
+            rows.append(
+                [
+                    self._p(f"<font name='{BOLD}'>{escape(line.competence_id)}</font>"),
+                    self._p(f"{escape(line.module_code)} {self._written(line.module_name)}"),
+                    self._p(credit),
+                    self._p(f"<font name='{BOLD}'>{escape(line.grade)}</font>"),
+                ]
+            )
+        table = Table(rows, colWidths=[28 * mm, 80 * mm, 42 * mm, 28 * mm], repeatRows=1, hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (-1, 0), self.st.accent),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.st.accent),
+                    ("BOX", (0, 0), (-1, -1), 0.4, self.st.accent),
+                ]
+            )
+        )
+        by = self.s.recognised_by
+        decided = [("recognised_by", escape(", ".join(x for x in (by.full_name, by.title) if x)))] if by else []
+        if self.s.recognised_on:
+            decided.append(("recognised_on", _date(self.s.recognised_on)))
+        return [self._section("section_recognition"), table, Spacer(1, 2 * mm), self._rows(decided)]
+
     def _weeks(self) -> str:
         weeks = max(1, round(((self.s.end_date - self.s.start_date).days + 1) / 7))
         return " / ".join(dict.fromkeys(self.t.label("weeks", lang).format(count=weeks) for lang in self.languages))
@@ -356,6 +403,8 @@ class StatementRenderer:
             ("assessed_by", escape(", ".join(p.full_name for p in s.assessors))),
         ]
         story += [self._section("section_validation"), self._rows(validation), Spacer(1, 2 * mm)]
+        if s.recognition:
+            story += [*self._recognition(), Spacer(1, 2 * mm)]
         for language in self.languages:
             story.append(self._p(escape(self.t.label("validation_process", language)), self.st.small))
         story.append(Spacer(1, 2 * mm))

@@ -22,7 +22,7 @@ from digcomp.audit import log as audit
 from digcomp.credentials.openbadge import build_credential
 from digcomp.credentials.pdf import render_pdf
 from digcomp.credentials.signing import SigningKey, sign_pdf, signing_key
-from digcomp.credentials.statement import CompetenceLine, Party, Person, Statement
+from digcomp.credentials.statement import CompetenceLine, Party, Person, RecognitionLine, Statement
 from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import CREDENTIAL_FILE, RegisterEntry, VerificationResult, decide, inspect_pdf
 from digcomp.errors import Conflict, Invalid, NotFound
@@ -30,6 +30,8 @@ from digcomp.framework import Catalog
 from digcomp.i18n import UI_LANGUAGES, country_names, language_name
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
+from digcomp.recognition import rules as recognition_rules
+from digcomp.recognition import service as recognition
 from digcomp.settings import Settings
 from digcomp.store.models import (
     Certificate,
@@ -131,6 +133,19 @@ def build_statement(
     assessors = [_person(session.get_one(StoredPerson, i)) for i in sorted(assessor_ids)]
     learner = mobility.learner
     identity = (learner.email or f"{learner.given_name} {learner.family_name}").lower()
+    recognised = recognition.recognition_of(session, mobility)
+    competence_of = {r.id: r.competence for r in validation.results}
+    recognition_lines = [
+        RecognitionLine(
+            competence_id=competence_of[r.result_id],
+            module_code=r.module.code,
+            module_name=dict(r.module.name),
+            hours=r.hours,
+            credits=r.credits,
+            grade=r.grade,
+        )
+        for r in (recognised.results if recognised else [])
+    ]
     attribution = sorted({a for r in validation.results for a in catalog.get(r.framework).source.attribution})
     return Statement(
         certificate_id=certificate_id,
@@ -157,6 +172,9 @@ def build_statement(
         competences=lines,
         attribution=[*attribution, "© European Union, CC BY 4.0."],
         supersedes=supersedes,
+        recognition=recognition_lines,
+        recognised_by=_person(recognised.decided_by) if recognised else None,
+        recognised_on=recognised.decided_at.date() if recognised else None,
     )
 
 
@@ -332,6 +350,7 @@ def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: M
 def reopen(session: Session, actor: Actor, record: assessment.Record, justification: str) -> None:
     """Reopen a validated result for a correction: a new assessment round starts, and the certificate in force is
     revoked with the justification; the certificate issued after the new validation supersedes it."""
+    recognition_rules.reopen_allowed(recognition.is_recognised(session, record.mobility))
     validation = assessment.reopen(session, actor, record, justification)
     certificate = current_certificate(session, record.mobility)
     if certificate is not None:

@@ -50,6 +50,17 @@ class CompetenceLine(BaseModel):
     levels: list[tuple[int, Bilingual]]  # the framework's scale, for the credential's rubric
 
 
+class RecognitionLine(BaseModel):
+    """One validated competence as recognised in the learner's VET programme."""
+
+    competence_id: str
+    module_code: str
+    module_name: Bilingual
+    hours: int | None
+    credits: float | None
+    grade: str
+
+
 class Statement(BaseModel):
     certificate_id: str
     issued_at: dt.datetime
@@ -76,3 +87,6 @@ class Statement(BaseModel):
     other_skills: str = ""
     attribution: list[str]
     supersedes: str | None = None  # the revoked certificate this one replaces
+    recognition: list[RecognitionLine] = []
+    recognised_by: Person | None = None
+    recognised_on: dt.date | None = None

@@ -80,6 +80,9 @@ class OrganisationUpdate(_In):
     name: Name | None = None
     country: CountryCode | None = None
     language: LanguageCode | None = None
+    average_mastery_level: int | None = Field(
+        default=None, ge=1, le=8, description="A school's DigComp level of 'average mastery' for recognition"
+    )
     address: ShortText | None = None
     contact_name: ShortText | None = None
     contact_email: EmailStr | None = None
@@ -92,6 +95,7 @@ class OrganisationOut(_Out):
     kind: OrganisationKind
     country: str
     language: str
+    average_mastery_level: int
     address: str
     contact_name: str
     contact_email: str

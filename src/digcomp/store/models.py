@@ -92,6 +92,9 @@ class Organisation(Base):
     country: Mapped[str] = mapped_column(String(2))
     # The language the organisation writes in (a school's plans, labels of its statements); from the country.
     language: Mapped[str] = mapped_column(String(2), default="en")
+    # A school's threshold for recognition without further examination: the DigComp level that counts as at least
+    # "average mastery" (vidējais apguves līmenis) in its grading.
+    average_mastery_level: Mapped[int] = mapped_column(Integer, default=3)
     address: Mapped[str] = mapped_column(String(400), default="")
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
@@ -433,6 +436,58 @@ class ValidatedResult(Base):
     justification: Mapped[str] = mapped_column(Text, default="")
 
     validation: Mapped[Validation] = relationship(back_populates="results")
+
+
+# --- recognition in the VET programme ----------------------------------------------------------------------------
+
+
+class ProgrammeModule(Base):
+    """A module or unit of a school's VET programme that mobility results can be recognised for."""
+
+    __tablename__ = "programme_modules"
+    __table_args__ = (UniqueConstraint("organisation_id", "code", name="organisation_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[dict[str, str]] = mapped_column(JSON)  # language code -> name
+    hours: Mapped[int | None]
+    credits: Mapped[float | None]
+
+
+class Recognition(Base):
+    """Step four: the sending school recognises the validated results in the learner's programme. Final: a
+    recognised result is not examined again."""
+
+    __tablename__ = "recognitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    validation_id: Mapped[int] = mapped_column(ForeignKey("validations.id"), unique=True)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    decided_by: Mapped[Person] = relationship(lazy="joined")
+    results: Mapped[list[RecognisedResult]] = relationship(
+        back_populates="recognition", order_by="RecognisedResult.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class RecognisedResult(Base):
+    __tablename__ = "recognised_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recognition_id: Mapped[int] = mapped_column(ForeignKey("recognitions.id"), index=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("validated_results.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("programme_modules.id"))
+    hours: Mapped[int | None]
+    credits: Mapped[float | None]
+    grade: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why a result below the threshold is recognised
+
+    recognition: Mapped[Recognition] = relationship(back_populates="results")
+    module: Mapped[ProgrammeModule] = relationship(lazy="joined")
 
 
 # --- audit -----------------------------------------------------------------------------------------------------

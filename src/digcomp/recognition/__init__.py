@@ -1,0 +1,1 @@
+"""Step four: recognising validated mobility results in the learner's VET programme."""

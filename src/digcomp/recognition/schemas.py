@@ -1,0 +1,71 @@
+"""Shapes of programme modules and recognition decisions as they cross the API boundary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from digcomp.mobility.schemas import PersonSummary, ShortTexts, require_text
+
+
+class ModuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    name: Annotated[ShortTexts, AfterValidator(require_text)]
+    hours: int | None = Field(default=None, ge=0, le=10_000)
+    credits: float | None = Field(default=None, ge=0, le=1_000)
+
+
+class ModuleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: dict[str, str]
+    hours: int | None
+    credits: float | None
+
+
+class RecognisedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    result_id: int = Field(ge=1, le=2**31 - 1, description="A validated result (see the assessment's results)")
+    module_id: int = Field(ge=1, le=2**31 - 1)
+    hours: int | None = Field(default=None, ge=0, le=10_000, description="Default: the module's hours")
+    credits: float | None = Field(default=None, ge=0, le=1_000, description="Default: the module's credits")
+    grade: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = Field(
+        description="The grade in the school's scale, or 'passed'"
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = Field(
+        default="", description="Needed when the achieved level is below the school's average mastery level"
+    )
+
+
+class RecognitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    results: list[RecognisedIn] = Field(max_length=100)
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+
+
+class RecognisedOut(BaseModel):
+    result_id: int
+    competence: str
+    achieved_level: int | None
+    module: ModuleOut
+    hours: int | None
+    credits: float | None
+    grade: str
+    reason: str
+
+
+class RecognitionOut(BaseModel):
+    mobility_id: int
+    decided_by: PersonSummary
+    decided_at: dt.datetime
+    note: str
+    average_mastery_level: int
+    results: list[RecognisedOut]

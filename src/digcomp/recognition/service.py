@@ -1,0 +1,152 @@
+"""Programme modules and recognition decisions in the database; the rules are in ``rules``."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from digcomp.access.actor import Actor, require, require_planner
+from digcomp.audit import log as audit
+from digcomp.errors import Conflict, NotFound
+from digcomp.mobility.schemas import PersonSummary
+from digcomp.recognition import rules
+from digcomp.recognition.schemas import ModuleIn, ModuleOut, RecognisedOut, RecognitionIn, RecognitionOut
+from digcomp.store.models import (
+    Mobility,
+    Organisation,
+    ProgrammeModule,
+    RecognisedResult,
+    Recognition,
+    Role,
+    Validation,
+)
+
+
+def may_recognise(actor: Actor, mobility: Mobility) -> bool:
+    """The school's authorised people: its validators and admins (the recognition committee)."""
+    return (
+        actor.role in (Role.validator, Role.admin)
+        and actor.via_link is None
+        and actor.organisation_id == mobility.sending_organisation_id
+    )
+
+
+def modules(session: Session, school_id: int) -> list[ProgrammeModule]:
+    return list(
+        session.scalars(
+            select(ProgrammeModule).where(ProgrammeModule.organisation_id == school_id).order_by(ProgrammeModule.code)
+        )
+    )
+
+
+def add_module(session: Session, actor: Actor, data: ModuleIn) -> ProgrammeModule:
+    require_planner(actor)
+    module = ProgrammeModule(organisation_id=actor.organisation_id, **data.model_dump())
+    session.add(module)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("the programme already has a module {code}", code=data.code) from None
+    audit.record(session, actor, "programme_module.added", f"programme_module:{module.id}", after=data.model_dump())
+    return module
+
+
+def _in_force(session: Session, mobility: Mobility) -> Validation | None:
+    return session.scalars(
+        select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+    ).first()
+
+
+def recognition_of(session: Session, mobility: Mobility) -> Recognition | None:
+    validation = _in_force(session, mobility)
+    if validation is None:
+        return None
+    return session.scalars(select(Recognition).where(Recognition.validation_id == validation.id)).first()
+
+
+def is_recognised(session: Session, mobility: Mobility) -> bool:
+    return recognition_of(session, mobility) is not None
+
+
+def recognise(session: Session, actor: Actor, mobility: Mobility, data: RecognitionIn) -> Recognition:
+    require(may_recognise(actor, mobility), "only the sending school's validators and admins recognise results")
+    validation = _in_force(session, mobility)
+    school = session.get_one(Organisation, mobility.sending_organisation_id)
+    facts = {
+        r.id: rules.ValidatedFacts(r.id, r.competence, r.status.value, r.achieved_level)
+        for r in (validation.results if validation else [])
+    }
+    programme = {m.id: m for m in modules(session, school.id)}
+    proposals = [rules.Proposal(r.result_id, r.module_id, r.grade, r.reason) for r in data.results]
+    rules.check(
+        proposals,
+        facts,
+        set(programme),
+        validated=validation is not None,
+        already_recognised=validation is not None and is_recognised(session, mobility),
+        average_mastery_level=school.average_mastery_level,
+    )
+    assert validation is not None
+    recognition = Recognition(
+        mobility_id=mobility.id, validation_id=validation.id, decided_by_id=actor.person_id, note=data.note
+    )
+    for given in data.results:
+        module = programme[given.module_id]
+        recognition.results.append(
+            RecognisedResult(
+                result_id=given.result_id,
+                module_id=module.id,
+                hours=given.hours if given.hours is not None else module.hours,
+                credits=given.credits if given.credits is not None else module.credits,
+                grade=given.grade,
+                reason=given.reason,
+            )
+        )
+    session.add(recognition)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "recognition.decided",
+        f"mobility:{mobility.id}/recognition",
+        mobility_id=mobility.id,
+        after={
+            "results": [
+                {"result": r.result_id, "module": programme[r.module_id].code, "grade": r.grade, "reason": r.reason}
+                for r in data.results
+            ],
+            "note": data.note,
+        },
+    )
+    return recognition
+
+
+def view(session: Session, mobility: Mobility) -> RecognitionOut:
+    recognition = recognition_of(session, mobility)
+    if recognition is None:
+        raise NotFound("recognition of mobility", mobility.id)
+    validation = session.get_one(Validation, recognition.validation_id)
+    results = {r.id: r for r in validation.results}
+    school = session.get_one(Organisation, mobility.sending_organisation_id)
+    return RecognitionOut(
+        mobility_id=mobility.id,
+        decided_by=PersonSummary.model_validate(recognition.decided_by),
+        decided_at=recognition.decided_at,
+        note=recognition.note,
+        average_mastery_level=school.average_mastery_level,
+        results=[
+            RecognisedOut(
+                result_id=r.result_id,
+                competence=results[r.result_id].competence,
+                achieved_level=results[r.result_id].achieved_level,
+                module=ModuleOut.model_validate(r.module),
+                hours=r.hours,
+                credits=r.credits,
+                grade=r.grade,
+                reason=r.reason,
+            )
+            for r in recognition.results
+        ],
+    )

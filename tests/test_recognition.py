@@ -1,0 +1,106 @@
+"""Step four: the sending school recognises validated results in the learner's VET programme."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+
+from digcomp.errors import Conflict, Invalid
+from digcomp.recognition.rules import Proposal, ValidatedFacts, check
+from digcomp.store.db import Database
+from tests.journey import API, Mobility, ok, validated_mobility
+
+RESULTS = {
+    1: ValidatedFacts(1, "3.1", "achieved", 4),
+    2: ValidatedFacts(2, "4.2", "achieved", 2),
+    3: ValidatedFacts(3, "2.1", "not_achieved", None),
+}
+
+
+def _check(proposals: list[Proposal], **facts: object) -> None:
+    options = {"validated": True, "already_recognised": False, "average_mastery_level": 3, **facts}
+    check(proposals, RESULTS, {10, 11}, **options)  # type: ignore[arg-type]
+
+
+def test_the_rules_refuse_each_thing_they_must() -> None:
+    _check([Proposal(1, 10, "9")])  # validated, achieved above the threshold: recognised
+    with pytest.raises(Conflict, match="not validated"):
+        _check([Proposal(1, 10, "9")], validated=False)
+    with pytest.raises(Conflict, match="not examined again"):
+        _check([Proposal(1, 10, "9")], already_recognised=True)
+    with pytest.raises(Invalid, match="at least one"):
+        _check([])
+    refusals = {
+        "not a validated result": Proposal(99, 10, "9"),
+        "was not achieved": Proposal(3, 10, "9"),
+        "needs a reason": Proposal(2, 10, "6"),
+        "not a module of the school": Proposal(1, 12, "9"),
+        "required": Proposal(1, 10, " "),
+    }
+    for expected, proposal in refusals.items():
+        with pytest.raises(Invalid) as refused:
+            _check([proposal])
+        assert any(expected in e["msg"] for e in refused.value.errors), expected
+    _check([Proposal(2, 11, "6", reason="Practised daily; the school's module test is waived")])
+    with pytest.raises(Invalid) as twice:
+        _check([Proposal(1, 10, "9"), Proposal(1, 11, "9")])
+    assert any("listed twice" in e["msg"] for e in twice.value.errors)
+
+
+def _modules(client: TestClient, m: Mobility) -> dict[str, int]:
+    ids = {}
+    for code, name in (("VPS-07", "Presenting the hotel's services"), ("VPS-04", "Protecting guests' data")):
+        body = {"code": code, "name": {"lv": name, "en": name}, "hours": 40, "credits": 2}
+        ids[code] = ok(client.post(f"{API}/programme-modules", headers=m.as_["coordinator"], json=body), 201)["id"]
+    return ids
+
+
+def test_validated_results_are_recognised_once_and_appear_on_the_statement(
+    client: TestClient, database: Database
+) -> None:
+    m = validated_mobility(client, database)
+    modules = _modules(client, m)
+    base = f"{API}/mobilities/{m.id}"
+    results = [
+        c["result"]
+        for o in ok(client.get(f"{base}/assessment", headers=m.as_["validator"]))["outcomes"]
+        for c in o["competences"]
+    ]
+    assert client.get(f"{base}/recognition", headers=m.as_["validator"]).status_code == 404
+    body = {
+        "results": [{"result_id": results[0]["id"], "module_id": modules["VPS-07"], "grade": "9"}],
+        "note": "Recognised without further examination",
+    }
+    assert client.put(f"{base}/recognition", headers=m.as_["mentor"], json=body).status_code == 403
+    recognised = ok(client.put(f"{base}/recognition", headers=m.as_["validator"], json=body))
+    assert [(r["module"]["code"], r["grade"], r["hours"]) for r in recognised["results"]] == [("VPS-07", "9", 40)]
+    assert ok(client.get(f"{base}/recognition", headers=m.as_["learner"]))["results"][0]["grade"] == "9"
+    again = client.put(f"{base}/recognition", headers=m.as_["validator"], json=body)
+    assert again.status_code == 409  # a recognised result is not examined again
+    reopen = client.post(f"{base}/assessment/reopening", headers=m.as_["validator"], json={"justification": "x" * 20})
+    assert reopen.status_code == 409
+
+    ok(client.post(f"{base}/certificate", headers=m.as_["validator"], json={"languages": "en"}), 201)
+    pdf = client.get(f"{base}/certificate.pdf", headers=m.as_["learner"]).content
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Recognition by the sending institution" in text
+    assert "VPS-07 Presenting the hotel's services" in text
+    credential = client.get(f"{base}/certificate/credential.json", headers=m.as_["learner"]).json()
+    assert "9" in [r.get("value") for r in credential["credentialSubject"]["result"]]
+
+
+def test_a_result_below_the_schools_threshold_needs_a_reason(client: TestClient, database: Database) -> None:
+    m = validated_mobility(client, database)  # every result at level 4
+    ok(client.patch(f"{API}/organisations/{m.school}", headers=m.as_["admin"], json={"average_mastery_level": 5}))
+    modules = _modules(client, m)
+    base = f"{API}/mobilities/{m.id}"
+    result = ok(client.get(f"{base}/assessment", headers=m.as_["validator"]))["outcomes"][0]["competences"][0]
+    proposal = {"result_id": result["result"]["id"], "module_id": modules["VPS-04"], "grade": "6"}
+    refused = client.put(f"{base}/recognition", headers=m.as_["validator"], json={"results": [proposal]})
+    assert refused.status_code == 422
+    assert "below the school's average mastery level 5" in refused.text
+    proposal["reason"] = "Level 4 covers the module's outcomes for this qualification"
+    ok(client.put(f"{base}/recognition", headers=m.as_["validator"], json={"results": [proposal]}))

@@ -104,3 +104,34 @@ def test_a_result_below_the_schools_threshold_needs_a_reason(client: TestClient,
     assert "below the school's average mastery level 5" in refused.text
     proposal["reason"] = "Level 4 covers the module's outcomes for this qualification"
     ok(client.put(f"{base}/recognition", headers=m.as_["validator"], json={"results": [proposal]}))
+
+
+def test_the_validator_recognises_results_on_the_web_page(client: TestClient, database: Database) -> None:
+    m = validated_mobility(client, database)
+    coordinator = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["coordinator"]))["email"]
+    client.cookies.set("digcomp_lang", "en")
+    client.post("/login", data={"email": coordinator, "password": "test-password-123"})
+    added = client.post(
+        f"/mobilities/{m.id}/recognition/modules",
+        data={"code": "VPS-07", "name_lv": "Prezentēšana", "name_en": "Presenting", "hours": "40", "credits": "2"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    validator = ok(client.get(f"{API}/people/{m.validator}", headers=m.as_["coordinator"]))["email"]
+    client.post("/login", data={"email": validator, "password": "test-password-123"})
+    page = client.get(f"/mobilities/{m.id}/recognition").text
+    assert "VPS-07 Presenting" in page
+    result = ok(client.get(f"{API}/mobilities/{m.id}/assessment", headers=m.as_["validator"]))["outcomes"][0]
+    result_id = result["competences"][0]["result"]["id"]
+    module_id = ok(client.get(f"{API}/programme-modules", headers=m.as_["validator"]))[0]["id"]
+    empty_grade = client.post(f"/mobilities/{m.id}/recognition", data={f"module-{result_id}": str(module_id)})
+    assert empty_grade.status_code == 422  # the grade is required, and the page says so
+    done = client.post(
+        f"/mobilities/{m.id}/recognition",
+        data={f"module-{result_id}": str(module_id), f"grade-{result_id}": "9"},
+        follow_redirects=False,
+    )
+    assert done.headers["location"] == f"/mobilities/{m.id}/recognition?done=recognised"
+    shown = client.get(done.headers["location"]).text
+    assert "The results are recognised." in shown
+    assert "<strong>9</strong>" in shown

@@ -205,6 +205,8 @@ def _pages(site: Site) -> list[str]:
         f"{draft}/assessment",
         validated,
         f"{validated}/assessment",
+        f"{validated}/recognition",
+        f"{assessing}/recognition",
         "/mobilities/999999",
         "/verify",
         f"/verify/{site.certificate_id}",

@@ -9,13 +9,27 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from digcomp.errors import DomainError, Forbidden, NotFound
-from digcomp.web import pages_assessment, pages_framework, pages_mobilities, pages_mobility, pages_public
+from digcomp.web import (
+    pages_assessment,
+    pages_framework,
+    pages_mobilities,
+    pages_mobility,
+    pages_public,
+    pages_recognition,
+)
 from digcomp.web.common import HERE, LoginRequired, localizer, render
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (pages_mobilities, pages_mobility, pages_assessment, pages_public, pages_framework):
+    for module in (
+        pages_mobilities,
+        pages_mobility,
+        pages_assessment,
+        pages_recognition,
+        pages_public,
+        pages_framework,
+    ):
         app.include_router(module.router)
     api_handler = app.exception_handlers[DomainError]
 

@@ -1,0 +1,126 @@
+"""The recognition page of a mobility: the school's validators recognise validated results in programme modules;
+coordinators keep the programme's modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digcomp.access.actor import Actor
+from digcomp.api.deps import get_catalog, get_database
+from digcomp.errors import DomainError, Forbidden, Invalid
+from digcomp.framework import pick
+from digcomp.mobility.service import mobility_for
+from digcomp.recognition import service as recognition
+from digcomp.recognition.schemas import ModuleIn, RecognitionIn
+from digcomp.store.models import Organisation, Role, Validation
+from digcomp.web.common import back, form_texts, language, localizer, problem_text, render, require_login, same_origin
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 200, **extra: Any) -> Response:
+    catalog = get_catalog(request)
+    lang = language(request)
+
+    def work(s: Session) -> dict[str, Any]:
+        mobility = mobility_for(s, actor, mobility_id)
+        if not actor.is_staff or actor.via_link is not None:
+            raise Forbidden("only the sending school's staff can do this")
+        validation = s.scalars(
+            select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+        ).first()
+        results = []
+        for result in validation.results if validation else []:
+            competence = catalog.get(result.framework).competence_by_id.get(result.competence)
+            results.append({"result": result, "title": pick(competence.title, lang) if competence else ""})
+        decided = recognition.view(s, mobility) if recognition.is_recognised(s, mobility) else None
+        school = s.get_one(Organisation, mobility.sending_organisation_id)
+        return {
+            "m": mobility,
+            "validated": validation is not None,
+            "results": results,
+            "decided": decided,
+            "modules": recognition.modules(s, school.id),
+            "threshold": school.average_mastery_level,
+            "can_recognise": recognition.may_recognise(actor, mobility),
+            "can_add_module": actor.role in (Role.coordinator, Role.admin),
+        }
+
+    data = get_database(request).read(work)
+    return render(
+        request,
+        "recognition.html",
+        status_code,
+        message=extra.pop("message", ""),
+        values=extra.pop("values", {}),
+        errors=extra.pop("errors", {}),
+        **data,
+    )
+
+
+@router.get("/mobilities/{mobility_id}/recognition", response_class=HTMLResponse)
+def recognition_page(request: Request, mobility_id: int) -> Response:
+    return _page(request, require_login(request), mobility_id)
+
+
+async def _submit(request: Request, mobility_id: int, work: Any, done: str) -> Response:
+    actor = require_login(request)
+    if not same_origin(request):
+        raise Forbidden("this form must be sent from digcomp's own page")
+    values = {k: str(v).strip() for k, v in (await request.form()).items()}
+    try:
+        get_database(request).run(lambda s: work(s, actor, mobility_for(s, actor, mobility_id), values))
+    except (DomainError, ValidationError) as exc:
+        message, errors = problem_text(exc, localizer(request))
+        status = 422 if isinstance(exc, ValidationError | Invalid) else 409
+        return _page(
+            request,
+            actor,
+            mobility_id,
+            status,
+            message=message or "; ".join(errors.values()),
+            values=values,
+            errors=errors,
+        )
+    return back(f"/mobilities/{mobility_id}/recognition", done)
+
+
+@router.post("/mobilities/{mobility_id}/recognition", response_class=HTMLResponse)
+async def recognise(request: Request, mobility_id: int) -> Response:
+    def work(s: Session, actor: Actor, mobility: Any, values: dict[str, str]) -> None:
+        chosen = [key.removeprefix("module-") for key, value in values.items() if key.startswith("module-") and value]
+        proposals = [
+            {
+                "result_id": result,
+                "module_id": values[f"module-{result}"],
+                "grade": values.get(f"grade-{result}", ""),
+                "reason": values.get(f"reason-{result}", ""),
+            }
+            for result in chosen
+        ]
+        data = RecognitionIn.model_validate({"results": proposals, "note": values.get("note", "")})
+        recognition.recognise(s, actor, mobility, data)
+
+    return await _submit(request, mobility_id, work, "recognised")
+
+
+@router.post("/mobilities/{mobility_id}/recognition/modules", response_class=HTMLResponse)
+async def add_module(request: Request, mobility_id: int) -> Response:
+    def work(s: Session, actor: Actor, mobility: Any, values: dict[str, str]) -> None:
+        data = ModuleIn.model_validate(
+            {
+                "code": values.get("code", ""),
+                "name": form_texts(values, "name"),
+                "hours": values.get("hours") or None,
+                "credits": values.get("credits") or None,
+            }
+        )
+        recognition.add_module(s, actor, data)
+
+    return await _submit(request, mobility_id, work, "module_added")

@@ -310,7 +310,16 @@ class StatementRenderer:
                     self._p(f"<font name='{BOLD}'>{escape(line.grade)}</font>"),
                 ]
             )
-        table = Table(rows, colWidths=[28 * mm, 80 * mm, 42 * mm, 28 * mm], repeatRows=1, hAlign="LEFT")
+        table = self._grid(rows, [28 * mm, 80 * mm, 42 * mm, 28 * mm])
+        by = self.s.recognised_by
+        decided = [("recognised_by", escape(", ".join(x for x in (by.full_name, by.title) if x)))] if by else []
+        if self.s.recognised_on:
+            decided.append(("recognised_on", _date(self.s.recognised_on)))
+        return [self._section("section_recognition"), table, Spacer(1, 2 * mm), self._rows(decided)]
+
+    def _grid(self, rows: list[list[Any]], widths: list[float]) -> Table:
+        """A table with a heading row, repeated on each page it runs over."""
+        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
@@ -321,11 +330,7 @@ class StatementRenderer:
                 ]
             )
         )
-        by = self.s.recognised_by
-        decided = [("recognised_by", escape(", ".join(x for x in (by.full_name, by.title) if x)))] if by else []
-        if self.s.recognised_on:
-            decided.append(("recognised_on", _date(self.s.recognised_on)))
-        return [self._section("section_recognition"), table, Spacer(1, 2 * mm), self._rows(decided)]
+        return table
 
     def _weeks(self) -> str:
         weeks = max(1, round(((self.s.end_date - self.s.start_date).days + 1) / 7))
@@ -345,18 +350,7 @@ class StatementRenderer:
                     self._p(f"{line.target_level} — {self._text(line.target_level_name)}"),
                 ]
             )
-        table = Table(rows, colWidths=[86 * mm, 50 * mm, 42 * mm], repeatRows=1, hAlign="LEFT")
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), self.st.accent),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.st.accent),
-                    ("BOX", (0, 0), (-1, -1), 0.4, self.st.accent),
-                ]
-            )
-        )
-        return [self._section("section_summary"), table]
+        return [self._section("section_summary"), self._grid(rows, [86 * mm, 50 * mm, 42 * mm])]
 
     def flowables(self) -> list[Flowable]:
         s = self.s

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from digcomp.api.deps import get_catalog
 from digcomp.errors import NotFound
-from digcomp.framework import UnknownFramework
+from digcomp.framework import Framework, UnknownFramework
 from digcomp.framework.views import competence_summaries, describe_competence
 from digcomp.web.common import language, render
 
@@ -17,14 +17,17 @@ router = APIRouter(include_in_schema=False)
 DEFAULT = "digcomp-2.2"
 
 
+def _framework(request: Request, name: str) -> Framework:
+    try:
+        return get_catalog(request).get(name)
+    except UnknownFramework:
+        raise NotFound("framework", name) from None
+
+
 @router.get("/framework", response_class=HTMLResponse)
 def framework_page(request: Request, framework: str = DEFAULT) -> Response:
-    catalog = get_catalog(request)
     lang = language(request)
-    try:
-        chosen = catalog.get(framework)
-    except UnknownFramework:
-        raise NotFound("framework", framework) from None
+    chosen = _framework(request, framework)
     competences = competence_summaries(chosen, lang)
     areas = [
         {
@@ -41,10 +44,7 @@ def framework_page(request: Request, framework: str = DEFAULT) -> Response:
 def competence_page(request: Request, competence_id: str, framework: str = DEFAULT) -> Response:
     catalog = get_catalog(request)
     lang = language(request)
-    try:
-        chosen = catalog.get(framework)
-    except UnknownFramework:
-        raise NotFound("framework", framework) from None
+    chosen = _framework(request, framework)
     if competence_id not in chosen.competence_by_id:
         raise NotFound("competence", competence_id)
     view = describe_competence(chosen, competence_id, lang)

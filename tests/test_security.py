@@ -306,3 +306,46 @@ def test_issuing_for_an_unknown_mobility_is_one_line(
     printed = capsys.readouterr()
     assert "no validated mobility 99999" in printed.err
     assert "Traceback" not in printed.err
+
+
+PARENT = """
+import multiprocessing, sys, time
+from digcomp.credentials.service import _die_with_parent
+
+def child():
+    _die_with_parent()  # what every bulk-issuing worker does first (the pool's initializer)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("fork")
+    worker = multiprocessing.Process(target=child)
+    worker.start()
+    print(worker.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="Linux only")
+def test_issuing_workers_end_with_their_parent_even_after_sigkill(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    time.sleep(0.3)
+    assert Path(f"/proc/{child}").exists()
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        state = Path(f"/proc/{child}/stat")
+        if not state.exists() or state.read_text().split()[2] == "Z":  # gone, or a zombie awaiting reaping
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the worker outlived its killed parent")

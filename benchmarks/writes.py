@@ -19,45 +19,20 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.servers import free_port, serving  # noqa: E402 - the shared helper lives with the tests
+from tests.servers import free_port, serving, started  # noqa: E402 - the shared helper lives with the tests
 
 DEMO_PASSWORD = "demo-parole-2026"
 NOTE = {"title": "Observation", "text": "Answered three guest e-mails politely and on time; checked the booking."}
-
-
-@contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """The floor app under uvicorn (digcomp itself starts through ``tests.servers.serving``)."""
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/openapi.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{command} did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def call(url: str, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
@@ -221,7 +196,8 @@ def floor_server(database_url: str, port: int) -> Any:
         "--log-level",
         "warning",
     ]
-    return server(command, {"FLOOR_DATABASE_URL": database_url}, port)
+    env = {**os.environ, "FLOOR_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    return started(command, env, port, "/openapi.json")
 
 
 def fresh_and_full(url: str, path: str, token: str | None, args: argparse.Namespace) -> tuple[Figures, Figures]:

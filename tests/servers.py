@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 UNSET = ("DATABASE_URL", "DIGCOMP_DATABASE_URL", "DIGCOMP_PUBLIC_URL")
 
@@ -22,27 +22,28 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str], *arguments: str, port: int | None = None) -> Iterator[str]:
-    """``digcomp serve`` with ``env`` over a clean environment (no database or public URL inherited); its URL."""
-    port = port or free_port()
-    environment = {k: v for k, v in os.environ.items() if k not in UNSET}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digcomp", "serve", "--port", str(port), *arguments],
-        env={**environment, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def started(command: list[str], env: dict[str, str], port: int, ready: str) -> Iterator[str]:
+    """A web server process, its URL once ``ready`` (a path) answers; stopped afterwards."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                urllib.request.urlopen(f"{url}{ready}", timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("digcomp serve did not start")
+            raise RuntimeError(f"{' '.join(command)} did not start")
         yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def serving(env: dict[str, str], *arguments: str, port: int | None = None) -> AbstractContextManager[str]:
+    """``digcomp serve`` with ``env`` over a clean environment (no database or public URL inherited); its URL."""
+    port = port or free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in UNSET}
+    command = [sys.executable, "-m", "digcomp", "serve", "--port", str(port), *arguments]
+    return started(command, {**environment, **env}, port, "/healthz")

@@ -22,7 +22,7 @@ from digcomp.api import (
     routes_plans,
     routes_recognition,
 )
-from digcomp.api.middleware import BodyLimit, RequestId, SecurityHeaders
+from digcomp.api.middleware import AnswerHeaders, BodyLimit
 from digcomp.framework import catalog as load_catalog
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
@@ -100,8 +100,7 @@ def create_app(
         app.state.throttle = LoginThrottle(DatabaseStorage(app.state.database))
     errors.install(app)
     app.add_middleware(BodyLimit, limit_for=lambda path: body_limit(settings, path))
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestId)  # outermost: every answer, the refusals above included, carries the id
+    app.add_middleware(AnswerHeaders)  # outermost: every answer, the refusals above included, carries them
     logging.getLogger("uvicorn.access").addFilter(REDACT_LINKS)
     for module in (
         routes_access,

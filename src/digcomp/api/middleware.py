@@ -26,22 +26,6 @@ def with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
     return sending
 
 
-class RequestId:
-    """Every request gets an id (kept in ``scope["state"]``) that every answer carries: a user can quote it and the
-    operator find the request in the log."""
-
-    def __init__(self, app: App) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = secrets.token_hex(8)
-        scope.setdefault("state", {})["request_id"] = request_id
-        await self.app(scope, receive, with_headers(send, [(REQUEST_ID_HEADER, request_id.encode())]))
-
-
 class BodyLimit:
     """Refuse a request body larger than its route allows — by its announced Content-Length before anything is read
     (and before authentication); a body without a length is read up to the limit first. Text bodies (JSON, forms)
@@ -118,7 +102,10 @@ PAGE_POLICY = (
 UNPOLICED = ("/docs", "/redoc")  # the interactive API documentation brings its own scripts
 
 
-class SecurityHeaders:
+class AnswerHeaders:
+    """Every answer carries a request id (also kept in ``scope["state"]``: a user can quote it and the operator find
+    the request in the log) and the security headers. Outermost, so refusals by the middleware inside carry both."""
+
     def __init__(self, app: App) -> None:
         self.app = app
 
@@ -126,7 +113,10 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_id = secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
         headers = [
+            (REQUEST_ID_HEADER, request_id.encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
             # mentor links carry their token in the address: never sent to other sites (our own forms still name

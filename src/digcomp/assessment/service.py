@@ -30,13 +30,13 @@ from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
 from digcomp.framework import Catalog, pick
 from digcomp.mobility.service import parties
+from digcomp.plans.service import plan_of
 from digcomp.store.models import (
     Evidence,
     EvidenceKind,
     Identification,
     Mobility,
     Outcome,
-    Plan,
     PlanStatus,
     PlanVersion,
     Rating,
@@ -176,11 +176,8 @@ def load(
     """The record of the mobility's agreed plan. A change takes a lock on the plan (see ``plan_of``) and loads only
     what its rules look at: counts of evidence, not the evidence, and with ``outcome_id`` or ``target_id`` only that
     outcome's facts — so a write costs the same with 2 or 2,000 notes."""
-    lock = select(Plan.id).where(Plan.mobility_id == mobility.id)
-    if for_update or for_share:
-        lock = lock.with_for_update(read=not for_update)
-    plan_id = session.scalar(lock)
-    version = agreed_version(session, plan_id) if plan_id is not None else None
+    plan = plan_of(session, mobility, for_update=for_update, for_share=for_share)
+    version = agreed_version(session, plan.id) if plan is not None else None
     if version is None:
         raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
     scope = [

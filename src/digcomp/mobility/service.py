@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
 from digcomp.access.actor import Actor, MobilityParties, can_view, require, require_planner
@@ -20,6 +19,7 @@ from digcomp.mobility.schemas import (
     PersonCreate,
     PersonUpdate,
 )
+from digcomp.store.db import added_unless_duplicate
 from digcomp.store.models import (
     Base,
     Confirmation,
@@ -165,12 +165,8 @@ def create_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
         )
     require(data.role is not Role.admin or actor.role is Role.admin, "only an admin can add another admin")
     person = Person(**data.model_dump())
-    session.add(person)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("a person with e-mail {email} already exists in this organisation", email=data.email) from None
+    if not added_unless_duplicate(session, person):
+        raise Conflict("a person with e-mail {email} already exists in this organisation", email=data.email)
     audit.record(session, actor, "person.created", f"person:{person.id}", after=snapshot(person))
     return person
 

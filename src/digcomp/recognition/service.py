@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require, require_planner
@@ -12,6 +11,7 @@ from digcomp.errors import Conflict, NotFound
 from digcomp.mobility.schemas import PersonSummary
 from digcomp.recognition import rules
 from digcomp.recognition.schemas import ModuleIn, ModuleOut, RecognisedOut, RecognitionIn, RecognitionOut
+from digcomp.store.db import added_unless_duplicate
 from digcomp.store.models import (
     Mobility,
     Organisation,
@@ -43,12 +43,8 @@ def modules(session: Session, school_id: int) -> list[ProgrammeModule]:
 def add_module(session: Session, actor: Actor, data: ModuleIn) -> ProgrammeModule:
     require_planner(actor)
     module = ProgrammeModule(organisation_id=actor.organisation_id, **data.model_dump())
-    session.add(module)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("the programme already has a module {code}", code=data.code) from None
+    if not added_unless_duplicate(session, module):
+        raise Conflict("the programme already has a module {code}", code=data.code)
     audit.record(session, actor, "programme_module.added", f"programme_module:{module.id}", after=data.model_dump())
     return module
 

@@ -79,6 +79,17 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def added_unless_duplicate(session: Session, record: object) -> bool:
+    """Add and flush ``record``; False (and nothing added) when a unique constraint says it exists already."""
+    session.add(record)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url

@@ -113,7 +113,7 @@ def _act(
             message=message or "; ".join(errors.values()),
             values=values or {},
         )
-    return back(f"/mobilities/{mobility_id}/assessment", done, getattr(request.state, "anchor", anchor))
+    return back(f"/mobilities/{mobility_id}/assessment", done, anchor)
 
 
 @router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/identify")
@@ -247,14 +247,14 @@ async def validate(request: Request, mobility_id: int) -> Response:
     return _act(request, mobility_id, work, "validation", values, "validated", exclusive=True)
 
 
-@router.post("/mobilities/{mobility_id}/assessment/evidence/{evidence_id}/withdraw")
-def withdraw(request: Request, mobility_id: int, evidence_id: int, reason: Annotated[str, Form()] = "") -> Response:
+@router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/evidence/{evidence_id}/withdraw")
+def withdraw(
+    request: Request, mobility_id: int, outcome_id: int, evidence_id: int, reason: Annotated[str, Form()] = ""
+) -> Response:
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
-        outcome = assessment.evidence_item(s, record, evidence_id).outcome_id
-        request.state.anchor = f"outcome-{outcome}"
         assessment.withdraw_evidence(s, actor, record, evidence_id, reason)
 
-    return _act(request, mobility_id, work, "", None, "withdrawn", exclusive=True)
+    return _act(request, mobility_id, work, f"outcome-{outcome_id}", None, "withdrawn", exclusive=True)
 
 
 @router.post("/mobilities/{mobility_id}/assessment/reopen")

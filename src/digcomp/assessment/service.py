@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from digcomp.access.actor import Actor, can_view, may_assess, may_validate, require
@@ -163,6 +163,15 @@ class Record:
         raise NotFound("competence target of the agreed plan", target_id)
 
 
+def in_force(mobility: Mobility) -> Select[Validation]:
+    """The query for the mobility's validation that has not been reopened: there is at most one."""
+    return select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+
+
+def validation_in_force(session: Session, mobility: Mobility) -> Validation | None:
+    return session.scalars(in_force(mobility)).first()
+
+
 def load(
     session: Session,
     mobility: Mobility,
@@ -214,10 +223,10 @@ def load(
         (s.target_id, s.phase): s
         for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
     }
-    in_force = select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+    current = in_force(mobility)
     if not with_evidence:
-        in_force = in_force.options(lazyload(Validation.results))
-    validation = session.scalars(in_force).first()
+        current = current.options(lazyload(Validation.results))
+    validation = session.scalars(current).first()
     rounds = (
         session.scalar(select(func.count()).select_from(Validation).where(Validation.mobility_id == mobility.id))
         if with_evidence or for_update

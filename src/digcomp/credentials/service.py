@@ -218,9 +218,7 @@ def _fingerprint(key: SigningKey) -> str:
 
 
 def _validation(session: Session, mobility: Mobility) -> Validation:
-    validation = session.scalars(
-        select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
-    ).first()
+    validation = assessment.validation_in_force(session, mobility)
     if validation is None:
         raise Conflict("the mobility's result is not validated yet: a certificate is issued from a validated result")
     return validation

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require, require_planner
+from digcomp.assessment.service import validation_in_force
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, NotFound
 from digcomp.mobility.schemas import PersonSummary
@@ -49,14 +50,8 @@ def add_module(session: Session, actor: Actor, data: ModuleIn) -> ProgrammeModul
     return module
 
 
-def _in_force(session: Session, mobility: Mobility) -> Validation | None:
-    return session.scalars(
-        select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
-    ).first()
-
-
 def recognition_of(session: Session, mobility: Mobility) -> Recognition | None:
-    validation = _in_force(session, mobility)
+    validation = validation_in_force(session, mobility)
     if validation is None:
         return None
     return session.scalars(select(Recognition).where(Recognition.validation_id == validation.id)).first()
@@ -68,7 +63,7 @@ def is_recognised(session: Session, mobility: Mobility) -> bool:
 
 def recognise(session: Session, actor: Actor, mobility: Mobility, data: RecognitionIn) -> Recognition:
     require(may_recognise(actor, mobility), "only the sending school's validators and admins recognise results")
-    validation = _in_force(session, mobility)
+    validation = validation_in_force(session, mobility)
     school = session.get_one(Organisation, mobility.sending_organisation_id)
     facts = {
         r.id: rules.ValidatedFacts(r.id, r.competence, r.status.value, r.achieved_level)

@@ -8,17 +8,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
 from digcomp.api.deps import get_catalog, get_database
+from digcomp.assessment.service import validation_in_force
 from digcomp.errors import DomainError, Forbidden, Invalid
 from digcomp.framework import pick
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service as recognition
 from digcomp.recognition.schemas import ModuleIn, RecognitionIn
-from digcomp.store.models import Organisation, Role, Validation
+from digcomp.store.models import Organisation, Role
 from digcomp.web.common import back, form_texts, language, localizer, problem_text, render, require_login, same_origin
 
 router = APIRouter(include_in_schema=False)
@@ -32,9 +32,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
         mobility = mobility_for(s, actor, mobility_id)
         if not actor.is_staff or actor.via_link is not None:
             raise Forbidden("only the sending school's staff can do this")
-        validation = s.scalars(
-            select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
-        ).first()
+        validation = validation_in_force(s, mobility)
         results = []
         for result in validation.results if validation else []:
             competence = catalog.get(result.framework).competence_by_id.get(result.competence)

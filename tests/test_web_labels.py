@@ -285,6 +285,9 @@ def test_refusals_and_form_errors_speak_the_page_language(site: Site, language: 
     answers["verify a file that is not a PDF"] = client.post(
         "/verify", files={"file": ("x.pdf", b"hello", "application/pdf")}
     )
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    answers["a mistyped address"] = client.get(f"{draft}x/assessment", headers=browser)
+    answers["a page that does not exist"] = client.get("/no-such-page", headers=browser)
     problems = {}
     for what, response in answers.items():
         assert 400 <= response.status_code < 500 or what == "suggestions", f"{what}: {response.status_code}"
@@ -305,3 +308,15 @@ def test_label_files_are_complete() -> None:
     loaded = labels()
     assert set(loaded["lv"]) == set(loaded["en"])
     assert all(str(v).strip() for table in loaded.values() for v in table.values())
+
+
+def test_a_mistyped_address_is_a_page_for_a_browser_and_json_for_a_program(site: Site) -> None:
+    client = _as(site, "coordinator", "en")
+    browser = {"Accept": "text/html,application/xhtml+xml"}
+    page = client.get(f"/mobilities/{site.draft_id}x", headers=browser)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    program = client.get(f"/api/v1/mobilities/{site.draft_id}x", headers=browser)
+    assert program.status_code == 422
+    assert "mobility_id" in program.json()["detail"]
+    assert client.get("/no-such-page").json()["detail"] == "Not Found"

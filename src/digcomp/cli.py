@@ -298,7 +298,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{args.file}: {str(result['verdict']).upper()}")
         for key in ("certificate_id", "holder", "issuer", "issued_at", "signer_subject"):
             if result.get(key):
-                print(f"  {key.replace('_', ' ')}: {result[key]}")
+                label = "agreement id" if key == "certificate_id" and result["document"] == "agreement" else key
+                print(f"  {label.replace('_', ' ')}: {result[key]}")
         for reason in result.get("reasons", []):
             print(f"  - {reason}")
     return 0 if result["verdict"] == "valid" else 1
@@ -349,6 +350,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from sqlalchemy.orm import undefer
 
+    from digcomp.credentials import agreements
     from digcomp.credentials import service as credentials
     from digcomp.demo import certificate_demo
     from digcomp.settings import get_settings
@@ -370,9 +372,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         pdf = out / f"{certificate.id}.pdf"
         pdf.write_bytes(certificate.pdf)
         (out / f"{certificate.id}.credential.json").write_text(certificate.credential, encoding="utf-8")
+        agreed = agreements.agreed_version_number(session, mobility)
+        assert agreed is not None
+        agreement = agreements.agreement_for(session, cat, settings, None, mobility, agreed)
+        agreement_pdf = out / f"learning-agreement-{agreement.id}.pdf"
+        agreement_pdf.write_bytes(agreement.pdf)
     print(f"demo certificate of Jānis Bērziņš: {pdf}")
     print(f"machine-readable credential:      {out / (certificate.id + '.credential.json')}")
-    print(f"check it:                          digcomp verify {pdf}")
+    print(f"signed learning agreement:        {agreement_pdf}")
+    print(f"check them:                        digcomp verify {pdf}")
+    print(f"                                   digcomp verify {agreement_pdf}")
     return 0
 
 

@@ -106,6 +106,7 @@ def demo_outcome(
         competences=[CompetenceTarget(competence=competence, target_level=level)],
         criteria=criteria,
         methods=methods,
+        module_code=next((code for c, code, *_ in DEMO_MODULES if c == competence), ""),
     )
 
 
@@ -182,6 +183,7 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
         ),
     )
     coordinator_actor = access.actor_of(coordinator)
+    programme_modules(session, coordinator_actor)
     version = plans.create_version(session, coordinator_actor, mobility, "Plan agreed before departure")
     for outcome in DEMO_OUTCOMES:
         plans.add_outcome(session, coordinator_actor, catalog, mobility, version, demo_outcome(*outcome))
@@ -326,9 +328,8 @@ DEMO_MODULES = [
 ]
 
 
-def recognise(session: Session, planner: Actor, actor: Actor, mobility: Mobility, validation: Any) -> None:
-    """The school's programme modules (kept by the coordinator), and the validated results recognised in them by the
-    validator (grade 9 of 10)."""
+def programme_modules(session: Session, planner: Actor) -> dict[str, int]:
+    """The school's programme modules (kept by the coordinator), created once: competence -> module id."""
     existing = {m.code: m for m in recognition.modules(session, planner.organisation_id)}
     by_competence = {}
     for competence, code, name, hours, credits in DEMO_MODULES:
@@ -336,6 +337,12 @@ def recognise(session: Session, planner: Actor, actor: Actor, mobility: Mobility
             session, planner, ModuleIn(code=code, name=name, hours=hours, credits=credits)
         )
         by_competence[competence] = module.id
+    return by_competence
+
+
+def recognise(session: Session, planner: Actor, actor: Actor, mobility: Mobility, validation: Any) -> None:
+    """The validated results recognised by the validator in the modules planned for them (grade 9 of 10)."""
+    by_competence = programme_modules(session, planner)
     proposals = [
         RecognisedIn(result_id=r.id, module_id=by_competence[r.competence], grade="9")
         for r in validation.results

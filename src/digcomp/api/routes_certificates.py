@@ -47,7 +47,7 @@ class StatedCompetence(BaseModel):
     framework: str
     competence: str
     title: dict[str, str]
-    status: str = Field(description="achieved, not_achieved or not_worked_on")
+    status: str = Field(description="achieved, not_achieved or not_worked_on; planned in a learning agreement")
     achieved_level: int | None
     level_name: dict[str, str]
     target_level: int
@@ -56,7 +56,8 @@ class StatedCompetence(BaseModel):
 class VerificationOut(BaseModel):
     verdict: str = Field(description="valid, revoked, tampered or unknown")
     reasons: list[str]
-    certificate_id: str | None = None
+    document: str = Field(default="statement", description="statement, or agreement (a learning agreement)")
+    certificate_id: str | None = Field(default=None, description="The statement's or the agreement's id")
     holder: str | None = None
     issuer: str | None = None
     issued_at: str | None = None
@@ -64,6 +65,9 @@ class VerificationOut(BaseModel):
     revocation_reason: str | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
+    replaced_by_version: int | None = Field(
+        default=None, description="An agreement: the plan version whose agreement replaces it"
+    )
     competences: list[StatedCompetence] = Field(default=[], description="What the statement certifies")
     signer_subject: str | None = None
     signer_fingerprint: str | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, Ident
+from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
+from digcomp.credentials import agreements
 from digcomp.mobility.service import mobility_for
 from digcomp.plans import service
 from digcomp.plans.schemas import OutcomeIn, OutcomeOut, PlanOut, PlanVersionOut, VersionCreate
@@ -35,6 +36,34 @@ def get_version(mobility_id: Ident, number: Ident, db: DatabaseDep, actor: Actor
         return service.version_view(service.version_of(s, mobility, number), mobility)
 
     return db.read(work)
+
+
+@router.get(
+    f"{BASE}/versions/{{number}}/agreement.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The signed learning agreement"}},
+)
+def download_agreement(
+    mobility_id: Ident,
+    number: Ident,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    base_url: BaseUrlDep,
+    actor: ActorDep,
+) -> Response:
+    """The signed learning agreement of an agreed plan version (PAdES, checked by `digcomp verify` and
+    `POST /verifications`), for the learner, the host mentor and the sending school. Made on first request, then
+    always the same file."""
+
+    def work(s: Session) -> tuple[str, bytes]:
+        mobility = mobility_for(s, actor, mobility_id)
+        agreement = agreements.agreement_for(s, catalog, settings, actor, mobility, number, base_url)
+        return agreement.id, agreement.pdf
+
+    ident, pdf = db.run(work)
+    disposition = f'attachment; filename="learning-agreement-{ident}.pdf"'
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.post(f"{BASE}/versions/{{number}}/outcomes", status_code=201, response_model=OutcomeOut)

@@ -28,7 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from digcomp.credentials.statement import Bilingual, CompetenceLine, Party, Statement
+from digcomp.credentials.statement import Bilingual, CompetenceLine, Party, Person, Statement
 from digcomp.credentials.template import BOLD, FALLBACK, REGULAR, Template
 
 
@@ -98,17 +98,19 @@ class _QrCode(Flowable):  # type: ignore[misc]
         self.canv.drawImage(self.picture, 0, 0, self.width, self.height)
 
 
-def _date(value: dt.date) -> str:
+def format_date(value: dt.date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-class StatementRenderer:
-    def __init__(self, template: Template, statement: Statement, signer_fingerprint: str) -> None:
+class DocumentRenderer:
+    """Text helpers and blocks shared by the documents set in the certificate template: every label comes from the
+    template's label files, in the document's languages (the first bold, the others small and muted)."""
+
+    def __init__(self, template: Template, languages: list[str], signer_fingerprint: str) -> None:
         self.t = template
-        self.s = statement
+        self.languages = languages
         self.fingerprint = signer_fingerprint
         self.st = _Styles(template)
-        self.languages = statement.languages
 
     # --- text helpers --------------------------------------------------------------------------------------------
 
@@ -180,40 +182,9 @@ class StatementRenderer:
 
     # --- blocks --------------------------------------------------------------------------------------------------
 
-    def _qr(self) -> Flowable:
+    def _qr(self, url: str) -> Flowable:
         size = float(self.t.layout.get("qr_size_mm", 30)) * mm
-        return _QrCode(self.s.verification_url, size)
-
-    def _header(self) -> list[Flowable]:
-        title = [self._p(escape(self.t.label("title", self.languages[0])), self.st.title)]
-        for language in self.languages[1:]:
-            title.append(self._p(escape(self.t.label("title", language)), self.st.competence))
-        title.append(Spacer(1, 3 * mm))
-        title.append(self._p(escape(self.s.holder.full_name), self.st.title))
-        title.append(
-            self._p(
-                f"{escape(self.s.host.name)} · {_date(self.s.start_date)} – {_date(self.s.end_date)}",
-                self.st.competence,
-            )
-        )
-        title.append(Spacer(1, 2 * mm))
-        title.append(self._p(self._text({lang: self.t.label("subtitle", lang) for lang in self.languages})))
-        title.append(Spacer(1, 2 * mm))
-        for language in self.languages:
-            title.append(self._p(escape(self.t.label("not_europass", language)), self.st.small))
-        verify = [
-            self._qr(),
-            self._p(
-                f"{self._label('verify_at')}<br/><font size='7'>{escape(self.s.verification_url)}</font>", self.st.small
-            ),
-        ]
-        left: list[Any] = title
-        logo = self.t.logo
-        if logo is not None and logo.exists():
-            left = [Image(str(logo), width=28 * mm, height=14 * mm, kind="proportional"), Spacer(1, 2 * mm), *title]
-        table = Table([[left, verify]], colWidths=[140 * mm, 38 * mm])
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-        return [table]
+        return _QrCode(url, size)
 
     def _party(self, party: Party, person_key: str, person: str) -> list[Paragraph]:
         lines = [self._p(f"<font name='{BOLD}'>{escape(party.name)}</font>")]
@@ -224,18 +195,41 @@ class StatementRenderer:
             lines.append(self._p(f"{self._label(person_key)}: {escape(person)}", self.st.small))
         return lines
 
-    def _partners(self) -> Table:
-        issuer = self.s.issuer
-        coordinator = ", ".join(x for x in (issuer.reference_person, issuer.reference_title) if x)
-        mentor = ", ".join(
-            x
-            for x in ((self.s.mentor.full_name if self.s.mentor else ""), self.s.mentor.title if self.s.mentor else "")
-            if x
+    def _grid(self, rows: list[list[Any]], widths: list[float]) -> Table:
+        """A table with a heading row, repeated on each page it runs over."""
+        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BACKGROUND", (0, 0), (-1, 0), self.st.accent),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.st.accent),
+                    ("BOX", (0, 0), (-1, -1), 0.4, self.st.accent),
+                ]
+            )
         )
+        return table
+
+    def _weeks_between(self, start: dt.date, end: dt.date) -> str:
+        weeks = max(1, round(((end - start).days + 1) / 7))
+        return " / ".join(dict.fromkeys(self.t.label("weeks", lang).format(count=weeks) for lang in self.languages))
+
+    def _counted(self, key: str, count: object) -> str:
+        return self._text({lang: self.t.label(key, lang).format(count=count) for lang in self.languages})
+
+    def _credit(self, hours: int | None, credits: float | None) -> str:
+        parts = [self._counted("hours", hours)] if hours is not None else []
+        if credits is not None:
+            parts.append(self._counted("credits", f"{credits:g}"))
+        return " · ".join(parts)
+
+    def _partner_table(self, sending: Party, host: Party, mentor: Person | None) -> Table:
+        coordinator = ", ".join(x for x in (sending.reference_person, sending.reference_title) if x)
+        mentor_line = ", ".join(x for x in ((mentor.full_name, mentor.title) if mentor else ()) if x)
         table = Table(
             [
                 [self._p(self._label("sending_partner")), self._p(self._label("host_partner"))],
-                [self._party(issuer, "reference_person", coordinator), self._party(self.s.host, "mentor", mentor)],
+                [self._party(sending, "reference_person", coordinator), self._party(host, "mentor", mentor_line)],
             ],
             colWidths=[88 * mm, 88 * mm],
         )
@@ -249,6 +243,69 @@ class StatementRenderer:
             )
         )
         return table
+
+    def page_footer(self, ident: str, url: str) -> Callable[[Canvas, Any], None]:
+        label = " / ".join(dict.fromkeys(self.t.label("page", lang) for lang in self.languages))
+
+        def draw(canvas: Canvas, doc: Any) -> None:
+            canvas.saveState()
+            canvas.setFont(REGULAR, 7)
+            canvas.setFillColor(self.st.muted)
+            canvas.drawString(doc.leftMargin, 9 * mm, f"{ident}  ·  {url}  ·  {label} {doc.page}")
+            canvas.setStrokeColor(self.st.primary)
+            canvas.setLineWidth(0.6)
+            canvas.line(doc.leftMargin, 12 * mm, doc.pagesize[0] - doc.rightMargin, 12 * mm)
+            canvas.restoreState()
+
+        return draw
+
+    def _signature_note(self) -> list[Flowable]:
+        return [
+            self._p(
+                f"{escape(self.t.label('signature_note', language))}: SHA-256 {self.fingerprint[:32]}…", self.st.small
+            )
+            for language in self.languages
+        ]
+
+
+class StatementRenderer(DocumentRenderer):
+    def __init__(self, template: Template, statement: Statement, signer_fingerprint: str) -> None:
+        super().__init__(template, statement.languages, signer_fingerprint)
+        self.s = statement
+
+    def _header(self) -> list[Flowable]:
+        title = [self._p(escape(self.t.label("title", self.languages[0])), self.st.title)]
+        for language in self.languages[1:]:
+            title.append(self._p(escape(self.t.label("title", language)), self.st.competence))
+        title.append(Spacer(1, 3 * mm))
+        title.append(self._p(escape(self.s.holder.full_name), self.st.title))
+        title.append(
+            self._p(
+                f"{escape(self.s.host.name)} · {format_date(self.s.start_date)} – {format_date(self.s.end_date)}",
+                self.st.competence,
+            )
+        )
+        title.append(Spacer(1, 2 * mm))
+        title.append(self._p(self._text({lang: self.t.label("subtitle", lang) for lang in self.languages})))
+        title.append(Spacer(1, 2 * mm))
+        for language in self.languages:
+            title.append(self._p(escape(self.t.label("not_europass", language)), self.st.small))
+        verify = [
+            self._qr(self.s.verification_url),
+            self._p(
+                f"{self._label('verify_at')}<br/><font size='7'>{escape(self.s.verification_url)}</font>", self.st.small
+            ),
+        ]
+        left: list[Any] = title
+        logo = self.t.logo
+        if logo is not None and logo.exists():
+            left = [Image(str(logo), width=28 * mm, height=14 * mm, kind="proportional"), Spacer(1, 2 * mm), *title]
+        table = Table([[left, verify]], colWidths=[140 * mm, 38 * mm])
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        return [table]
+
+    def _partners(self) -> Table:
+        return self._partner_table(self.s.issuer, self.s.host, self.s.mentor)
 
     def _level(self, level: int | None, names: Bilingual, status: str) -> str:
         if status == "not_worked_on":
@@ -285,23 +342,7 @@ class StatementRenderer:
         head = [self._p(self._label(key)) for key in ("competence", "module", "credit", "grade")]
         rows: list[list[Any]] = [head]
         for line in self.s.recognition:
-            credit = " · ".join(
-                part
-                for part in (
-                    self._text({lang: self.t.label("hours", lang).format(count=line.hours) for lang in self.languages})
-                    if line.hours is not None
-                    else "",
-                    self._text(
-                        {
-                            lang: self.t.label("credits", lang).format(count=f"{line.credits:g}")
-                            for lang in self.languages
-                        }
-                    )
-                    if line.credits is not None
-                    else "",
-                )
-                if part
-            )
+            credit = self._credit(line.hours, line.credits)
             rows.append(
                 [
                     self._p(f"<font name='{BOLD}'>{escape(line.competence_id)}</font>"),
@@ -314,27 +355,11 @@ class StatementRenderer:
         by = self.s.recognised_by
         decided = [("recognised_by", escape(", ".join(x for x in (by.full_name, by.title) if x)))] if by else []
         if self.s.recognised_on:
-            decided.append(("recognised_on", _date(self.s.recognised_on)))
+            decided.append(("recognised_on", format_date(self.s.recognised_on)))
         return [self._section("section_recognition"), table, Spacer(1, 2 * mm), self._rows(decided)]
 
-    def _grid(self, rows: list[list[Any]], widths: list[float]) -> Table:
-        """A table with a heading row, repeated on each page it runs over."""
-        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), self.st.accent),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.st.accent),
-                    ("BOX", (0, 0), (-1, -1), 0.4, self.st.accent),
-                ]
-            )
-        )
-        return table
-
     def _weeks(self) -> str:
-        weeks = max(1, round(((self.s.end_date - self.s.start_date).days + 1) / 7))
-        return " / ".join(dict.fromkeys(self.t.label("weeks", lang).format(count=weeks) for lang in self.languages))
+        return self._weeks_between(self.s.start_date, self.s.end_date)
 
     def _summary(self) -> list[Flowable]:
         """Page 1, for an employer with ten seconds: each competence, the level achieved and the level planned."""
@@ -361,7 +386,7 @@ class StatementRenderer:
                 [
                     ("family_name", escape(s.holder.family_name)),
                     ("given_name", escape(s.holder.given_name)),
-                    *([("date_of_birth", _date(s.holder_date_of_birth))] if s.holder_date_of_birth else []),
+                    *([("date_of_birth", format_date(s.holder_date_of_birth))] if s.holder_date_of_birth else []),
                 ]
             ),
         ]
@@ -371,7 +396,7 @@ class StatementRenderer:
                 [
                     ("issuer", escape(s.issuer.name)),
                     ("certificate_id", f"<font name='{BOLD}'>{escape(s.certificate_id)}</font>"),
-                    ("issue_date", _date(s.issued_at.date())),
+                    ("issue_date", format_date(s.issued_at.date())),
                     *([("supersedes", escape(s.supersedes))] if s.supersedes else []),
                 ]
             ),
@@ -382,7 +407,7 @@ class StatementRenderer:
             ("programme", escape(s.programme)),
             ("project_reference", escape(s.project_reference)),
             ("qualification", self._written(s.qualification)),
-            ("duration", f"{_date(s.start_date)} – {_date(s.end_date)} ({self._weeks()})"),
+            ("duration", f"{format_date(s.start_date)} – {format_date(s.end_date)} ({self._weeks()})"),
             ("working_language", self._text(s.working_language_name)),
             ("section_tasks", self._written(s.tasks)),
         ]
@@ -402,13 +427,7 @@ class StatementRenderer:
         for language in self.languages:
             story.append(self._p(escape(self.t.label("validation_process", language)), self.st.small))
         story.append(Spacer(1, 2 * mm))
-        for language in self.languages:
-            story.append(
-                self._p(
-                    f"{escape(self.t.label('signature_note', language))}: SHA-256 {self.fingerprint[:32]}…",
-                    self.st.small,
-                )
-            )
+        story += self._signature_note()
         story.append(Spacer(1, 2 * mm))
         story.append(
             self._p(f"{self._label('framework_attribution')}: " + escape(" ".join(s.attribution)), self.st.small)
@@ -416,28 +435,21 @@ class StatementRenderer:
         return story
 
     def footer(self) -> Callable[[Canvas, Any], None]:
-        label = " / ".join(dict.fromkeys(self.t.label("page", lang) for lang in self.languages))
-
-        def draw(canvas: Canvas, doc: Any) -> None:
-            canvas.saveState()
-            canvas.setFont(REGULAR, 7)
-            canvas.setFillColor(self.st.muted)
-            text = f"{self.s.certificate_id}  ·  {self.s.verification_url}  ·  {label} {doc.page}"
-            canvas.drawString(doc.leftMargin, 9 * mm, text)
-            canvas.setStrokeColor(self.st.primary)
-            canvas.setLineWidth(0.6)
-            canvas.line(doc.leftMargin, 12 * mm, doc.pagesize[0] - doc.rightMargin, 12 * mm)
-            canvas.restoreState()
-
-        return draw
+        return self.page_footer(self.s.certificate_id, self.s.verification_url)
 
 
-def render_pdf(template: Template, statement: Statement, signer_fingerprint: str) -> bytes:
-    renderer = StatementRenderer(template, statement, signer_fingerprint)
+def build_pdf(
+    template: Template,
+    story: list[Flowable],
+    footer: Callable[[Canvas, Any], None],
+    *,
+    title: str,
+    author: str,
+    subject: str,
+) -> bytes:
     buffer = io.BytesIO()
     margin = float(template.layout["page"].get("margin_mm", 16)) * mm
     size = letter if str(template.layout["page"].get("size", "A4")).lower() == "letter" else A4
-    holder = statement.holder.full_name
     doc = SimpleDocTemplate(
         buffer,
         pagesize=size,
@@ -445,12 +457,23 @@ def render_pdf(template: Template, statement: Statement, signer_fingerprint: str
         rightMargin=margin,
         topMargin=margin,
         bottomMargin=margin + 6 * mm,
-        title=f"{template.label('title', statement.languages[0])} — {holder}",
+        title=title,
+        author=author,
+        subject=subject,
+        creator="digcomp",
+        keywords=["DigComp", subject],
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def render_pdf(template: Template, statement: Statement, signer_fingerprint: str) -> bytes:
+    renderer = StatementRenderer(template, statement, signer_fingerprint)
+    return build_pdf(
+        template,
+        renderer.flowables(),
+        renderer.footer(),
+        title=f"{template.label('title', statement.languages[0])} — {statement.holder.full_name}",
         author=statement.issuer.name,
         subject=statement.certificate_id,
-        creator="digcomp",
-        keywords=["DigComp", statement.certificate_id],
     )
-    footer = renderer.footer()
-    doc.build(renderer.flowables(), onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()

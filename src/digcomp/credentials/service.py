@@ -10,7 +10,6 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -19,15 +18,24 @@ from sqlalchemy.orm import Session, undefer
 from digcomp.access.actor import Actor, can_view, require
 from digcomp.assessment import service as assessment
 from digcomp.audit import log as audit
+from digcomp.credentials import agreements
 from digcomp.credentials.openbadge import build_credential
+from digcomp.credentials.parties import party_of, person_of
 from digcomp.credentials.pdf import render_pdf
-from digcomp.credentials.signing import SigningKey, sign_pdf, signing_key
-from digcomp.credentials.statement import CompetenceLine, Party, Person, RecognitionLine, Statement
+from digcomp.credentials.signing import SigningKey, key_fingerprint, key_subject, loaded_signer, sign_pdf, signing_key
+from digcomp.credentials.statement import CompetenceLine, RecognitionLine, Statement
 from digcomp.credentials.template import load_template
-from digcomp.credentials.verify import CREDENTIAL_FILE, RegisterEntry, VerificationResult, decide, inspect_pdf
+from digcomp.credentials.verify import (
+    CREDENTIAL_FILE,
+    RegisterEntry,
+    VerificationResult,
+    decide,
+    inspect_pdf,
+    stated_competence,
+)
 from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.framework import Catalog
-from digcomp.i18n import UI_LANGUAGES, country_names, language_name
+from digcomp.i18n import UI_LANGUAGES, language_name
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
 from digcomp.recognition import rules as recognition_rules
@@ -36,7 +44,6 @@ from digcomp.settings import Settings
 from digcomp.store.models import (
     Certificate,
     Mobility,
-    Organisation,
     Outcome,
     Role,
     Validation,
@@ -61,23 +68,6 @@ def new_certificate_id(year: int) -> str:
     return f"DC-{year}-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-def _party(organisation: Organisation, base_url: str, person: StoredPerson | None) -> Party:
-    return Party(
-        url=f"{base_url}/api/v1/organisations/{organisation.id}",
-        name=organisation.name,
-        country_code=organisation.country,
-        country=country_names(organisation.country),
-        address=organisation.address,
-        reference_person=f"{person.given_name} {person.family_name}" if person else organisation.contact_name,
-        reference_title=person.job_title if person else "",
-        contact_email=organisation.contact_email,
-    )
-
-
-def _person(person: StoredPerson) -> Person:
-    return Person(given_name=person.given_name, family_name=person.family_name, title=person.job_title)
-
-
 def build_statement(
     session: Session,
     catalog: Catalog,
@@ -98,16 +88,7 @@ def build_statement(
         area = framework.area_by_id[competence.area]
         outcome = outcomes[result.outcome_id]
         achieved = result.achieved_level
-        descriptor: dict[str, str] = {}
-        if achieved:
-            level = framework.level_by_number[achieved]
-            for language in framework.languages:
-                statements = [
-                    s.text[language] for s in framework.statements_at(competence.id, achieved) if language in s.text
-                ]
-                if statements:
-                    preamble = (level.statement_preamble or {}).get(language, "")
-                    descriptor[language] = " ".join([preamble, *statements]).strip()
+        descriptor = framework.descriptor_text(competence.id, achieved) if achieved else {}
         lines.append(
             CompetenceLine(
                 framework=framework.id,
@@ -130,7 +111,7 @@ def build_statement(
             )
         )
     assessor_ids = {int(i) for r in validation.results for i in r.assessor_levels}
-    assessors = [_person(session.get_one(StoredPerson, i)) for i in sorted(assessor_ids)]
+    assessors = [person_of(session.get_one(StoredPerson, i)) for i in sorted(assessor_ids)]
     learner = mobility.learner
     identity = (learner.email or f"{learner.given_name} {learner.family_name}").lower()
     recognised = recognition.recognition_of(session, mobility)
@@ -152,13 +133,13 @@ def build_statement(
         issued_at=utcnow().replace(microsecond=0),
         languages=languages,
         verification_url=f"{base_url}/verify/{certificate_id}",
-        holder=_person(learner),
+        holder=person_of(learner),
         holder_date_of_birth=learner.date_of_birth,
         holder_identity_hash="sha256$" + hashlib.sha256((identity + certificate_id).encode()).hexdigest(),
-        issuer=_party(mobility.sending_organisation, base_url, mobility.coordinator),
-        host=_party(mobility.host_organisation, base_url, mobility.mentor),
-        mentor=_person(mobility.mentor) if mobility.mentor else None,
-        validator=_person(validation.validator),
+        issuer=party_of(mobility.sending_organisation, base_url, mobility.coordinator),
+        host=party_of(mobility.host_organisation, base_url, mobility.mentor),
+        mentor=person_of(mobility.mentor) if mobility.mentor else None,
+        validator=person_of(validation.validator),
         assessors=assessors,
         programme=mobility.programme,
         project_reference=mobility.project_reference,
@@ -173,7 +154,7 @@ def build_statement(
         attribution=[*attribution, "© European Union, CC BY 4.0."],
         supersedes=supersedes,
         recognition=recognition_lines,
-        recognised_by=_person(recognised.decided_by) if recognised else None,
+        recognised_by=person_of(recognised.decided_by) if recognised else None,
         recognised_on=recognised.decided_at.date() if recognised else None,
     )
 
@@ -189,8 +170,8 @@ class Rendered:
 
 def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_url: str | None = None) -> Rendered:
     """The CPU-bound part of issuing: PDF, credential, signature. Safe to run in a worker process."""
-    signer = _signer(key)
-    fingerprint = _fingerprint(key)
+    signer = loaded_signer(key)
+    fingerprint = key_fingerprint(key)
     pdf = render_pdf(load_template(), statement, fingerprint)
     credential = json.dumps(build_credential(statement, public_url), ensure_ascii=False, indent=2)
     signed = sign_pdf(
@@ -202,19 +183,7 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_
         location=statement.issuer.name,
         tsa_url=tsa_url,
     )
-    return Rendered(
-        statement.certificate_id, signed, credential, fingerprint, signer.signing_cert.subject.human_friendly
-    )
-
-
-@cache
-def _signer(key: SigningKey) -> Any:
-    return key.signer()
-
-
-@cache
-def _fingerprint(key: SigningKey) -> str:
-    return key.fingerprint()
+    return Rendered(statement.certificate_id, signed, credential, fingerprint, key_subject(key))
 
 
 def _validation(session: Session, mobility: Mobility) -> Validation:
@@ -389,25 +358,11 @@ def certificate_for(session: Session, actor: Actor, mobility: Mobility, *, with_
 
 
 def _competences(catalog: Catalog, validation: Validation) -> list[dict[str, Any]]:
-    """The competences a certificate states, as the verification page shows them: titles and level names in every
-    language the framework has."""
-    shown = []
-    for result in validation.results:
-        framework = catalog.get(result.framework)
-        competence = framework.competence_by_id.get(result.competence)
-        level = framework.level_by_number.get(result.achieved_level or 0)
-        shown.append(
-            {
-                "framework": f"{framework.name} {framework.version}",
-                "competence": result.competence,
-                "title": dict(competence.title) if competence else {},
-                "status": result.status.value,
-                "achieved_level": result.achieved_level,
-                "level_name": dict(level.name) if level else {},
-                "target_level": result.target_level,
-            }
-        )
-    return shown
+    """The competences a certificate states, as the verification page shows them."""
+    return [
+        stated_competence(catalog.get(r.framework), r.competence, r.status.value, r.achieved_level, r.target_level)
+        for r in validation.results
+    ]
 
 
 def register_entry(session: Session, certificate_id: str, catalog: Catalog | None = None) -> RegisterEntry | None:
@@ -433,19 +388,26 @@ def register_entry(session: Session, certificate_id: str, catalog: Catalog | Non
     )
 
 
+def _register_entry(session: Session, document_id: str, catalog: Catalog | None) -> RegisterEntry | None:
+    if document_id.startswith("LA-"):
+        return agreements.register_entry(session, document_id, catalog)
+    return register_entry(session, document_id, catalog)
+
+
 def verify_file(session: Session, data: bytes, catalog: Catalog | None = None) -> VerificationResult:
+    """A signed statement or learning agreement, checked in itself and against the register."""
     inspection = inspect_pdf(data)
-    entry = register_entry(session, inspection.certificate_id, catalog) if inspection.certificate_id else None
+    entry = _register_entry(session, inspection.certificate_id, catalog) if inspection.certificate_id else None
     return decide(inspection, entry)
 
 
-CERTIFICATE_ID = re.compile(r"^[A-Z0-9-]{1,32}$")
+DOCUMENT_ID = re.compile(r"^[A-Z0-9-]{1,32}$")
 
 
-def verify_id(session: Session, certificate_id: str, catalog: Catalog | None = None) -> VerificationResult:
-    if not CERTIFICATE_ID.match(certificate_id):  # not an id this service gives out; nothing to look up
-        return decide(None, None, certificate_id)
-    return decide(None, register_entry(session, certificate_id, catalog), certificate_id)
+def verify_id(session: Session, document_id: str, catalog: Catalog | None = None) -> VerificationResult:
+    if not DOCUMENT_ID.match(document_id):  # not an id this service gives out; nothing to look up
+        return decide(None, None, document_id)
+    return decide(None, _register_entry(session, document_id, catalog), document_id)
 
 
 # --- bulk issuing ----------------------------------------------------------------------------------------------

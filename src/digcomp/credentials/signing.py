@@ -9,6 +9,7 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
@@ -73,6 +74,29 @@ class SigningKey:
 
     def fingerprint(self) -> str:
         return certificate_fingerprint(self.signer().signing_cert)
+
+
+@cache
+def loaded_signer(key: SigningKey) -> LoadedKeySigner:
+    """The key's signer, read once per process."""
+    return key.signer()
+
+
+def _certificate(key: SigningKey) -> asn1_x509.Certificate:
+    certificate = loaded_signer(key).signing_cert
+    if certificate is None:
+        raise ValueError(f"the signing key {key.p12} carries no certificate")
+    return certificate
+
+
+@cache
+def key_fingerprint(key: SigningKey) -> str:
+    return certificate_fingerprint(_certificate(key))
+
+
+def key_subject(key: SigningKey) -> str:
+    """The signer as people read it (the certificate's subject)."""
+    return str(_certificate(key).subject.human_friendly)
 
 
 def certificate_fingerprint(cert: asn1_x509.Certificate) -> str:
@@ -148,6 +172,8 @@ def sign_pdf(
     *,
     attachment: bytes,
     attachment_name: str,
+    attachment_type: str = "application/ld+json",
+    attachment_description: str = "Open Badges 3.0 credential of this statement (machine-readable)",
     reason: str,
     location: str,
     tsa_url: str | None = None,
@@ -157,14 +183,14 @@ def sign_pdf(
     embedded = embed.EmbeddedFileObject.from_file_data(
         writer,
         data=attachment,
-        mime_type="application/ld+json",
+        mime_type=attachment_type,
         params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
     )
     spec = embed.FileSpec(
         file_spec_string=attachment_name,
         file_name=attachment_name,
         embedded_data=embedded,
-        description="Open Badges 3.0 credential of this statement (machine-readable)",
+        description=attachment_description,
         af_relationship=generic.NameObject("/Data"),
     )
     embed.embed_file(writer, spec)

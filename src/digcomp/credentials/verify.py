@@ -20,8 +20,11 @@ from pyhanko_certvalidator import ValidationContext
 
 from digcomp.credentials.signing import certificate_fingerprint
 from digcomp.errors import Phrase
+from digcomp.framework import Framework
 
 CREDENTIAL_FILE = "credential.json"
+AGREEMENT_FILE = "agreement.json"
+DOCUMENT_FILES = {CREDENTIAL_FILE: "statement", AGREEMENT_FILE: "agreement"}  # embedded file -> kind of document
 
 
 class Verdict(StrEnum):
@@ -46,7 +49,8 @@ class Inspection:
     signer_fingerprint: str | None = None
     signer_subject: str | None = None
     signed_at: dt.datetime | None = None
-    credential: dict[str, Any] | None = None
+    credential: dict[str, Any] | None = None  # the embedded machine-readable copy
+    document: str = "statement"  # statement | agreement
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,26 @@ class RegisterEntry:
     supersedes: str | None = None  # the revoked certificate this one replaced
     superseded_by: str | None = None  # the certificate issued to replace this one
     competences: list[dict[str, Any]] = field(default_factory=list)  # what the statement certifies, at a glance
+    document: str = "statement"  # statement | agreement (a learning agreement: never revoked, maybe replaced)
+    replaced_by_version: int | None = None  # an agreement: a later agreed plan version replaces it
+
+
+def stated_competence(
+    framework: Framework, competence_id: str, status: str, achieved_level: int | None, target_level: int
+) -> dict[str, Any]:
+    """One competence as a verification answer shows it: titles and level names in every language the framework
+    has. A learning agreement states planned competences (status ``planned``, the level name is the target's)."""
+    competence = framework.competence_by_id.get(competence_id)
+    level = framework.level_by_number.get(achieved_level or (target_level if status == "planned" else 0))
+    return {
+        "framework": f"{framework.name} {framework.version}",
+        "competence": competence_id,
+        "title": dict(competence.title) if competence else {},
+        "status": status,
+        "achieved_level": achieved_level,
+        "level_name": dict(level.name) if level else {},
+        "target_level": target_level,
+    }
 
 
 class VerificationResult(dict[str, Any]):
@@ -134,11 +158,12 @@ def _inspect(data: bytes) -> Inspection:
     contents = signature.sig_object.get("/Contents")
     if contents is None or not _padding_is_clean(bytes(contents)):
         inspection.problems.append(Phrase("the signature value was altered"))
-    inspection.credential = _credential(reader)
-    if inspection.credential is None:
+    embedded = _embedded_document(reader)
+    if embedded is None:
         inspection.problems.append(Phrase("the embedded credential is missing or unreadable"))
     else:
-        inspection.certificate_id = _certificate_id(inspection.credential)
+        inspection.document, inspection.credential = embedded
+        inspection.certificate_id = _document_id(inspection.credential)
     inspection.intact = not inspection.problems
     return inspection
 
@@ -147,28 +172,30 @@ def _resolve(value: Any) -> Any:
     return value.get_object() if hasattr(value, "get_object") else value
 
 
-def _credential(reader: PdfFileReader) -> dict[str, Any] | None:
+def _embedded_document(reader: PdfFileReader) -> tuple[str, dict[str, Any]] | None:
+    """The kind and content of the machine-readable copy embedded in the PDF (a credential or an agreement)."""
     names = _resolve(reader.root.get("/Names"))
     if names is None or "/EmbeddedFiles" not in names:
         return None
     entries = _resolve(_resolve(names["/EmbeddedFiles"]).get("/Names", []))
     for index in range(0, len(entries) - 1, 2):
-        if str(_resolve(entries[index])) == CREDENTIAL_FILE:
+        kind = DOCUMENT_FILES.get(str(_resolve(entries[index])))
+        if kind is not None:
             spec = _resolve(entries[index + 1])
             stream = _resolve(_resolve(spec["/EF"])["/F"])
             try:
                 document = json.loads(stream.data.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 return None
-            return document if isinstance(document, dict) else None
+            return (kind, document) if isinstance(document, dict) else None
     return None
 
 
-def _certificate_id(credential: dict[str, Any]) -> str | None:
-    ident = str(credential.get("id", ""))
-    marker = "/certificates/"
-    if marker in ident:
-        return ident.split(marker, 1)[1].split("/", 1)[0] or None
+def _document_id(document: dict[str, Any]) -> str | None:
+    ident = str(document.get("id", ""))
+    for marker in ("/certificates/", "/agreements/"):
+        if marker in ident:
+            return ident.split(marker, 1)[1].split("/", 1)[0] or None
     return None
 
 
@@ -179,6 +206,7 @@ def decide(
     the register speaks."""
     reasons: list[Phrase] = []
     result = VerificationResult(certificate_id=certificate_id or (inspection.certificate_id if inspection else None))
+    result.update(document=entry.document if entry else (inspection.document if inspection else "statement"))
     if inspection is not None:
         result.update(signer_subject=inspection.signer_subject, signer_fingerprint=inspection.signer_fingerprint)
         if not inspection.intact:
@@ -210,6 +238,14 @@ def decide(
     if entry.supersedes:
         reasons.append(Phrase("issued after a correction: it replaces certificate {ident}", ident=entry.supersedes))
         result.update(supersedes=entry.supersedes)
+    if entry.replaced_by_version is not None:
+        reasons.append(
+            Phrase(
+                "the plan was changed since: the agreement of plan version {number} replaces this one",
+                number=entry.replaced_by_version,
+            )
+        )
+        result.update(replaced_by_version=entry.replaced_by_version)
     if entry.superseded_by:
         reasons.append(Phrase("replaced by certificate {ident}, issued after a correction", ident=entry.superseded_by))
         result.update(superseded_by=entry.superseded_by)
@@ -224,6 +260,10 @@ def decide(
             revocation_reason=entry.revocation_reason,
         )
         return result
-    reasons.append(Phrase("not revoked"))
+    if entry.document == "agreement":
+        if entry.replaced_by_version is None:
+            reasons.append(Phrase("the plan version it records is the one in force"))
+    else:
+        reasons.append(Phrase("not revoked"))
     result.update(verdict=Verdict.valid.value, reasons=reasons)
     return result

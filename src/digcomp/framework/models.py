@@ -197,6 +197,17 @@ class Framework(_Model):
             for s in d.statements
         ]
 
+    def descriptor_text(self, competence_id: str, level: int) -> dict[str, str]:
+        """What a level means for a competence, as one text per language: the level's preamble and its statements.
+        A language is missing where the framework has no text in it."""
+        texts: dict[str, str] = {}
+        preamble = self.level_by_number[level].statement_preamble or {}
+        for language in self.languages:
+            statements = [s.text[language] for s in self.statements_at(competence_id, level) if language in s.text]
+            if statements:
+                texts[language] = " ".join([preamble.get(language, ""), *statements]).strip()
+        return texts
+
     def examples_of(self, competence_id: str) -> list[Example]:
         return [e for e in self.examples if e.competence == competence_id]
 

@@ -56,6 +56,11 @@ class OutcomeIn(BaseModel):
     competences: list[CompetenceTarget] = Field(min_length=1, max_length=5)
     criteria: CriteriaTexts
     methods: list[AssessmentMethod] = Field(min_length=1)
+    module_code: str = Field(
+        default="",
+        max_length=50,
+        description="The module of the school's VET programme the outcome is planned to be recognised in (its code)",
+    )
 
 
 class OutcomeOut(BaseModel):
@@ -67,6 +72,7 @@ class OutcomeOut(BaseModel):
     competences: list[CompetenceTarget]
     criteria: dict[str, str]
     methods: list[AssessmentMethod]
+    module_code: str
 
 
 class ConfirmationOut(BaseModel):

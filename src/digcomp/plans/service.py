@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require, require_planner
 from digcomp.audit import log as audit
-from digcomp.errors import Conflict, NotFound, Phrase
+from digcomp.errors import Conflict, Invalid, NotFound, Phrase, problem
 from digcomp.framework import Catalog
 from digcomp.mobility.service import parties
 from digcomp.plans import rules
@@ -31,6 +31,7 @@ from digcomp.store.models import (
     Plan,
     PlanStatus,
     PlanVersion,
+    ProgrammeModule,
     Validation,
     utcnow,
 )
@@ -60,12 +61,15 @@ def _touch(plan: Plan) -> None:
 
 
 def _outcome_record(outcome: Outcome) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "text": dict(outcome.text),
         "criteria": dict(outcome.criteria),
         "methods": list(outcome.methods),
         "competences": [[c.framework, c.framework_version, c.competence, c.target_level] for c in outcome.competences],
     }
+    if outcome.module_code:  # only when planned, so the hashes of plans agreed before modules existed stay the same
+        record["module"] = outcome.module_code
+    return record
 
 
 def version_hash(version: PlanVersion) -> str:
@@ -165,6 +169,7 @@ def _copy_outcome(outcome: Outcome) -> Outcome:
         text=dict(outcome.text),
         criteria=dict(outcome.criteria),
         methods=list(outcome.methods),
+        module_code=outcome.module_code,
         competences=[
             OutcomeCompetence(
                 position=c.position,
@@ -178,7 +183,19 @@ def _copy_outcome(outcome: Outcome) -> Outcome:
     )
 
 
+def _check_module(session: Session, mobility: Mobility, code: str) -> None:
+    if not code:
+        return
+    known = select(ProgrammeModule.id).where(
+        ProgrammeModule.organisation_id == mobility.sending_organisation_id, ProgrammeModule.code == code
+    )
+    if session.scalar(known) is None:
+        template = "the school's programme has no module {code}: add it to the programme modules first"
+        raise Invalid(template, [problem(["body", "module_code"], template, code=code)], code=code)
+
+
 def _fill(outcome: Outcome, data: OutcomeIn, targets: list[CompetenceTarget]) -> None:
+    outcome.module_code = data.module_code.strip()
     outcome.text = dict(data.text)
     outcome.criteria = dict(data.criteria)
     outcome.methods = [m.value for m in data.methods]
@@ -215,6 +232,7 @@ def add_outcome(
 ) -> Outcome:
     _editable(session, actor, mobility, version)
     targets = rules.resolve_targets(catalog, data.competences, ["body", "competences"])
+    _check_module(session, mobility, data.module_code.strip())
     outcome = Outcome(position=max((o.position for o in version.outcomes), default=-1) + 1)
     _fill(outcome, data, targets)
     version.outcomes.append(outcome)
@@ -242,6 +260,7 @@ def replace_outcome(
     outcome = _outcome(version, outcome_id)
     _editable(session, actor, mobility, version)
     before = _outcome_record(outcome)
+    _check_module(session, mobility, data.module_code.strip())
     _fill(outcome, data, rules.resolve_targets(catalog, data.competences, ["body", "competences"]))
     session.flush()
     _audit(session, actor, "plan.outcome_changed", version, before=before, after=_outcome_record(outcome))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy import false as sql_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -116,6 +118,8 @@ class Person(Base):
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     # The language the person reads (a host mentor's texts must exist in it or in English); None = not said.
     language: Mapped[str | None] = mapped_column(String(2))
+    # A named member of the school's recognition committee: may recognise results though not a validator.
+    recognition_committee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
@@ -141,6 +145,8 @@ class Mobility(Base):
     objective: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     tasks: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     group_name: Mapped[str] = mapped_column(String(100), default="", index=True)
+    # How often the learner and the host mentor each send a short progress report (days); 0 = no reports agreed.
+    report_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     learner: Mapped[Person] = relationship(foreign_keys=[learner_id], lazy="joined")
@@ -181,8 +187,20 @@ class PlanVersion(Base):
     agreed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     plan: Mapped[Plan] = relationship(back_populates="versions")
+    # The planned outcomes: what the parties agreed. Outcomes added during assessment (``Outcome.additional``) hang
+    # on the agreed version they were assessed under but are not part of it: its content hash never sees them.
     outcomes: Mapped[list[Outcome]] = relationship(
-        back_populates="version", order_by="Outcome.position", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="version",
+        primaryjoin="and_(PlanVersion.id == Outcome.version_id, Outcome.additional.is_(False))",
+        order_by="Outcome.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    additional_outcomes: Mapped[list[Outcome]] = relationship(
+        primaryjoin="and_(PlanVersion.id == Outcome.version_id, Outcome.additional.is_(True))",
+        order_by="Outcome.position",
+        viewonly=True,
+        lazy="select",
     )
     confirmations: Mapped[list[Confirmation]] = relationship(
         back_populates="version", order_by="Confirmation.confirmed_at", cascade="all, delete-orphan", lazy="selectin"
@@ -198,6 +216,11 @@ class Outcome(Base):
     text: Mapped[dict[str, str]] = mapped_column(JSON)  # language code -> text
     criteria: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # language code -> text
     methods: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The programme module the school plans to recognise the outcome in (code of a ``ProgrammeModule``); "" = none.
+    module_code: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    # An outcome not in the plan, added by a mentor or validator during the placement ("additionally acquired").
+    additional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_false())
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
     version: Mapped[PlanVersion] = relationship(back_populates="outcomes")
     competences: Mapped[list[OutcomeCompetence]] = relationship(
@@ -236,6 +259,39 @@ class Confirmation(Base):
 
     version: Mapped[PlanVersion] = relationship(back_populates="confirmations")
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class Agreement(Base):
+    """The signed learning-agreement document of one agreed plan version: made once, on first download, and kept
+    byte for byte so anyone can verify a copy against the register."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    signer_subject: Mapped[str] = mapped_column(String(400))
+
+
+class ProgressReport(Base):
+    """A short progress note during the placement, from the learner or the host mentor (see
+    ``Mobility.report_every_days``)."""
+
+    __tablename__ = "progress_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    author_role: Mapped[Role] = mapped_column(_enum(Role, "report_role"))
+    text: Mapped[str] = mapped_column(Text)
+    written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[Person] = relationship(lazy="joined")
 
 
 # --- accounts and access ------------------------------------------------------------------------------------

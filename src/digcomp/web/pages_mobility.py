@@ -26,6 +26,7 @@ from digcomp.mobility.service import mobility_for
 from digcomp.plans import rules
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import AssessmentMethod, OutcomeIn
+from digcomp.recognition import service as recognition
 from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, PlanVersion, Role
 from digcomp.web.common import (
     back,
@@ -132,6 +133,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
             "plan_languages": plan_languages(mobility),
             "mentor_reads": plans.mentor_reads(mobility),
             "titles": titles,
+            "programme": module_names(s, mobility, lang),
             "certificate": certificate,
             "learner_has_login": has_login,
             "links": links,
@@ -268,7 +270,9 @@ def _outcome_form(
     descriptor = None
     if competence in framework.competence_by_id and level.isdigit() and 1 <= int(level) <= framework.max_level:
         descriptor = level_view(framework, competence, int(level), lang)
-    mobility = get_database(request).read(lambda s: mobility_for(s, actor, mobility_id))
+    mobility, programme = get_database(request).read(
+        lambda s: (mobility := mobility_for(s, actor, mobility_id), module_names(s, mobility, lang))
+    )
     status = extra.pop("status_code", 200)
     return render(
         request,
@@ -281,12 +285,18 @@ def _outcome_form(
         mentor_reads=plans.mentor_reads(mobility),
         competences=competence_summaries(framework, lang),
         methods=[m.value for m in AssessmentMethod],
+        programme=programme,
         descriptor=descriptor,
         suggestions=extra.pop("suggestions", None),
         errors=extra.pop("errors", {}),
         message=extra.pop("message", ""),
         **extra,
     )
+
+
+def module_names(session: Session, mobility: Mobility, lang: str) -> dict[str, str]:
+    """The sending school's programme modules: code -> name in the page's language."""
+    return {m.code: pick(m.name, lang) for m in recognition.modules(session, mobility.sending_organisation_id)}
 
 
 def _outcome_values(outcome: Any) -> dict[str, Any]:
@@ -298,6 +308,7 @@ def _outcome_values(outcome: Any) -> dict[str, Any]:
         "competence": target.competence,
         "target_level": str(target.target_level),
         "methods": [m.value for m in outcome.methods],
+        "module_code": outcome.module_code,
     }
 
 
@@ -309,12 +320,19 @@ def _outcome_in(values: dict[str, Any]) -> OutcomeIn:
             "criteria": {k.removeprefix("criteria_"): v for k, v in values.items() if k.startswith("criteria_")},
             "competences": [{"competence": values.get("competence", ""), "target_level": level or None}],
             "methods": values["methods"],
+            "module_code": values.get("module_code", ""),
         }
     )
 
 
 # Form fields named after the API's: where a model complains about "text" the form shows it at the first text box.
-OUTCOME_FIELDS = {"competence": "competence", "target_level": "target_level", "methods": "methods", "0": "competence"}
+OUTCOME_FIELDS = {
+    "competence": "competence",
+    "target_level": "target_level",
+    "methods": "methods",
+    "module_code": "module_code",
+    "0": "competence",
+}
 
 
 @router.get("/mobilities/{mobility_id}/plan/outcomes/new", response_class=HTMLResponse)

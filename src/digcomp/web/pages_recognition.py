@@ -18,7 +18,7 @@ from digcomp.framework import pick
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service as recognition
 from digcomp.recognition.schemas import ModuleIn, RecognitionIn
-from digcomp.store.models import Organisation, Role
+from digcomp.store.models import Organisation, Outcome, Role
 from digcomp.web.common import back, form_texts, language, localizer, problem_text, render, require_login, same_origin
 
 router = APIRouter(include_in_schema=False)
@@ -39,24 +39,33 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             results.append({"result": result, "title": pick(competence.title, lang) if competence else ""})
         decided = recognition.view(s, mobility) if recognition.is_recognised(s, mobility) else None
         school = s.get_one(Organisation, mobility.sending_organisation_id)
+        modules = recognition.modules(s, school.id)
+        by_code = {m.code: m.id for m in modules}
+        planned = {  # the module the learning agreement named for each outcome, chosen in advance
+            f"module-{r['result'].id}": str(by_code[code])
+            for r in results
+            if (code := s.get_one(Outcome, r["result"].outcome_id).module_code) in by_code
+        }
         return {
+            "planned": planned,
             "m": mobility,
             "validated": validation is not None,
             "results": results,
             "decided": decided,
-            "modules": recognition.modules(s, school.id),
+            "modules": modules,
             "threshold": school.average_mastery_level,
             "can_recognise": recognition.may_recognise(actor, mobility),
             "can_add_module": actor.role in (Role.coordinator, Role.admin),
         }
 
     data = get_database(request).read(work)
+    planned = data.pop("planned")
     return render(
         request,
         "recognition.html",
         status_code,
         message=extra.pop("message", ""),
-        values=extra.pop("values", {}),
+        values=extra.pop("values", None) or planned,
         errors=extra.pop("errors", {}),
         **data,
     )

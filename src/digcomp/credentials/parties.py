@@ -1,0 +1,26 @@
+"""The people and organisations of a mobility as the documents name them."""
+
+from __future__ import annotations
+
+from digcomp.credentials.statement import Party, Person
+from digcomp.i18n import country_names
+from digcomp.store.models import Organisation
+from digcomp.store.models import Person as StoredPerson
+
+
+def party_of(organisation: Organisation, base_url: str, person: StoredPerson | None) -> Party:
+    """An organisation with its reference person (the coordinator at the school, the mentor at the host)."""
+    return Party(
+        url=f"{base_url}/api/v1/organisations/{organisation.id}",
+        name=organisation.name,
+        country_code=organisation.country,
+        country=country_names(organisation.country),
+        address=organisation.address,
+        reference_person=f"{person.given_name} {person.family_name}" if person else organisation.contact_name,
+        reference_title=person.job_title if person else "",
+        contact_email=organisation.contact_email,
+    )
+
+
+def person_of(person: StoredPerson) -> Person:
+    return Person(given_name=person.given_name, family_name=person.family_name, title=person.job_title)

@@ -42,9 +42,9 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
         modules = recognition.modules(s, school.id)
         by_code = {m.code: m.id for m in modules}
         planned = {  # the module the learning agreement named for each outcome, chosen in advance
-            f"module-{r['result'].id}": str(by_code[code])
-            for r in results
-            if (code := s.get_one(Outcome, r["result"].outcome_id).module_code) in by_code
+            f"module-{result.id}": str(by_code[code])
+            for result in (validation.results if validation else [])
+            if (code := s.get_one(Outcome, result.outcome_id).module_code) in by_code
         }
         return {
             "planned": planned,

@@ -85,7 +85,9 @@ def test_the_three_parties_download_the_same_signed_agreement_and_it_verifies(cl
 
     verdict = _verify(client, pdf)
     assert (verdict["verdict"], verdict["document"], verdict["holder"]) == ("valid", "agreement", "Jānis Bērziņš")
-    assert [(c["competence"], c["status"], c["target_level"]) for c in verdict["competences"]] == [("3.1", "planned", 3)]
+    assert [(c["competence"], c["status"], c["target_level"]) for c in verdict["competences"]] == [
+        ("3.1", "planned", 3)
+    ]
 
     tampered = bytearray(pdf)
     tampered[len(pdf) // 2] ^= 0x01

@@ -17,7 +17,7 @@ from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.assessment import service as assessment
 from digcomp.assessment.evidence_store import EvidenceStore
-from digcomp.assessment.schemas import DecisionIn, ValidationIn
+from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ValidationIn
 from digcomp.framework import Catalog
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, OrganisationUpdate, PersonCreate
@@ -309,6 +309,33 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
         record.version.outcomes[0].competences[0].id,
         3,
         "The slides follow the hotel template closely; little own design",
+    )
+    record = assessment.load(session, mobility, for_update=True)
+    extra = assessment.add_additional(
+        session,
+        catalog,
+        mentor,
+        record,
+        AdditionalOutcomeIn(
+            text={"en": "Set up the hotel's new online check-in form and showed two colleagues how to use it"},
+            competence=CompetenceTarget(competence="5.2", target_level=3),
+        ),
+    )
+    record = assessment.load(session, mobility)
+    assessment.add_evidence(
+        session,
+        catalog,
+        store,
+        mentor,
+        record,
+        extra,
+        title="Mentor's observation",
+        kind=EvidenceKind.note,
+        text="Not in the plan: chose the check-in form's settings alone and wrote a one-page guide for the desk.",
+    )
+    extra_target = record.outcome(extra).competences[0].id
+    assessment.rate(
+        session, catalog, mentor, record, extra_target, 3, "Solved a routine set-up need on their own: level 3"
     )
     record = assessment.load(session, mobility)
     decision = DecisionIn(

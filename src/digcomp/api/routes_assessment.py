@@ -13,6 +13,7 @@ from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, Ident, SettingsD
 from digcomp.assessment import service
 from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
+    AdditionalOutcomeIn,
     AssessmentView,
     CompetenceAssessment,
     EvidenceOut,
@@ -261,6 +262,38 @@ def rate(
         lambda s, r: service.rate(s, catalog, actor, r, target_id, data.level, data.justification),
         lambda s, r: service.target_view(r, catalog, target_id),
         target_id=target_id,
+    )
+
+
+@router.post(f"{BASE}/additional-outcomes", status_code=201, response_model=AssessmentView)
+def add_additional(
+    mobility_id: Ident, data: AdditionalOutcomeIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+) -> AssessmentView:
+    """The host mentor or a validator records a competence the learner acquired beyond the plan, with the level
+    reached. It becomes an outcome marked ``additional`` (identified as worked on), then goes through evidence,
+    rating and validation like the planned ones; the agreed plan does not change."""
+    return _change(
+        db,
+        actor,
+        mobility_id,
+        lambda s, r: service.add_additional(s, catalog, actor, r, data),
+        _whole(catalog),
+        exclusive=True,
+    )
+
+
+@router.delete(f"{BASE}/additional-outcomes/{{outcome_id}}", status_code=204)
+def remove_additional(
+    mobility_id: Ident, outcome_id: Ident, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+) -> None:
+    """Whoever added an additional competence takes it back, before it has evidence or ratings."""
+    _change(
+        db,
+        actor,
+        mobility_id,
+        lambda s, r: service.remove_additional(s, catalog, actor, r, outcome_id),
+        lambda s, r: None,
+        exclusive=True,
     )
 
 

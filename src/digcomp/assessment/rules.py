@@ -118,6 +118,28 @@ def check_evidence(facts: OutcomeFacts, validated: bool) -> None:
         )
 
 
+def check_additional(competence: str, planned: set[str], additional: set[str], validated: bool) -> None:
+    """A competence acquired beyond the plan is added once, and only if the plan does not already hold it (then it
+    is assessed there)."""
+    ensure_open(validated)
+    if competence in planned:
+        raise Conflict("competence {competence} is already in the agreed plan: assess it there", competence=competence)
+    if competence in additional:
+        raise Conflict("competence {competence} was already added as additionally acquired", competence=competence)
+
+
+def check_additional_removal(added_by: int | None, actor_id: int, facts: OutcomeFacts, validated: bool) -> None:
+    """An additional outcome added by mistake is taken back by whoever added it, before any evidence or rating."""
+    ensure_open(validated)
+    if added_by != actor_id:
+        raise Forbidden("only the person who added this competence can remove it")
+    if facts.evidence_count or any(facts.ratings.values()):
+        raise Conflict(
+            "outcome {number} already has evidence or ratings: withdraw them first, or leave it for the validator",
+            number=facts.number,
+        )
+
+
 def check_withdrawal(author_id: int, actor_id: int, withdrawn: bool, validated: bool) -> None:
     """Evidence added by mistake is withdrawn by its author, before validation; it stays in the audit trail."""
     ensure_open(validated)

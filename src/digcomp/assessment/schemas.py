@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
 from digcomp.assessment.rules import Stage
 from digcomp.mobility.schemas import PersonSummary
+from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeTexts
 from digcomp.store.models import Decision, EvidenceKind, ResultStatus, SelfAssessmentPhase
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -149,6 +150,9 @@ class OutcomeStatus(BaseModel):
 class OutcomeAssessment(BaseModel):
     outcome_id: int
     number: int
+    additional: bool = Field(
+        default=False, description="Acquired beyond the plan: added during the placement, not part of the agreement"
+    )
     text: dict[str, str]
     criteria: dict[str, str]
     methods: list[str]
@@ -177,3 +181,13 @@ class AssessmentView(BaseModel):
     combining_rule: str
     outcomes: list[OutcomeAssessment]
     validation: ValidationOut | None
+
+
+class AdditionalOutcomeIn(BaseModel):
+    """A competence the learner acquired beyond the plan, as the mentor or the validator describes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: OutcomeTexts
+    competence: CompetenceTarget = Field(description="The competence and the level the learner reached in it")
+    methods: list[AssessmentMethod] = Field(default=[AssessmentMethod.observation], min_length=1)

@@ -15,6 +15,7 @@ from digcomp.access.actor import Actor, can_view, may_assess, may_validate, requ
 from digcomp.assessment import rules
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.assessment.schemas import (
+    AdditionalOutcomeIn,
     AssessmentView,
     CombinedOut,
     CompetenceAssessment,
@@ -30,13 +31,16 @@ from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
 from digcomp.framework import Catalog, pick
 from digcomp.mobility.service import parties
-from digcomp.plans.service import plan_of
+from digcomp.plans.rules import resolve_targets
+from digcomp.plans.service import additional_outcomes, plan_of
 from digcomp.store.models import (
     Evidence,
     EvidenceKind,
     Identification,
     Mobility,
     Outcome,
+    OutcomeCompetence,
+    Plan,
     PlanStatus,
     PlanVersion,
     Rating,
@@ -66,33 +70,52 @@ class OutcomeSnapshot:
     criteria: dict[str, str]
     methods: tuple[str, ...]
     competences: tuple[TargetSnapshot, ...]
+    additional: bool = False  # acquired beyond the plan (see ``add_additional``)
+    added_by_id: int | None = None
 
 
 @dataclass(frozen=True)
 class AgreedVersion:
-    """An agreed plan version, as assessment sees it. Agreed versions never change (a change makes a new version),
-    so their snapshot is kept per process and a write does not read the plan's outcomes again."""
+    """An agreed plan version, as assessment sees it, with the outcomes added beyond it. Agreed versions never
+    change (a change makes a new version) and adding an outcome bumps the plan's revision, so a snapshot is kept per
+    process under (version, revision) and a write does not read the plan's outcomes again."""
 
     id: int
     number: int
     outcomes: tuple[OutcomeSnapshot, ...]
 
 
-_AGREED: OrderedDict[tuple[str, int], AgreedVersion] = OrderedDict()
+_AGREED: OrderedDict[tuple[str, int, int], AgreedVersion] = OrderedDict()
 _AGREED_KEPT = 4096
 _agreed_lock = threading.Lock()
 
 
-def agreed_version(session: Session, plan_id: int) -> AgreedVersion | None:
+def _snapshot(outcome: Outcome) -> OutcomeSnapshot:
+    return OutcomeSnapshot(
+        id=outcome.id,
+        position=outcome.position,
+        text=dict(outcome.text),
+        criteria=dict(outcome.criteria),
+        methods=tuple(outcome.methods),
+        competences=tuple(
+            TargetSnapshot(c.id, c.framework, c.framework_version, c.competence, c.target_level)
+            for c in outcome.competences
+        ),
+        additional=outcome.additional,
+        added_by_id=outcome.added_by_id,
+    )
+
+
+def agreed_version(session: Session, plan: Plan) -> AgreedVersion | None:
     newest = session.execute(
         select(PlanVersion.id, PlanVersion.number)
-        .where(PlanVersion.plan_id == plan_id, PlanVersion.status == PlanStatus.agreed)
+        .where(PlanVersion.plan_id == plan.id, PlanVersion.status == PlanStatus.agreed)
         .order_by(PlanVersion.number.desc())
         .limit(1)
     ).first()
     if newest is None:
         return None
-    key = (str(session.connection().engine.url), int(newest[0]))
+    key = (str(session.connection().engine.url), int(newest[0]), plan.revision)
     with _agreed_lock:
         if (cached := _AGREED.get(key)) is not None:
             _AGREED.move_to_end(key)
@@ -105,24 +128,8 @@ def agreed_version(session: Session, plan_id: int) -> AgreedVersion | None:
             lazyload(PlanVersion.confirmations),
         ],
     )
-    snapshot = AgreedVersion(
-        id=version.id,
-        number=version.number,
-        outcomes=tuple(
-            OutcomeSnapshot(
-                id=o.id,
-                position=o.position,
-                text=dict(o.text),
-                criteria=dict(o.criteria),
-                methods=tuple(o.methods),
-                competences=tuple(
-                    TargetSnapshot(c.id, c.framework, c.framework_version, c.competence, c.target_level)
-                    for c in o.competences
-                ),
-            )
-            for o in version.outcomes
-        ),
-    )
+    outcomes = [*version.outcomes, *additional_outcomes(session, version.id)]
+    snapshot = AgreedVersion(id=version.id, number=version.number, outcomes=tuple(_snapshot(o) for o in outcomes))
     with _agreed_lock:
         _AGREED[key] = snapshot
         if len(_AGREED) > _AGREED_KEPT:
@@ -186,7 +193,7 @@ def load(
     what its rules look at: counts of evidence, not the evidence, and with ``outcome_id`` or ``target_id`` only that
     outcome's facts — so a write costs the same with 2 or 2,000 notes."""
     plan = plan_of(session, mobility, for_update=for_update, for_share=for_share)
-    version = agreed_version(session, plan.id) if plan is not None else None
+    version = agreed_version(session, plan) if plan is not None else None
     if version is None:
         raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
     scope = [
@@ -331,6 +338,7 @@ def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentVi
             OutcomeAssessment(
                 outcome_id=outcome.id,
                 number=outcome_facts.number,
+                additional=outcome.additional,
                 text=dict(outcome.text),
                 criteria=dict(outcome.criteria),
                 methods=list(outcome.methods),
@@ -589,6 +597,93 @@ def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, d
         },
     )
     return validation
+
+
+def add_additional(session: Session, catalog: Catalog, actor: Actor, record: Record, data: AdditionalOutcomeIn) -> int:
+    """A competence the learner acquired beyond the plan: an outcome of its own, marked additional, identified as
+    worked on by whoever adds it, then documented, rated and validated like the planned ones. The agreed plan and
+    its content hash stay as they were. Returns the new outcome's id. ``record`` is loaded ``for_update``."""
+    mobility = parties(record.mobility)
+    require(
+        (actor.role is Role.mentor and can_view(actor, mobility)) or may_validate(actor, mobility),
+        "only the host mentor or a validator of the sending school adds a competence acquired beyond the plan",
+    )
+    [target] = resolve_targets(catalog, [data.competence], ["body", "competence"])
+    planned = {t.competence for o in record.version.outcomes if not o.additional for t in o.competences}
+    added = {t.competence for o in record.version.outcomes if o.additional for t in o.competences}
+    rules.check_additional(target.competence, planned, added, record.validated)
+    plan = plan_of(session, record.mobility)
+    assert plan is not None
+    outcome = Outcome(
+        version_id=record.version.id,
+        position=max((o.position for o in record.version.outcomes), default=-1) + 1,
+        text=dict(data.text),
+        criteria={},
+        methods=[m.value for m in data.methods],
+        additional=True,
+        added_by_id=actor.person_id,
+        competences=[
+            OutcomeCompetence(
+                position=0,
+                framework=target.framework,
+                framework_version=target.framework_version or "",
+                competence=target.competence,
+                target_level=target.target_level,
+            )
+        ],
+    )
+    session.add(outcome)
+    plan.updated_at = utcnow()  # a new revision: every process takes a fresh snapshot of the agreed version
+    session.flush()
+    session.add(
+        Identification(mobility_id=record.mobility.id, outcome_id=outcome.id, worked_on=True, person_id=actor.person_id)
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.additional_added",
+        _entity(record, f"outcome:{outcome.id}"),
+        mobility_id=record.mobility.id,
+        after={
+            "text": dict(data.text),
+            "competence": [target.framework, target.competence, target.target_level],
+            "methods": outcome.methods,
+        },
+    )
+    return outcome.id
+
+
+def remove_additional(session: Session, catalog: Catalog, actor: Actor, record: Record, outcome_id: int) -> None:
+    """Take back an additional competence added by mistake (before any evidence or rating)."""
+    snapshot = record.outcome(outcome_id)
+    if not snapshot.additional:
+        raise NotFound("additional outcome", outcome_id)
+    rules.check_additional_removal(
+        snapshot.added_by_id, actor.person_id, _facts_of(record, catalog, snapshot), record.validated
+    )
+    outcome = session.get_one(Outcome, outcome_id)
+    before = {"text": dict(outcome.text), "competence": [t.competence for t in snapshot.competences]}
+    for identification in session.scalars(select(Identification).where(Identification.outcome_id == outcome_id)):
+        session.delete(identification)
+    for self_assessment in session.scalars(
+        select(SelfAssessment).where(SelfAssessment.target_id.in_([t.id for t in snapshot.competences]))
+    ):
+        session.delete(self_assessment)
+    session.flush()
+    session.delete(outcome)
+    plan = plan_of(session, record.mobility)
+    assert plan is not None
+    plan.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assessment.additional_removed",
+        _entity(record, f"outcome:{outcome_id}"),
+        mobility_id=record.mobility.id,
+        before=before,
+    )
 
 
 def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_id: int, reason: str = "") -> None:

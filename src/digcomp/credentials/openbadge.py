@@ -40,7 +40,8 @@ def _result_description(credential_id: str, line: CompetenceLine) -> dict[str, A
     return {
         "id": f"{credential_id}#{line.framework}-{line.competence_id}",
         "type": ["ResultDescription"],
-        "name": f"{line.framework_name} {line.framework_version} {line.competence_id} proficiency level",
+        "name": f"{line.framework_name} {line.framework_version} {line.competence_id} proficiency level"
+        + (" (additionally acquired, beyond the agreed plan)" if line.additional else ""),
         "resultType": "RubricCriterionLevel",
         "requiredLevel": _level_id(credential_id, line, line.target_level),
         "rubricCriterionLevel": [

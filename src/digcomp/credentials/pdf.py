@@ -314,8 +314,20 @@ class StatementRenderer(DocumentRenderer):
             return self._text({lang: self.t.label("not_achieved", lang) for lang in self.languages})
         return f"<font name='{BOLD}'>{level}</font> — {self._text(names)}"
 
+    def _additional(self, line: CompetenceLine) -> str:
+        """A mark for a competence acquired beyond the plan."""
+        if not line.additional:
+            return ""
+        return f" <font size='7' color='{self.st.muted.hexval()}'>[{self._each_label('additional')}]</font>"
+
+    def _each_label(self, key: str) -> str:
+        return " / ".join(escape(v) for v in dict.fromkeys(self.t.label(key, lang) for lang in self.languages))
+
     def _competence(self, line: CompetenceLine) -> list[Flowable]:
-        heading = self._p(f"{escape(line.competence_id)} {self._text(line.competence_title)}", self.st.competence)
+        heading = self._p(
+            f"{escape(line.competence_id)} {self._text(line.competence_title)}{self._additional(line)}",
+            self.st.competence,
+        )
         descriptor = self._text(line.level_descriptor) if line.level_descriptor else ""
         note = self.t.label("descriptor_in_english", self.languages[0])
         if descriptor and self.languages[0] not in line.level_descriptor and note:
@@ -328,6 +340,8 @@ class StatementRenderer(DocumentRenderer):
             ("achieved_level", self._level(line.achieved_level, line.achieved_level_name, line.status)),
             ("target_level", f"{line.target_level} — {self._text(line.target_level_name)}"),
         ]
+        if line.additional:
+            rows[-1] = ("additional", self._each_label("additional_note"))
         if descriptor and line.status == "achieved":
             rows.append(("level_descriptor", descriptor))
         rows.append(("assessment_method", escape(methods)))
@@ -370,6 +384,7 @@ class StatementRenderer(DocumentRenderer):
                 [
                     self._p(
                         f"<font name='{BOLD}'>{escape(line.competence_id)}</font> {self._text(line.competence_title)}"
+                        + self._additional(line)
                     ),
                     self._p(self._level(line.achieved_level, line.achieved_level_name, line.status)),
                     self._p(f"{line.target_level} — {self._text(line.target_level_name)}"),

@@ -78,9 +78,8 @@ def build_statement(
     certificate_id: str,
     supersedes: str | None = None,
 ) -> Statement:
-    plan = plan_of(session, mobility)
-    version = next(v for v in (plan.versions if plan else []) if v.number == validation.plan_version)
-    outcomes: dict[int, Outcome] = {o.id: o for o in version.outcomes}
+    outcome_ids = {r.outcome_id for r in validation.results}
+    outcomes = {o.id: o for o in session.scalars(select(Outcome).where(Outcome.id.in_(outcome_ids)))}
     lines = []
     for result in validation.results:
         framework = catalog.get(result.framework)
@@ -107,6 +106,7 @@ def build_statement(
                 target_level_name=dict(framework.level_by_number[result.target_level].name),
                 methods=list(outcome.methods),
                 outcome_text=dict(outcome.text),
+                additional=outcome.additional,
                 levels=[(lvl.number, dict(lvl.name)) for lvl in framework.levels],
             )
         )

@@ -48,6 +48,7 @@ class CompetenceLine(BaseModel):
     methods: list[str]
     outcome_text: Bilingual  # the outcome as the school wrote it, per language
     levels: list[tuple[int, Bilingual]]  # the framework's scale, for the credential's rubric
+    additional: bool = False  # acquired beyond the plan (no agreed target: the target is the level first observed)
 
 
 class RecognitionLine(BaseModel):

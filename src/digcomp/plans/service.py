@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from digcomp.access.actor import Actor, require, require_planner
 from digcomp.audit import log as audit
@@ -46,6 +46,17 @@ def plan_of(session: Session, mobility: Mobility, *, for_update: bool = False, f
     if for_update or for_share:
         query = query.with_for_update(read=not for_update).execution_options(populate_existing=True)
     return session.scalars(query).first()
+
+
+def additional_outcomes(session: Session, version_id: int) -> list[Outcome]:
+    """The outcomes added beyond an agreed version during assessment (not part of what the parties agreed)."""
+    query = (
+        select(Outcome)
+        .where(Outcome.version_id == version_id, Outcome.additional.is_(True))
+        .options(selectinload(Outcome.competences))
+        .order_by(Outcome.position)
+    )
+    return list(session.scalars(query))
 
 
 def version_of(session: Session, mobility: Mobility, number: int, *, for_update: bool = False) -> PlanVersion:
@@ -294,6 +305,8 @@ def confirm(session: Session, actor: Actor, mobility: Mobility, version: PlanVer
         for earlier in version.plan.versions:
             if earlier.status is PlanStatus.agreed:
                 earlier.status = PlanStatus.superseded
+                for additional in additional_outcomes(session, earlier.id):  # acquired beyond it: still acquired
+                    additional.version_id = version.id
         version.status = PlanStatus.agreed
         version.agreed_at = utcnow()
         _audit(session, actor, "plan.agreed", version, before={"status": "draft"}, after={"status": "agreed"})

@@ -196,12 +196,6 @@ class PlanVersion(Base):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
-    additional_outcomes: Mapped[list[Outcome]] = relationship(
-        primaryjoin="and_(PlanVersion.id == Outcome.version_id, Outcome.additional.is_(True))",
-        order_by="Outcome.position",
-        viewonly=True,
-        lazy="select",
-    )
     confirmations: Mapped[list[Confirmation]] = relationship(
         back_populates="version", order_by="Confirmation.confirmed_at", cascade="all, delete-orphan", lazy="selectin"
     )

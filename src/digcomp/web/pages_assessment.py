@@ -9,14 +9,15 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, may_assess, may_validate
+from digcomp.access.actor import Actor, can_view, may_assess, may_validate
 from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment import service as assessment
-from digcomp.assessment.schemas import DecisionIn, ReopenIn, ValidationIn
+from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ReopenIn, ValidationIn
 from digcomp.credentials import service as credentials
 from digcomp.errors import DomainError, Forbidden, Invalid, NotFound
-from digcomp.framework.views import level_view
+from digcomp.framework import DEFAULT_FRAMEWORK
+from digcomp.framework.views import competence_summaries, level_view
 from digcomp.mobility.service import mobility_for, parties
 from digcomp.store.models import EvidenceKind, Role, SelfAssessmentPhase
 from digcomp.web.common import back, language, localizer, problem_text, render, require_login, same_origin
@@ -50,6 +51,9 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "can_identify": actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.admin),
             "can_note": actor.role in (Role.mentor, Role.coordinator, Role.validator, Role.admin),
             "can_reopen": may_validate(actor, who),
+            "can_add_additional": (actor.role is Role.mentor and can_view(actor, who)) or may_validate(actor, who),
+            "competences": competence_summaries(catalog.get(DEFAULT_FRAMEWORK), lang),
+            "writing_languages": list(dict.fromkeys([lang, mobility.working_language, "en"])),
         }
 
     data = get_database(request).read(work)
@@ -255,6 +259,42 @@ def withdraw(
         assessment.withdraw_evidence(s, actor, record, evidence_id, reason)
 
     return _act(request, mobility_id, work, f"outcome-{outcome_id}", None, "withdrawn", exclusive=True)
+
+
+@router.post("/mobilities/{mobility_id}/assessment/additional")
+def add_additional(
+    request: Request,
+    mobility_id: int,
+    additional_text: Annotated[str, Form()] = "",
+    additional_language: Annotated[str, Form()] = "en",
+    additional_competence: Annotated[str, Form()] = "",
+    additional_level: Annotated[str, Form()] = "",
+) -> Response:
+    values = {
+        "additional_text": additional_text,
+        "additional_language": additional_language,
+        "additional_competence": additional_competence,
+        "additional_level": additional_level,
+    }
+
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        data = AdditionalOutcomeIn.model_validate(
+            {
+                "text": {additional_language: additional_text},
+                "competence": {"competence": additional_competence, "target_level": additional_level or None},
+            }
+        )
+        assessment.add_additional(s, catalog, actor, record, data)
+
+    return _act(request, mobility_id, work, "additional", values, "additional_added", exclusive=True)
+
+
+@router.post("/mobilities/{mobility_id}/assessment/additional/{outcome_id}/remove")
+def remove_additional(request: Request, mobility_id: int, outcome_id: int) -> Response:
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        assessment.remove_additional(s, catalog, actor, record, outcome_id)
+
+    return _act(request, mobility_id, work, "additional", None, "additional_removed", exclusive=True)
 
 
 @router.post("/mobilities/{mobility_id}/assessment/reopen")

@@ -16,7 +16,7 @@ from digcomp.access.actor import Actor, require_planner
 from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settings_dep
 from digcomp.credentials import service as credentials
 from digcomp.errors import DomainError, Forbidden, Invalid
-from digcomp.framework import pick
+from digcomp.framework import DEFAULT_FRAMEWORK, pick
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.i18n import UI_LANGUAGES
 from digcomp.mapping import suggester
@@ -265,7 +265,7 @@ def _outcome_form(
 ) -> Response:
     catalog = get_catalog(request)
     lang = language(request)
-    framework = catalog.get("digcomp-2.2")
+    framework = catalog.get(DEFAULT_FRAMEWORK)
     competence, level = str(values.get("competence", "")), str(values.get("target_level", ""))
     descriptor = None
     if competence in framework.competence_by_id and level.isdigit() and 1 <= int(level) <= framework.max_level:

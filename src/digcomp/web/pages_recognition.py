@@ -34,20 +34,30 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             raise Forbidden("only the sending school's staff can do this")
         validation = validation_in_force(s, mobility)
         results = []
+        outcomes = {}
         for result in validation.results if validation else []:
             competence = catalog.get(result.framework).competence_by_id.get(result.competence)
-            results.append({"result": result, "title": pick(competence.title, lang) if competence else ""})
+            outcomes[result.id] = outcome = s.get_one(Outcome, result.outcome_id)
+            results.append(
+                {
+                    "result": result,
+                    "title": pick(competence.title, lang) if competence else "",
+                    "additional": outcome.additional,
+                }
+            )
         decided = recognition.view(s, mobility) if recognition.is_recognised(s, mobility) else None
         school = s.get_one(Organisation, mobility.sending_organisation_id)
         modules = recognition.modules(s, school.id)
         by_code = {m.code: m.id for m in modules}
         planned = {  # the module the learning agreement named for each outcome, chosen in advance
-            f"module-{result.id}": str(by_code[code])
-            for result in (validation.results if validation else [])
-            if (code := s.get_one(Outcome, result.outcome_id).module_code) in by_code
+            f"module-{result_id}": str(by_code[outcome.module_code])
+            for result_id, outcome in outcomes.items()
+            if outcome.module_code in by_code
         }
+        additional = {result_id for result_id, outcome in outcomes.items() if outcome.additional}
         return {
             "planned": planned,
+            "additional": additional,
             "m": mobility,
             "validated": validation is not None,
             "results": results,

@@ -44,7 +44,8 @@ def test_an_additional_competence_goes_through_all_four_stages_onto_the_statemen
     assert client.post(f"{base}/additional-outcomes", headers=m.as_["coordinator"], json=EXTRA).status_code == 403
     already = {**EXTRA, "competence": {"competence": planned[0], "target_level": 3}}
     refused = client.post(f"{base}/additional-outcomes", headers=m.as_["mentor"], json=already)
-    assert refused.status_code == 409 and "already in the agreed plan" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "already in the agreed plan" in refused.json()["detail"]
     unknown = {**EXTRA, "competence": {"competence": "9.9", "target_level": 3}}
     assert client.post(f"{base}/additional-outcomes", headers=m.as_["mentor"], json=unknown).status_code == 422
 
@@ -53,7 +54,8 @@ def test_an_additional_competence_goes_through_all_four_stages_onto_the_statemen
     [extra] = [o for o in view["outcomes"] if o["additional"]]
     assert (extra["number"], extra["worked_on"], extra["stage"]) == (len(planned) + 1, True, "identified")
     twice = client.post(f"{base}/additional-outcomes", headers=m.as_["validator"], json=EXTRA)
-    assert twice.status_code == 409 and "already added" in twice.json()["detail"]
+    assert twice.status_code == 409
+    assert "already added" in twice.json()["detail"]
     # a mistake is taken back by whoever added it, and only before evidence
     assert (
         client.delete(f"{base}/additional-outcomes/{extra['outcome_id']}", headers=m.as_["validator"]).status_code
@@ -65,7 +67,8 @@ def test_an_additional_competence_goes_through_all_four_stages_onto_the_statemen
     note = {"title": "Booking widget", "text": "Configured it alone; the front desk uses it daily."}
     ok(client.post(f"{base}/outcomes/{extra['outcome_id']}/notes", headers=m.as_["mentor"], json=note), 201)
     late = client.delete(f"{base}/additional-outcomes/{extra['outcome_id']}", headers=m.as_["mentor"])
-    assert late.status_code == 409 and "already has evidence" in late.json()["detail"]
+    assert late.status_code == 409
+    assert "already has evidence" in late.json()["detail"]
     rating = {"level": 4, "justification": "Solved the set-up problems on their own, level 4"}
     ok(client.put(f"{base}/targets/{target}/rating", headers=m.as_["mentor"], json=rating))
     _assess_planned(client, m, base)
@@ -77,13 +80,15 @@ def test_an_additional_competence_goes_through_all_four_stages_onto_the_statemen
     assert (competence["competence"], result["achieved_level"], result["status"]) == ("5.2", 4, "achieved")
     plan = ok(client.get(f"{API}/mobilities/{m.id}/plan", headers=m.as_["coordinator"]))
     assert plan["agreed"]["content_hash"] == agreed["content_hash"]
-    assert len(plan["agreed"]["outcomes"]) == len(planned) and plan["agreed"]["number"] == 1
+    assert len(plan["agreed"]["outcomes"]) == len(planned)
+    assert plan["agreed"]["number"] == 1
     after = client.post(
         f"{base}/additional-outcomes",
         headers=m.as_["mentor"],
         json={**EXTRA, "competence": {"competence": "1.1", "target_level": 2}},
     )
-    assert after.status_code == 409 and "validated" in after.json()["detail"]
+    assert after.status_code == 409
+    assert "validated" in after.json()["detail"]
 
     # the statement and the credential mark it
     ok(client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={}), 201)

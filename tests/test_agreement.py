@@ -31,7 +31,8 @@ def test_the_three_parties_download_the_same_signed_agreement_and_it_verifies(cl
     m = create_mobility(client, database)
     ok(client.post(f"{API}/mobilities/{m.id}/plan/versions", headers=m.as_["coordinator"], json={}), 201)
     draft = client.get(_url(m.id), headers=m.as_["coordinator"])
-    assert draft.status_code == 409 and "not agreed yet" in draft.json()["detail"]
+    assert draft.status_code == 409
+    assert "not agreed yet" in draft.json()["detail"]
 
     module = {"code": "VPS-07", "name": {"lv": "Viesnīcas pakalpojumu prezentēšana", "en": "Presenting services"}}
     ok(client.post(f"{API}/programme-modules", headers=m.as_["coordinator"], json={**module, "hours": 40}), 201)
@@ -44,7 +45,8 @@ def test_the_three_parties_download_the_same_signed_agreement_and_it_verifies(cl
     }
     base = f"{API}/mobilities/{m.id}/plan/versions/1/outcomes"
     unknown = client.post(base, headers=m.as_["coordinator"], json=outcome)
-    assert unknown.status_code == 422 and "no module NO-SUCH" in unknown.json()["detail"]
+    assert unknown.status_code == 422
+    assert "no module NO-SUCH" in unknown.json()["detail"]
     ok(client.post(base, headers=m.as_["coordinator"], json={**outcome, "module_code": "VPS-07"}), 201)
     for role in ("coordinator", "mentor", "learner"):
         ok(client.post(f"{API}/mobilities/{m.id}/plan/versions/1/confirmations", headers=m.as_[role]))
@@ -80,7 +82,8 @@ def test_the_three_parties_download_the_same_signed_agreement_and_it_verifies(cl
     assert plan["agreed"]["content_hash"] in text
     [content] = PdfReader(io.BytesIO(pdf)).attachments["agreement.json"]
     embedded = json.loads(content)
-    assert embedded["type"] == "LearningAgreement" and embedded["content_hash"] == plan["agreed"]["content_hash"]
+    assert embedded["type"] == "LearningAgreement"
+    assert embedded["content_hash"] == plan["agreed"]["content_hash"]
     assert [c["role"] for c in embedded["confirmations"]] == ["coordinator", "mentor", "learner"]
 
     verdict = _verify(client, pdf)
@@ -130,7 +133,9 @@ def test_demo_writes_the_learning_agreement_and_verify_checks_it(
     assert code == 0, printed
     [agreement] = out.glob("*agreement*.pdf")
     code, printed = run(capsys, "verify", str(agreement))
-    assert code == 0 and "VALID" in printed and "agreement id: LA-" in printed, printed
+    assert code == 0, printed
+    assert "VALID" in printed
+    assert "agreement id: LA-" in printed
     assert "VPS-07" in text_of(agreement.read_bytes())  # the module planned for the demo's first outcome
 
     tampered = bytearray(agreement.read_bytes())
@@ -138,4 +143,5 @@ def test_demo_writes_the_learning_agreement_and_verify_checks_it(
     changed = out / "changed.pdf"
     changed.write_bytes(bytes(tampered))
     code, printed = run(capsys, "verify", str(changed))
-    assert code == 1 and "TAMPERED" in printed, printed
+    assert code == 1, printed
+    assert "TAMPERED" in printed

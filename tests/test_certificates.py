@@ -58,7 +58,7 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     out = cli_data / "out"
     code, printed = run(capsys, "demo", "--out", str(out))
     assert code == 0, printed
-    [pdf_path] = out.glob("*.pdf")
+    [pdf_path] = out.glob("DC-*.pdf")
     pdf = pdf_path.read_bytes()
 
     # pyHanko: one PAdES signature, intact, covering the whole file
@@ -138,7 +138,7 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
 
 def test_any_single_changed_byte_is_tampered(cli_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "demo", "--out", str(cli_data / "out"))[0] == 0
-    [pdf_path] = (cli_data / "out").glob("*.pdf")
+    [pdf_path] = (cli_data / "out").glob("DC-*.pdf")
     pdf = pdf_path.read_bytes()
     byte_range = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", pdf)
     assert byte_range is not None
@@ -248,7 +248,7 @@ def test_an_english_demo_statement_has_no_latvian_words_but_proper_names(
     out = cli_data / "out"
     code, printed = run(capsys, "demo", "--out", str(out), "--languages", "en")
     assert code == 0, printed
-    [pdf_path] = out.glob("*.pdf")
+    [pdf_path] = out.glob("DC-*.pdf")
     credential = (out / f"{pdf_path.stem}.credential.json").read_text(encoding="utf-8")
     proper_names = [
         demo.SCHOOL,

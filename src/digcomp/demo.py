@@ -19,6 +19,7 @@ from digcomp.assessment import service as assessment
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ValidationIn
 from digcomp.framework import Catalog
+from digcomp.mobility import progress
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, OrganisationUpdate, PersonCreate
 from digcomp.plans import service as plans
@@ -252,6 +253,7 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
     for party in (coordinator, mentor, learner):
         plans.confirm(session, party, mobility, version)
 
+    weekly_reports(session, learner, mentor, mobility)
     store = EvidenceStore(Path(settings.data_dir) / "evidence")
     record = assessment.load(session, mobility)
     for agreed in record.version.outcomes:
@@ -346,6 +348,34 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
     validation = assessment.validate(session, catalog, validator, record, ValidationIn(decisions=[decision]))
     recognise(session, coordinator, validator, mobility, validation)
     return mobility
+
+
+WEEKLY = {
+    Role.learner: [
+        "Learnt the booking system and checked in guests with my mentor beside me.",
+        "Answered guest e-mails on my own; my mentor read them before they were sent.",
+        "Prepared the first slides of the presentation of the hotel's services.",
+        "Handled two group check-ins alone; asked about the privacy rules for passports.",
+    ],
+    Role.mentor: [
+        "Punctual and friendly with guests; needs more confidence on the phone.",
+        "Good progress with the booking system; mistakes corrected without help.",
+        "Presented the hotel's services to a guest group; well prepared.",
+        "Works independently at the front desk now; follows the privacy rules.",
+    ],
+}
+
+
+def weekly_reports(session: Session, learner: Actor, mentor: Actor, mobility: Mobility) -> None:
+    """Progress reports of a placement that is over: one a week from each, except one week the mentor missed."""
+    weeks = (mobility.end_date - mobility.start_date).days // 7
+    for week in range(weeks):
+        day = mobility.start_date + dt.timedelta(days=7 * week + 4)
+        for actor in (learner, mentor):
+            if actor is mentor and week == 5:
+                continue
+            report = progress.add_report(session, actor, mobility, WEEKLY[actor.role][week % 4], day)
+            report.written_at = dt.datetime.combine(day, dt.time(15, 30), tzinfo=dt.UTC)
 
 
 DEMO_MODULES = [

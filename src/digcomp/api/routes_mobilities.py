@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep
 from digcomp.errors import Invalid
-from digcomp.mobility import importer, service
+from digcomp.mobility import importer, progress, service
 from digcomp.mobility.schemas import (
     MobilityCreate,
     MobilityOut,
@@ -23,8 +23,11 @@ from digcomp.mobility.schemas import (
     PersonCreate,
     PersonOut,
     PersonUpdate,
+    ProgressOut,
+    ProgressReportIn,
+    ProgressReportOut,
 )
-from digcomp.store.models import Mobility, Organisation, Person, Role
+from digcomp.store.models import Mobility, Organisation, Person, Role, utcnow
 
 router = APIRouter()
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -138,6 +141,29 @@ def update_mobility(mobility_id: Ident, data: MobilityUpdate, db: DatabaseDep, a
     def work(s: Session) -> MobilityOut:
         mobility = service.mobility_for(s, actor, mobility_id)
         return MobilityOut.model_validate(service.update_mobility(s, actor, mobility, data))
+
+    return db.run(work)
+
+
+@router.get("/mobilities/{mobility_id}/progress", response_model=ProgressOut, tags=["mobilities"])
+def get_progress(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> ProgressOut:
+    """Monitoring during the placement: each reporting period of the learner and of the host mentor (received,
+    late, or due now), and the reports themselves, newest first."""
+    return db.read(lambda s: progress.progress(s, service.mobility_for(s, actor, mobility_id)))
+
+
+@router.post(
+    "/mobilities/{mobility_id}/progress-reports", status_code=201, response_model=ProgressReportOut, tags=["mobilities"]
+)
+def add_progress_report(
+    mobility_id: Ident, data: ProgressReportIn, db: DatabaseDep, actor: ActorDep
+) -> ProgressReportOut:
+    """The learner or the host mentor reports progress (as often as the learning agreement says)."""
+
+    def work(s: Session) -> ProgressReportOut:
+        mobility = service.mobility_for(s, actor, mobility_id)
+        report = progress.add_report(s, actor, mobility, data.text, utcnow().date())
+        return ProgressReportOut.model_validate(report)
 
     return db.run(work)
 

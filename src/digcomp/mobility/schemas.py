@@ -163,6 +163,9 @@ class _MobilityFields(_In):
     objective: LongTexts = {}
     tasks: LongTexts = {}
     group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    report_every_days: int = Field(
+        default=7, ge=0, le=60, description="How often the learner and the mentor each report progress (0 = never)"
+    )
 
 
 class MobilityCreate(_MobilityFields):
@@ -194,6 +197,7 @@ class MobilityUpdate(_In):
     objective: LongTexts | None = None
     tasks: LongTexts | None = None
     group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    report_every_days: int | None = Field(default=None, ge=0, le=60)
 
 
 class MobilityOut(_Out):
@@ -212,3 +216,40 @@ class MobilityOut(_Out):
     objective: dict[str, str]
     tasks: dict[str, str]
     group_name: str
+    report_every_days: int
+
+
+class ProgressReportIn(_In):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)] = Field(
+        description="What was done since the last report, what went well, what was difficult"
+    )
+
+
+class ProgressReportOut(_Out):
+    id: int
+    author: PersonSummary
+    author_role: Role
+    text: str
+    written_at: dt.datetime
+
+
+class PeriodOut(BaseModel):
+    number: int
+    start: dt.date
+    end: dt.date
+    status: str = Field(description="received, late, or due (the current period)")
+    reports: int
+
+
+class ReporterOut(BaseModel):
+    role: Role = Field(description="learner or mentor")
+    person: PersonSummary | None
+    periods: list[PeriodOut]
+    late: int
+
+
+class ProgressOut(BaseModel):
+    mobility_id: int
+    report_every_days: int
+    reporters: list[ReporterOut]
+    reports: list[ProgressReportOut] = Field(description="Newest first")

@@ -79,6 +79,8 @@ FIELD_LABELS = {
     "programme": "programme",
     "project_reference": "project_reference",
     "group_name": "group",
+    "report_every_days": "report_every_days",
+    "module_code": "planned_module",
     "password": "password",
     "email": "email",
     "days_valid": "link_valid_days",

@@ -20,14 +20,15 @@ from digcomp.framework import DEFAULT_FRAMEWORK, pick
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.i18n import UI_LANGUAGES
 from digcomp.mapping import suggester
+from digcomp.mobility import monitoring, progress
 from digcomp.mobility import service as registry
-from digcomp.mobility.schemas import MobilityUpdate, PersonUpdate
+from digcomp.mobility.schemas import MobilityUpdate, PersonUpdate, ProgressReportIn
 from digcomp.mobility.service import mobility_for
 from digcomp.plans import rules
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import AssessmentMethod, OutcomeIn
 from digcomp.recognition import service as recognition
-from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, PlanVersion, Role
+from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, PlanVersion, Role, utcnow
 from digcomp.web.common import (
     back,
     form_texts,
@@ -134,6 +135,11 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
             "mentor_reads": plans.mentor_reads(mobility),
             "titles": titles,
             "programme": module_names(s, mobility, lang),
+            "progress": progress.progress(s, mobility),
+            "may_report": progress.may_report(actor, mobility)
+            and monitoring.accepts_reports(
+                mobility.start_date, mobility.end_date, mobility.report_every_days, utcnow().date()
+            ),
             "certificate": certificate,
             "learner_has_login": has_login,
             "links": links,
@@ -229,6 +235,15 @@ def learner_login(request: Request, mobility_id: int, password: Annotated[str, F
         access.create_account(s, actor, learner, access.AccountCreate(password=password))
 
     return _act(request, mobility_id, work, "login_created", "learner-login")
+
+
+@router.post("/mobilities/{mobility_id}/progress")
+def report_progress(request: Request, mobility_id: int, text: Annotated[str, Form()] = "") -> Response:
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        data = ProgressReportIn.model_validate({"text": text})
+        progress.add_report(s, actor, mobility, data.text, utcnow().date())
+
+    return _act(request, mobility_id, work, "reported", "progress")
 
 
 @router.post("/mobilities/{mobility_id}/certificate")
@@ -451,6 +466,7 @@ def _mobility_values(mobility: Mobility) -> dict[str, Any]:
         "programme": mobility.programme,
         "project_reference": mobility.project_reference,
         "group_name": mobility.group_name,
+        "report_every_days": str(mobility.report_every_days),
         "learner_given_name": mobility.learner.given_name,
         "learner_family_name": mobility.learner.family_name,
         "learner_email": mobility.learner.email or "",
@@ -522,6 +538,7 @@ async def edit_mobility(request: Request, mobility_id: int) -> Response:
                 "programme": values.get("programme", ""),
                 "project_reference": values.get("project_reference", ""),
                 "group_name": values.get("group_name", ""),
+                "report_every_days": values.get("report_every_days") or None,
                 "qualification": form_texts(values, "qualification"),
                 "objective": form_texts(values, "objective"),
                 "tasks": form_texts(values, "tasks"),

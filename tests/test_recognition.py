@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from digcomp.errors import Conflict, Invalid
 from digcomp.recognition.rules import Proposal, ValidatedFacts, check
 from digcomp.store.db import Database
-from tests.journey import API, Mobility, ok, validated_mobility
+from tests.journey import API, Mobility, create_mobility, ok, validated_mobility
 
 RESULTS = {
     1: ValidatedFacts(1, "3.1", "achieved", 4),
@@ -135,3 +135,53 @@ def test_the_validator_recognises_results_on_the_web_page(client: TestClient, da
     shown = client.get(done.headers["location"]).text
     assert "The results are recognised." in shown
     assert "<strong>9</strong>" in shown
+
+
+def _upload(client: TestClient, headers: dict[str, str], csv_text: str) -> object:
+    files = {"file": ("modules.csv", ("\ufeff" + csv_text).encode(), "text/csv")}
+    return client.post(f"{API}/programme-modules/import", headers=headers, files=files)
+
+
+def test_the_programme_modules_are_imported_from_a_spreadsheet(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    as_coordinator = m.as_["coordinator"]
+    sheet = (
+        "code;name_lv;name_en;hours;credits\n"
+        "VPS-07;Viesnīcas pakalpojumu prezentēšana;Presenting the hotel's services;40;2\n"
+        "VPS-04;Viesu datu aizsardzība;Protecting guests' data;20;1,5\n"
+    )
+    assert _upload(client, m.as_["learner"], sheet).status_code == 403  # type: ignore[attr-defined]
+    first = ok(_upload(client, as_coordinator, sheet))
+    assert (first["created"], first["updated"]) == (["VPS-07", "VPS-04"], [])
+    listed = {x["code"]: x for x in ok(client.get(f"{API}/programme-modules", headers=as_coordinator))}
+    assert (listed["VPS-04"]["credits"], listed["VPS-07"]["name"]["lv"]) == (1.5, "Viesnīcas pakalpojumu prezentēšana")
+
+    again = ok(_upload(client, as_coordinator, sheet.replace(";40;2", ";60;3") + "VPS-09;Bāri;Bars;;\n"))
+    assert (again["created"], again["updated"]) == (["VPS-09"], ["VPS-07"])
+
+    broken = _upload(client, as_coordinator, "code;name_en;hours\nVPS-10;;10\nVPS-11;Kitchen;many\n")
+    assert broken.status_code == 422  # type: ignore[attr-defined]
+    assert {e["row"] for e in broken.json()["errors"]} == {2, 3}  # type: ignore[attr-defined]
+    twice = _upload(client, as_coordinator, "code,name_en\nVPS-12,Bars\nVPS-12,Bars again\n")
+    assert "listed twice" in twice.json()["detail"]  # type: ignore[attr-defined]
+    codes = {x["code"] for x in ok(client.get(f"{API}/programme-modules", headers=as_coordinator))}
+    assert codes == {"VPS-04", "VPS-07", "VPS-09"}  # nothing of a wrong file was written
+
+
+def test_a_named_recognition_committee_member_recognises(client: TestClient, database: Database) -> None:
+    m = validated_mobility(client, database)
+    modules = _modules(client, m)
+    base = f"{API}/mobilities/{m.id}"
+    result = ok(client.get(f"{base}/assessment", headers=m.as_["validator"]))["outcomes"][0]["competences"][0]
+    body = {"results": [{"result_id": result["result"]["id"], "module_id": modules["VPS-07"], "grade": "9"}]}
+    assert client.put(f"{base}/recognition", headers=m.as_["coordinator"], json=body).status_code == 403
+
+    committee = {"recognition_committee": True}
+    own = client.patch(f"{API}/people/{m.coordinator}", headers=m.as_["coordinator"], json=committee)
+    assert own.status_code == 403  # a coordinator cannot name themself
+    mentor = client.patch(f"{API}/people/{m.mentor}", headers=m.as_["admin"], json=committee)
+    assert mentor.status_code == 422  # the host's mentor is not school staff
+    named = ok(client.patch(f"{API}/people/{m.coordinator}", headers=m.as_["admin"], json=committee))
+    assert named["recognition_committee"] is True
+    recognised = ok(client.put(f"{base}/recognition", headers=m.as_["coordinator"], json=body))
+    assert recognised["decided_by"]["id"] == m.coordinator

@@ -25,6 +25,7 @@ class Actor:
     name: str
     via_link: int | None = None  # mentor link id: the actor may act on ``link_mobility_id`` only
     link_mobility_id: int | None = None
+    recognition_committee: bool = False  # a named member of the school's recognition committee
 
     @property
     def label(self) -> str:

@@ -43,6 +43,7 @@ def actor_of(person: Person, *, link: MentorLink | None = None) -> Actor:
         name=f"{person.given_name} {person.family_name}",
         via_link=link.id if link else None,
         link_mobility_id=link.mobility_id if link else None,
+        recognition_committee=person.recognition_committee and link is None,
     )
 
 

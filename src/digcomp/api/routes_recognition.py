@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import require_staff
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident
+from digcomp.errors import Invalid
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service
-from digcomp.recognition.schemas import ModuleIn, ModuleOut, RecognitionIn, RecognitionOut
+from digcomp.recognition.schemas import ModuleImportResult, ModuleIn, ModuleOut, RecognitionIn, RecognitionOut
 
 router = APIRouter(tags=["recognition"])
+MAX_IMPORT_BYTES = 1024 * 1024
 
 
 @router.get("/programme-modules", response_model=list[ModuleOut])
@@ -24,6 +28,20 @@ def list_modules(db: DatabaseDep, actor: ActorDep) -> list[ModuleOut]:
 @router.post("/programme-modules", status_code=201, response_model=ModuleOut)
 def add_module(data: ModuleIn, db: DatabaseDep, actor: ActorDep) -> ModuleOut:
     return db.run(lambda s: ModuleOut.model_validate(service.add_module(s, actor, data)))
+
+
+@router.post("/programme-modules/import", response_model=ModuleImportResult)
+def import_modules(
+    db: DatabaseDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8): code, name_lv, name_en …, hours, credits")],
+) -> ModuleImportResult:
+    """The programme's modules from a spreadsheet: new codes are added, known codes updated; all or nothing, with
+    every problem listed by row."""
+    content = file.file.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise Invalid("the file is larger than {size} MB", size=MAX_IMPORT_BYTES // (1024 * 1024))
+    return db.run(lambda s: service.import_modules(s, actor, content))
 
 
 @router.get("/mobilities/{mobility_id}/recognition", response_model=RecognitionOut)

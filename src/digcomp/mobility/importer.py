@@ -10,15 +10,14 @@ Texts held per language take one column per language: ``qualification_lv``, ``qu
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, model_validator
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require_planner
+from digcomp.csvtable import read_rows
 from digcomp.errors import Invalid, InvalidValue, Phrase, Term, problem
 from digcomp.i18n import language_code
 from digcomp.mobility import service
@@ -31,7 +30,6 @@ from digcomp.mobility.schemas import (
 )
 from digcomp.store.models import Mobility, Organisation, OrganisationKind, Role
 
-MAX_ROWS = 2000
 REQUIRED_COLUMNS = (
     "learner_given_name",
     "learner_family_name",
@@ -140,60 +138,7 @@ def _per_language(raw: dict[str, Any]) -> dict[str, Any]:
 
 def parse(content: bytes) -> list[ImportRow]:
     """Check the whole file; raise ``Invalid`` listing every problem with its row number (header = row 1)."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid("the file is not UTF-8 text: in the spreadsheet, save it as 'CSV UTF-8'") from None
-    if not text.strip():
-        raise Invalid("the file is empty")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return _rows(text, dialect)
-    except csv.Error as exc:
-        raise Invalid("the file is not valid CSV: {problem}", problem=str(exc)) from None
-
-
-def _rows(text: str, dialect: Any) -> list[ImportRow]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    header = [(name or "").strip() for name in reader.fieldnames or []]
-    reader.fieldnames = header
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise Invalid(
-            "missing column(s): {columns}",
-            [
-                {"row": 1, "field": c, "msg": "required column is missing", "template": "required column is missing"}
-                for c in missing
-            ],
-            columns=", ".join(missing),
-        )
-    rows: list[ImportRow] = []
-    errors: list[dict[str, Any]] = []
-    for number, raw in enumerate(reader, start=2):
-        if number - 1 > MAX_ROWS:
-            raise Invalid("the file has more than {count} rows; split it", count=MAX_ROWS)
-        if not any((value or "").strip() for value in raw.values() if isinstance(value, str)):
-            continue  # blank line
-        try:
-            rows.append(ImportRow.model_validate(_per_language(raw)))
-        except InvalidValue as exc:
-            errors.append(
-                {"row": number, "field": "header", "msg": str(exc), "template": exc.template, "params": exc.params}
-            )
-        except ValidationError as exc:
-            for e in exc.errors():
-                field = ".".join(str(p) for p in e["loc"]) or "row"
-                errors.append({"row": number, "field": field, "msg": str(e["msg"]).removeprefix("Value error, ")})
-    if errors:
-        raise Invalid(
-            "{count} row(s) have problems; nothing was imported", errors, count=len({e["row"] for e in errors})
-        )
-    if not rows:
-        raise Invalid("the file has a header but no rows")
-    return rows
+    return read_rows(content, REQUIRED_COLUMNS, lambda raw: ImportRow.model_validate(_per_language(raw)))
 
 
 def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int = 2) -> ImportResult:

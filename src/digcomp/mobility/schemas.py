@@ -120,6 +120,9 @@ class PersonUpdate(_In):
     job_title: ShortText | None = None
     date_of_birth: dt.date | None = None
     language: LanguageCode | None = None
+    recognition_committee: bool | None = Field(
+        default=None, description="A member of the school's recognition committee (named by an admin; school staff)"
+    )
 
 
 class PersonOut(_Out):
@@ -132,6 +135,7 @@ class PersonOut(_Out):
     job_title: str
     date_of_birth: dt.date | None = None
     language: str | None = None
+    recognition_committee: bool = False
 
     @property
     def full_name(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
-from digcomp.access.actor import Actor, MobilityParties, can_view, require, require_planner
+from digcomp.access.actor import SCHOOL_STAFF, Actor, MobilityParties, can_view, require, require_planner
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound, Term, problem
 from digcomp.i18n import official_language
@@ -183,7 +183,11 @@ def update_person(session: Session, actor: Actor, person: Person, data: PersonUp
         planner or (actor.person_id == person.id and set(changes) <= SELF_EDITABLE),
         "only the school's coordinator can change this; ask them to correct it",
     )
-    refuse_nulls(changes, {"email", "date_of_birth", "language"})
+    refuse_nulls(changes, {"email", "date_of_birth", "language", "recognition_committee"})
+    if "recognition_committee" in changes:
+        require(actor.role is Role.admin and actor.via_link is None, "only the school's admin names its committee")
+        if changes["recognition_committee"] and person.role not in SCHOOL_STAFF:
+            raise Invalid("only the school's staff can sit on its recognition committee")
     before = snapshot(person)
     _apply(person, changes)
     session.flush()

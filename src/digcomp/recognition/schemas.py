@@ -19,6 +19,11 @@ class ModuleIn(BaseModel):
     credits: float | None = Field(default=None, ge=0, le=1_000)
 
 
+class ModuleImportResult(BaseModel):
+    created: list[str] = Field(description="Codes of the modules added")
+    updated: list[str] = Field(description="Codes of existing modules whose name, hours or credits were replaced")
+
+
 class ModuleOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require, require_planner
 from digcomp.assessment.service import validation_in_force
 from digcomp.audit import log as audit
-from digcomp.errors import Conflict, NotFound
+from digcomp.csvtable import read_rows
+from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.mobility.schemas import PersonSummary
 from digcomp.recognition import rules
-from digcomp.recognition.schemas import ModuleIn, ModuleOut, RecognisedOut, RecognitionIn, RecognitionOut
+from digcomp.recognition.schemas import (
+    ModuleImportResult,
+    ModuleIn,
+    ModuleOut,
+    RecognisedOut,
+    RecognitionIn,
+    RecognitionOut,
+)
 from digcomp.store.db import added_unless_duplicate
 from digcomp.store.models import (
     Mobility,
@@ -25,9 +35,10 @@ from digcomp.store.models import (
 
 
 def may_recognise(actor: Actor, mobility: Mobility) -> bool:
-    """The school's authorised people: its validators and admins (the recognition committee)."""
+    """The school's authorised people: its validators and admins, and the staff an admin named to its recognition
+    committee."""
     return (
-        actor.role in (Role.validator, Role.admin)
+        (actor.role in (Role.validator, Role.admin) or (actor.is_staff and actor.recognition_committee))
         and actor.via_link is None
         and actor.organisation_id == mobility.sending_organisation_id
     )
@@ -50,6 +61,53 @@ def add_module(session: Session, actor: Actor, data: ModuleIn) -> ProgrammeModul
     return module
 
 
+MODULE_COLUMNS = ("code",)  # and name_<language> (name_lv, name_en …), hours, credits
+
+
+def _module_row(raw: dict[str, Any]) -> ModuleIn:
+    names = {
+        key.removeprefix("name_"): value for key, value in raw.items() if key and key.startswith("name_") and value
+    }
+    return ModuleIn.model_validate(
+        {
+            "code": raw.get("code") or "",
+            "name": names,
+            "hours": (raw.get("hours") or "").strip() or None,
+            "credits": (raw.get("credits") or "").strip().replace(",", ".") or None,
+        }
+    )
+
+
+def import_modules(session: Session, actor: Actor, content: bytes) -> ModuleImportResult:
+    """The programme's modules from a spreadsheet (columns ``code``, ``name_lv``, ``name_en`` …, ``hours``,
+    ``credits``): new codes are added, known codes get the file's name, hours and credits. All or nothing."""
+    require_planner(actor)
+    rows = read_rows(content, MODULE_COLUMNS, _module_row)
+    codes = [r.code for r in rows]
+    if len(set(codes)) != len(codes):
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        raise Invalid("module code(s) listed twice in the file: {codes}", codes=", ".join(twice))
+    existing = {m.code: m for m in modules(session, actor.organisation_id)}
+    result = ModuleImportResult(created=[], updated=[])
+    for row in rows:
+        module = existing.get(row.code)
+        if module is None:
+            session.add(ProgrammeModule(organisation_id=actor.organisation_id, **row.model_dump()))
+            result.created.append(row.code)
+        elif (dict(module.name), module.hours, module.credits) != (row.name, row.hours, row.credits):
+            module.name, module.hours, module.credits = dict(row.name), row.hours, row.credits
+            result.updated.append(row.code)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "programme_module.imported",
+        f"organisation:{actor.organisation_id}/programme",
+        after=result.model_dump(),
+    )
+    return result
+
+
 def recognition_of(session: Session, mobility: Mobility) -> Recognition | None:
     validation = validation_in_force(session, mobility)
     if validation is None:
@@ -62,7 +120,10 @@ def is_recognised(session: Session, mobility: Mobility) -> bool:
 
 
 def recognise(session: Session, actor: Actor, mobility: Mobility, data: RecognitionIn) -> Recognition:
-    require(may_recognise(actor, mobility), "only the sending school's validators and admins recognise results")
+    require(
+        may_recognise(actor, mobility),
+        "only the sending school's validators, admins and recognition committee recognise results",
+    )
     validation = validation_in_force(session, mobility)
     school = session.get_one(Organisation, mobility.sending_organisation_id)
     facts = {

@@ -3,15 +3,16 @@ coordinators keep the programme's modules."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
 from digcomp.api.deps import get_catalog, get_database
+from digcomp.api.routes_recognition import MAX_IMPORT_BYTES
 from digcomp.assessment.service import validation_in_force
 from digcomp.errors import DomainError, Forbidden, Invalid
 from digcomp.framework import pick
@@ -141,3 +142,25 @@ async def add_module(request: Request, mobility_id: int) -> Response:
         recognition.add_module(s, actor, data)
 
     return await _submit(request, mobility_id, work, "module_added")
+
+
+@router.post("/mobilities/{mobility_id}/recognition/modules/import", response_class=HTMLResponse)
+def import_modules(request: Request, mobility_id: int, file: Annotated[UploadFile, File()]) -> Response:
+    actor = require_login(request)
+    if not same_origin(request):
+        raise Forbidden("this form must be sent from digcomp's own page")
+    content = file.file.read(MAX_IMPORT_BYTES + 1)
+    try:
+        if len(content) > MAX_IMPORT_BYTES:
+            raise Invalid("the file is larger than {size} MB", size=MAX_IMPORT_BYTES // (1024 * 1024))
+        get_database(request).run(lambda s: recognition.import_modules(s, actor, content))
+    except DomainError as exc:
+        loc = localizer(request)
+        rows = [
+            f"{loc.label('import_row')} {e['row']}: "
+            + (loc.message(e["template"], e.get("params")) if "template" in e else e["msg"])
+            for e in getattr(exc, "errors", [])
+            if "row" in e
+        ]
+        return _page(request, actor, mobility_id, 422, message="; ".join([loc.error(exc), *rows]))
+    return back(f"/mobilities/{mobility_id}/recognition", "modules_imported")

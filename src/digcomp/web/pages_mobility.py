@@ -538,11 +538,11 @@ async def edit_mobility(request: Request, mobility_id: int) -> Response:
                 "programme": values.get("programme", ""),
                 "project_reference": values.get("project_reference", ""),
                 "group_name": values.get("group_name", ""),
-                "report_every_days": values.get("report_every_days") or None,
                 "qualification": form_texts(values, "qualification"),
                 "objective": form_texts(values, "objective"),
                 "tasks": form_texts(values, "tasks"),
             }
+            | ({"report_every_days": values["report_every_days"]} if values.get("report_every_days") else {})
         )
         learner = PersonUpdate.model_validate(
             {

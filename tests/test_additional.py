@@ -121,3 +121,28 @@ def test_an_additional_competence_survives_a_change_of_plan(client: TestClient, 
     assert (kept["outcome_id"], kept["worked_on"]) == (extra["outcome_id"], True)
     plan = ok(client.get(f"{API}/mobilities/{m.id}/plan", headers=m.as_["coordinator"]))
     assert all("5.2" not in [t["competence"] for t in o["competences"]] for o in plan["agreed"]["outcomes"])
+
+
+def test_the_mentor_adds_a_competence_on_the_assessment_page(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    agreed_plan(client, m)
+    email = ok(client.get(f"{API}/people/{m.mentor}", headers=m.as_["mentor"]))["email"]
+    client.cookies.set("digcomp_lang", "en")
+    client.post("/login", data={"email": email, "password": "test-password-123"})
+    page = client.get(f"/mobilities/{m.id}/assessment").text
+    assert "Add a competence acquired beyond the plan" in page
+    form = {
+        "additional_text": "Made the hotel's booking widget work on phones",
+        "additional_language": "en",
+        "additional_competence": "5.2",
+        "additional_level": "3",
+    }
+    missing = client.post(f"/mobilities/{m.id}/assessment/additional", data={**form, "additional_level": ""})
+    assert missing.status_code == 422  # the page says what is missing and keeps what was typed
+    assert "Made the hotel&#39;s booking widget work on phones" in missing.text
+    added = client.post(f"/mobilities/{m.id}/assessment/additional", data=form, follow_redirects=False)
+    assert added.headers["location"].endswith("?done=additional_added#additional")
+    shown = client.get(added.headers["location"]).text
+    assert "The competence was added. Now add evidence and rate it." in shown
+    assert "Additionally acquired" in shown
+    assert "Level when added 3" in shown

@@ -368,9 +368,9 @@ WEEKLY = {
 
 def weekly_reports(session: Session, learner: Actor, mentor: Actor, mobility: Mobility) -> None:
     """Progress reports of a placement that is over: one a week from each, except one week the mentor missed."""
-    weeks = (mobility.end_date - mobility.start_date).days // 7
+    weeks = -(-((mobility.end_date - mobility.start_date).days + 1) // 7)
     for week in range(weeks):
-        day = mobility.start_date + dt.timedelta(days=7 * week + 4)
+        day = min(mobility.start_date + dt.timedelta(days=7 * week + 4), mobility.end_date)
         for actor in (learner, mentor):
             if actor is mentor and week == 5:
                 continue

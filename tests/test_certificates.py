@@ -306,3 +306,26 @@ def test_an_employer_reads_the_competences_at_a_glance(client: TestClient, datab
     page = client.get(f"/verify/{issued['id']}", headers={"accept-language": "en"}).text
     assert "Digital competences stated" in page
     assert "Developing digital content" in page
+
+
+def test_the_date_of_birth_is_on_the_statement_only_with_the_learners_consent(
+    client: TestClient, database: Database
+) -> None:
+    m = validated_mobility(client, database)
+    person = f"{API}/people/{m.learner}"
+    ok(client.patch(person, headers=m.as_["coordinator"], json={"date_of_birth": "2007-04-12"}))
+    refused = client.patch(person, headers=m.as_["coordinator"], json={"date_of_birth_shown": True})
+    assert refused.status_code == 403  # nobody consents for the learner
+    base = f"{API}/mobilities/{m.id}"
+    ok(client.post(f"{base}/certificate", headers=m.as_["coordinator"], json={"languages": "en"}), 201)
+    without = text_of(client.get(f"{base}/certificate.pdf", headers=m.as_["learner"]).content)
+    assert "Date of birth" not in without
+    assert "12.04.2007" not in without
+
+    assert ok(client.patch(person, headers=m.as_["learner"], json={"date_of_birth_shown": True}))["date_of_birth_shown"]
+    revoked = {"reason": "Reissued with the learner's date of birth"}
+    certificate = ok(client.get(f"{base}/certificate", headers=m.as_["coordinator"]))["id"]
+    ok(client.post(f"{API}/certificates/{certificate}/revocation", headers=m.as_["validator"], json=revoked))
+    ok(client.post(f"{base}/certificate", headers=m.as_["coordinator"], json={"languages": "en"}), 201)
+    shown = text_of(client.get(f"{base}/certificate.pdf", headers=m.as_["learner"]).content)
+    assert "Date of birth 12.04.2007" in shown

@@ -134,7 +134,7 @@ def build_statement(
         languages=languages,
         verification_url=f"{base_url}/verify/{certificate_id}",
         holder=person_of(learner),
-        holder_date_of_birth=learner.date_of_birth,
+        holder_date_of_birth=learner.date_of_birth if learner.date_of_birth_shown else None,
         holder_identity_hash="sha256$" + hashlib.sha256((identity + certificate_id).encode()).hexdigest(),
         issuer=party_of(mobility.sending_organisation, base_url, mobility.coordinator),
         host=party_of(mobility.host_organisation, base_url, mobility.mentor),

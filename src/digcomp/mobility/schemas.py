@@ -123,6 +123,9 @@ class PersonUpdate(_In):
     recognition_committee: bool | None = Field(
         default=None, description="A member of the school's recognition committee (named by an admin; school staff)"
     )
+    date_of_birth_shown: bool | None = Field(
+        default=None, description="The person's own consent to show their date of birth on their statements"
+    )
 
 
 class PersonOut(_Out):
@@ -136,6 +139,7 @@ class PersonOut(_Out):
     date_of_birth: dt.date | None = None
     language: str | None = None
     recognition_committee: bool = False
+    date_of_birth_shown: bool = False
 
     @property
     def full_name(self) -> str:

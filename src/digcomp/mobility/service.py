@@ -171,7 +171,7 @@ def create_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
     return person
 
 
-SELF_EDITABLE = frozenset({"language"})
+SELF_EDITABLE = frozenset({"language", "date_of_birth_shown"})
 
 
 def update_person(session: Session, actor: Actor, person: Person, data: PersonUpdate) -> Person:
@@ -183,7 +183,9 @@ def update_person(session: Session, actor: Actor, person: Person, data: PersonUp
         planner or (actor.person_id == person.id and set(changes) <= SELF_EDITABLE),
         "only the school's coordinator can change this; ask them to correct it",
     )
-    refuse_nulls(changes, {"email", "date_of_birth", "language", "recognition_committee"})
+    refuse_nulls(changes, {"email", "date_of_birth", "language", "recognition_committee", "date_of_birth_shown"})
+    if "date_of_birth_shown" in changes:
+        require(actor.person_id == person.id, "only the person themself consents to showing their date of birth")
     if "recognition_committee" in changes:
         require(actor.role is Role.admin and actor.via_link is None, "only the school's admin names its committee")
         if changes["recognition_committee"] and person.role not in SCHOOL_STAFF:

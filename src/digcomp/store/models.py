@@ -116,6 +116,8 @@ class Person(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "person_role"))
     job_title: Mapped[str] = mapped_column(String(200), default="")
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    # The person's own consent to show their date of birth on the documents issued to them (the statement).
+    date_of_birth_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_false())
     # The language the person reads (a host mentor's texts must exist in it or in English); None = not said.
     language: Mapped[str | None] = mapped_column(String(2))
     # A named member of the school's recognition committee: may recognise results though not a validator.

@@ -237,6 +237,15 @@ def learner_login(request: Request, mobility_id: int, password: Annotated[str, F
     return _act(request, mobility_id, work, "login_created", "learner-login")
 
 
+@router.post("/mobilities/{mobility_id}/birth-date-consent")
+def birth_date_consent(request: Request, mobility_id: int, shown: Annotated[str, Form()] = "") -> Response:
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        learner = s.get_one(Person, mobility.learner_id)
+        registry.update_person(s, actor, learner, PersonUpdate(date_of_birth_shown=shown == "yes"))
+
+    return _act(request, mobility_id, work, "saved", "certificate")
+
+
 @router.post("/mobilities/{mobility_id}/progress")
 def report_progress(request: Request, mobility_id: int, text: Annotated[str, Form()] = "") -> Response:
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:

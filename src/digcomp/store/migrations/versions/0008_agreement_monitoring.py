@@ -1,5 +1,5 @@
 """learning-agreement documents, progress reports, additionally acquired outcomes, planned recognition modules,
-recognition committee members
+recognition committee members, consent to show the date of birth
 
 Revision ID: 0008
 Revises: 0007
@@ -27,6 +27,7 @@ def upgrade() -> None:
         batch.create_foreign_key(op.f("fk_outcomes_added_by_id_people"), "people", ["added_by_id"], ["id"])
     op.add_column("mobilities", sa.Column("report_every_days", sa.Integer(), nullable=False, server_default="7"))
     op.add_column("people", sa.Column("recognition_committee", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("people", sa.Column("date_of_birth_shown", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "agreements",
         sa.Column("id", sa.String(32), nullable=False),
@@ -80,6 +81,7 @@ def downgrade() -> None:
     op.drop_table("progress_reports")
     op.drop_table("agreements")
     with op.batch_alter_table("people") as batch:
+        batch.drop_column("date_of_birth_shown")
         batch.drop_column("recognition_committee")
     with op.batch_alter_table("mobilities") as batch:
         batch.drop_column("report_every_days")

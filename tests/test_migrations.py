@@ -76,3 +76,14 @@ def test_existing_texts_become_language_maps(empty_database: Database) -> None:
         # a second validation of the same mobility is now possible (after reopening)
         session.add(Validation(id=2, mobility_id=1, round=2, plan_version=1, validator_id=1))
         session.flush()
+
+
+def test_mobilities_planned_before_monitoring_agreed_no_progress_reports(empty_database: Database) -> None:
+    config = alembic_config(empty_database.engine)
+    command.upgrade(config, "0003")
+    with empty_database.engine.begin() as connection:
+        for statement in ROWS:
+            connection.execute(text(statement))
+    empty_database.migrate()
+    with empty_database.session() as session:
+        assert session.get_one(Mobility, 1).report_every_days == 0  # nothing is reported late for an old placement

@@ -148,7 +148,7 @@ class Mobility(Base):
     tasks: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     group_name: Mapped[str] = mapped_column(String(100), default="", index=True)
     # How often the learner and the host mentor each send a short progress report (days); 0 = no reports agreed.
-    report_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    report_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     learner: Mapped[Person] = relationship(foreign_keys=[learner_id], lazy="joined")

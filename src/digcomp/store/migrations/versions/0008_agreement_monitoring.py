@@ -25,7 +25,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("additional", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("added_by_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f("fk_outcomes_added_by_id_people"), "people", ["added_by_id"], ["id"])
-    op.add_column("mobilities", sa.Column("report_every_days", sa.Integer(), nullable=False, server_default="7"))
+    # Mobilities planned before monitoring existed agreed no progress reports (0); new ones default to weekly (7).
+    op.add_column("mobilities", sa.Column("report_every_days", sa.Integer(), nullable=False, server_default="0"))
     op.add_column("people", sa.Column("recognition_committee", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column("people", sa.Column("date_of_birth_shown", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(

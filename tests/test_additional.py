@@ -68,7 +68,18 @@ def test_an_additional_competence_goes_through_all_four_stages_onto_the_statemen
     ok(client.post(f"{base}/outcomes/{extra['outcome_id']}/notes", headers=m.as_["mentor"], json=note), 201)
     late = client.delete(f"{base}/additional-outcomes/{extra['outcome_id']}", headers=m.as_["mentor"])
     assert late.status_code == 409
+    # withdrawn evidence stays in the trail, so the competence cannot vanish from under it either
+    [noted] = [o for o in ok(client.get(base, headers=m.as_["mentor"]))["outcomes"] if o["additional"]]
+    withdrawal = {"reason": "Wrong outcome"}
+    ok(
+        client.post(
+            f"{base}/evidence/{noted['evidence'][0]['id']}/withdrawal", headers=m.as_["mentor"], json=withdrawal
+        )
+    )
+    late = client.delete(f"{base}/additional-outcomes/{extra['outcome_id']}", headers=m.as_["mentor"])
+    assert late.status_code == 409
     assert "already has evidence" in late.json()["detail"]
+    ok(client.post(f"{base}/outcomes/{extra['outcome_id']}/notes", headers=m.as_["mentor"], json=note), 201)
     rating = {"level": 4, "justification": "Solved the set-up problems on their own, level 4"}
     ok(client.put(f"{base}/targets/{target}/rating", headers=m.as_["mentor"], json=rating))
     _assess_planned(client, m, base)

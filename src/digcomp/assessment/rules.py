@@ -128,12 +128,15 @@ def check_additional(competence: str, planned: set[str], additional: set[str], v
         raise Conflict("competence {competence} was already added as additionally acquired", competence=competence)
 
 
-def check_additional_removal(added_by: int | None, actor_id: int, facts: OutcomeFacts, validated: bool) -> None:
-    """An additional outcome added by mistake is taken back by whoever added it, before any evidence or rating."""
+def check_additional_removal(
+    added_by: int | None, actor_id: int, facts: OutcomeFacts, evidence_ever: int, validated: bool
+) -> None:
+    """An additional outcome added by mistake is taken back by whoever added it, before any evidence (withdrawn
+    evidence included: the audit trail keeps it) or rating."""
     ensure_open(validated)
     if added_by != actor_id:
         raise Forbidden("only the person who added this competence can remove it")
-    if facts.evidence_count or any(facts.ratings.values()):
+    if evidence_ever or any(facts.ratings.values()):
         raise Conflict(
             "outcome {number} already has evidence or ratings: withdraw them first, or leave it for the validator",
             number=facts.number,

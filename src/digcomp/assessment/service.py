@@ -659,8 +659,13 @@ def remove_additional(session: Session, catalog: Catalog, actor: Actor, record: 
     snapshot = record.outcome(outcome_id)
     if not snapshot.additional:
         raise NotFound("additional outcome", outcome_id)
+    evidence_ever = session.scalar(select(func.count()).select_from(Evidence).where(Evidence.outcome_id == outcome_id))
     rules.check_additional_removal(
-        snapshot.added_by_id, actor.person_id, _facts_of(record, catalog, snapshot), record.validated
+        snapshot.added_by_id,
+        actor.person_id,
+        _facts_of(record, catalog, snapshot),
+        evidence_ever or 0,
+        record.validated,
     )
     outcome = session.get_one(Outcome, outcome_id)
     before = {"text": dict(outcome.text), "competence": [t.competence for t in snapshot.competences]}

@@ -145,3 +145,14 @@ def test_demo_writes_the_learning_agreement_and_verify_checks_it(
     code, printed = run(capsys, "verify", str(changed))
     assert code == 1, printed
     assert "TAMPERED" in printed
+
+
+def test_the_verification_page_reads_an_agreement_as_an_agreement(client: TestClient, database) -> None:  # type: ignore[no-untyped-def]
+    m = create_mobility(client, database)
+    agreed_plan(client, m)
+    pdf = ok_pdf(client.get(_url(m.id), headers=m.as_["learner"]))
+    client.cookies.set("digcomp_lang", "lv")
+    page = client.post("/verify", files={"file": ("agreement.pdf", pdf, "application/pdf")}).text
+    assert "Mācību līgums (parakstījusi nosūtītāja skola)" in page
+    assert "Līgumā plānotās kompetences" in page
+    assert "nav sasniegts" not in page  # a plan has no achieved levels yet

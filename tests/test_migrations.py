@@ -53,15 +53,19 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
             server.drop_database(url)
 
 
-def test_existing_texts_become_language_maps(empty_database: Database) -> None:
-    config = alembic_config(empty_database.engine)
-    command.upgrade(config, "0003")
+@pytest.fixture
+def upgraded_database(empty_database: Database) -> Database:
+    """A school's data written at revision 0003, then upgraded to the newest schema."""
+    command.upgrade(alembic_config(empty_database.engine), "0003")
     with empty_database.engine.begin() as connection:
         for statement in ROWS:
             connection.execute(text(statement))
     empty_database.migrate()
+    return empty_database
 
-    with empty_database.session() as session:
+
+def test_existing_texts_become_language_maps(upgraded_database: Database) -> None:
+    with upgraded_database.session() as session:
         outcome = session.get_one(Outcome, 1)
         assert (outcome.text, outcome.criteria) == ({"lv": "Sagatavo prezentāciju"}, {"lv": "Prezentācija ir pabeigta"})
         mobility = session.get_one(Mobility, 1)
@@ -78,12 +82,6 @@ def test_existing_texts_become_language_maps(empty_database: Database) -> None:
         session.flush()
 
 
-def test_mobilities_planned_before_monitoring_agreed_no_progress_reports(empty_database: Database) -> None:
-    config = alembic_config(empty_database.engine)
-    command.upgrade(config, "0003")
-    with empty_database.engine.begin() as connection:
-        for statement in ROWS:
-            connection.execute(text(statement))
-    empty_database.migrate()
-    with empty_database.session() as session:
+def test_mobilities_planned_before_monitoring_agreed_no_progress_reports(upgraded_database: Database) -> None:
+    with upgraded_database.session() as session:
         assert session.get_one(Mobility, 1).report_every_days == 0  # nothing is reported late for an old placement

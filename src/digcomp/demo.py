@@ -258,6 +258,17 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
     record = assessment.load(session, mobility)
     for agreed in record.version.outcomes:
         assessment.identify(session, learner, record, agreed.id, True, "Worked on it every week at the front office")
+    record = assessment.load(session, mobility, for_update=True)
+    assessment.add_additional(  # noticed by the mentor: not in the plan
+        session,
+        catalog,
+        mentor,
+        record,
+        AdditionalOutcomeIn(
+            text={"en": "Set up the hotel's new online check-in form and showed two colleagues how to use it"},
+            competence=CompetenceTarget(competence="5.2", target_level=3),
+        ),
+    )
     record = assessment.load(session, mobility)
     first = record.version.outcomes[0]
     assessment.add_evidence(
@@ -276,6 +287,7 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
         "Prepared the presentation alone from the hotel's template and presented it to two guest groups.",
         "Used the booking system's privacy functions correctly for six weeks; explained the rules to a new colleague.",
         "Answered about 40 guest e-mails and chats politely; adapted the tone to business and family guests.",
+        "Not in the plan: chose the check-in form's settings alone and wrote a one-page guide for the desk.",
     ]
     for agreed, note in zip(record.version.outcomes, notes, strict=True):
         assessment.add_evidence(
@@ -290,18 +302,10 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
             text=note,
         )
     record = assessment.load(session, mobility)
-    levels = [4, 4, 4]
-    for agreed, level in zip(record.version.outcomes, levels, strict=True):
-        target = agreed.competences[0]
-        assessment.rate(
-            session,
-            catalog,
-            mentor,
-            record,
-            target.id,
-            level,
-            "Observed daily at the front office; meets the agreed criteria at this level",
-        )
+    planned = "Observed daily at the front office; meets the agreed criteria at this level"
+    ratings = [(4, planned), (4, planned), (4, planned), (3, "Solved a routine set-up need on their own: level 3")]
+    for agreed, (level, justification) in zip(record.version.outcomes, ratings, strict=True):
+        assessment.rate(session, catalog, mentor, record, agreed.competences[0].id, level, justification)
     record = assessment.load(session, mobility)
     assessment.rate(
         session,
@@ -311,33 +315,6 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
         record.version.outcomes[0].competences[0].id,
         3,
         "The slides follow the hotel template closely; little own design",
-    )
-    record = assessment.load(session, mobility, for_update=True)
-    extra = assessment.add_additional(
-        session,
-        catalog,
-        mentor,
-        record,
-        AdditionalOutcomeIn(
-            text={"en": "Set up the hotel's new online check-in form and showed two colleagues how to use it"},
-            competence=CompetenceTarget(competence="5.2", target_level=3),
-        ),
-    )
-    record = assessment.load(session, mobility)
-    assessment.add_evidence(
-        session,
-        catalog,
-        store,
-        mentor,
-        record,
-        extra,
-        title="Mentor's observation",
-        kind=EvidenceKind.note,
-        text="Not in the plan: chose the check-in form's settings alone and wrote a one-page guide for the desk.",
-    )
-    extra_target = record.outcome(extra).competences[0].id
-    assessment.rate(
-        session, catalog, mentor, record, extra_target, 3, "Solved a routine set-up need on their own: level 3"
     )
     record = assessment.load(session, mobility)
     decision = DecisionIn(

@@ -32,7 +32,7 @@ from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
 from digcomp.framework import Catalog, pick
 from digcomp.mobility.service import parties
 from digcomp.plans.rules import resolve_targets
-from digcomp.plans.service import additional_outcomes, plan_of
+from digcomp.plans.service import additional_outcomes, plan_of, touch
 from digcomp.store.models import (
     Evidence,
     EvidenceKind,
@@ -143,6 +143,7 @@ class Record:
     change's rules look at: see ``load``)."""
 
     mobility: Mobility
+    plan: Plan  # read under the lock the change asked for
     version: AgreedVersion
     validation: Validation | None
     identifications: dict[int, Identification]
@@ -194,7 +195,7 @@ def load(
     outcome's facts — so a write costs the same with 2 or 2,000 notes."""
     plan = plan_of(session, mobility, for_update=for_update, for_share=for_share)
     version = agreed_version(session, plan) if plan is not None else None
-    if version is None:
+    if plan is None or version is None:
         raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
     scope = [
         o
@@ -240,6 +241,7 @@ def load(
         else None
     )
     return Record(
+        plan=plan,
         rounds=rounds or 0,
         mobility=mobility,
         version=version,
@@ -612,8 +614,6 @@ def add_additional(session: Session, catalog: Catalog, actor: Actor, record: Rec
     planned = {t.competence for o in record.version.outcomes if not o.additional for t in o.competences}
     added = {t.competence for o in record.version.outcomes if o.additional for t in o.competences}
     rules.check_additional(target.competence, planned, added, record.validated)
-    plan = plan_of(session, record.mobility)
-    assert plan is not None
     outcome = Outcome(
         version_id=record.version.id,
         position=max((o.position for o in record.version.outcomes), default=-1) + 1,
@@ -633,7 +633,7 @@ def add_additional(session: Session, catalog: Catalog, actor: Actor, record: Rec
         ],
     )
     session.add(outcome)
-    plan.updated_at = utcnow()  # a new revision: every process takes a fresh snapshot of the agreed version
+    touch(record.plan)  # a new revision: every process takes a fresh snapshot of the agreed version
     session.flush()
     session.add(
         Identification(mobility_id=record.mobility.id, outcome_id=outcome.id, worked_on=True, person_id=actor.person_id)
@@ -677,9 +677,7 @@ def remove_additional(session: Session, catalog: Catalog, actor: Actor, record: 
         session.delete(self_assessment)
     session.flush()
     session.delete(outcome)
-    plan = plan_of(session, record.mobility)
-    assert plan is not None
-    plan.updated_at = utcnow()
+    touch(record.plan)
     session.flush()
     audit.record(
         session,

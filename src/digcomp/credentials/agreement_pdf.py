@@ -4,7 +4,6 @@ reported, and the three confirmations of the plan version."""
 
 from __future__ import annotations
 
-from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
@@ -12,7 +11,6 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
 from digcomp.credentials.agreement import LearningAgreement, OutcomeLine
 from digcomp.credentials.pdf import DocumentRenderer, build_pdf, format_date
-from digcomp.credentials.statement import Bilingual
 from digcomp.credentials.template import BOLD, Template
 
 
@@ -20,9 +18,6 @@ class AgreementRenderer(DocumentRenderer):
     def __init__(self, template: Template, agreement: LearningAgreement, signer_fingerprint: str) -> None:
         super().__init__(template, agreement.languages, signer_fingerprint)
         self.a = agreement
-
-    def _each(self, key: str, **values: Any) -> str:
-        return self._text({lang: self.t.label(key, lang).format(**values) for lang in self.languages})
 
     def _header(self) -> list[Flowable]:
         a = self.a
@@ -74,9 +69,6 @@ class AgreementRenderer(DocumentRenderer):
             f"{self._each('agreement_outcome_number', number=outcome.number)}: {self._written(outcome.text)}",
             self.st.competence,
         )
-        methods = ", ".join(
-            " / ".join(dict.fromkeys(self.t.method(m, lang) for lang in self.languages)) for m in outcome.methods
-        )
         rows: list[tuple[str, str]] = []
         for target in outcome.targets:
             competence = (
@@ -89,17 +81,9 @@ class AgreementRenderer(DocumentRenderer):
                 rows.append(("agreement_target_means", self._descriptor(target.level_descriptor)))
         if criteria := self._written(outcome.criteria):
             rows.append(("agreement_criteria", criteria))
-        rows.append(("assessment_method", escape(methods)))
+        rows.append(("assessment_method", escape(self._methods(outcome.methods))))
         rows.append(("module", self._module(outcome)))
         return [CondPageBreak(45 * mm), Spacer(1, 2 * mm), heading, self._rows(rows)]
-
-    def _descriptor(self, texts: Bilingual) -> str:
-        """The framework's words for the target level; a note where they exist only in English."""
-        note = self.t.label("descriptor_in_english", self.languages[0])
-        shown = self._text(texts)
-        if self.languages[0] not in texts and note:
-            shown += f"<br/><font size='7' color='{self.st.muted.hexval()}'>{escape(note)}</font>"
-        return shown
 
     def _module(self, outcome: OutcomeLine) -> str:
         module = outcome.module

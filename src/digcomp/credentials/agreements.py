@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
@@ -23,7 +22,7 @@ from digcomp.credentials.agreement_pdf import render_agreement
 from digcomp.credentials.parties import party_of, person_of
 from digcomp.credentials.signing import SigningKey, key_fingerprint, key_subject, loaded_signer, sign_pdf, signing_key
 from digcomp.credentials.template import SUPPORTED_LANGUAGES, load_template
-from digcomp.credentials.verify import AGREEMENT_FILE, RegisterEntry, stated_competence
+from digcomp.credentials.verify import AGREEMENT_FILE, RegisterEntry, new_document_id, stated_competence
 from digcomp.errors import Conflict
 from digcomp.framework import Catalog
 from digcomp.i18n import UI_LANGUAGES, language_name
@@ -35,11 +34,11 @@ from digcomp.store.db import added_unless_duplicate
 from digcomp.store.models import Agreement, Mobility, Organisation, Plan, PlanStatus, PlanVersion, utcnow
 
 CONFIRMATION_ORDER = ("coordinator", "mentor", "learner")
+ID_PREFIX = "LA-"  # statements are DC-…: the register an id belongs to is read from it
 
 
 def new_agreement_id(year: int) -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return f"LA-{year}-" + "".join(secrets.choice(alphabet) for _ in range(10))
+    return new_document_id(ID_PREFIX, year)
 
 
 def agreement_languages(school: Organisation) -> list[str]:

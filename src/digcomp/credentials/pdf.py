@@ -214,13 +214,25 @@ class DocumentRenderer:
         weeks = max(1, round(((end - start).days + 1) / 7))
         return " / ".join(dict.fromkeys(self.t.label("weeks", lang).format(count=weeks) for lang in self.languages))
 
-    def _counted(self, key: str, count: object) -> str:
-        return self._text({lang: self.t.label(key, lang).format(count=count) for lang in self.languages})
+    def _each(self, key: str, **values: Any) -> str:
+        """A label in each of the document's languages, filled with ``values``."""
+        return self._text({lang: self.t.label(key, lang).format(**values) for lang in self.languages})
+
+    def _descriptor(self, texts: Bilingual) -> str:
+        """The framework's words for a level; a note where they exist only in English."""
+        note = self.t.label("descriptor_in_english", self.languages[0])
+        shown = self._text(texts)
+        if self.languages[0] not in texts and note:
+            shown += f"<br/><font size='7' color='{self.st.muted.hexval()}'>{escape(note)}</font>"
+        return shown
+
+    def _methods(self, methods: list[str]) -> str:
+        return ", ".join(" / ".join(dict.fromkeys(self.t.method(m, lang) for lang in self.languages)) for m in methods)
 
     def _credit(self, hours: int | None, credits: float | None) -> str:
-        parts = [self._counted("hours", hours)] if hours is not None else []
+        parts = [self._each("hours", count=hours)] if hours is not None else []
         if credits is not None:
-            parts.append(self._counted("credits", f"{credits:g}"))
+            parts.append(self._each("credits", count=f"{credits:g}"))
         return " · ".join(parts)
 
     def _partner_table(self, sending: Party, host: Party, mentor: Person | None) -> Table:
@@ -309,42 +321,33 @@ class StatementRenderer(DocumentRenderer):
 
     def _level(self, level: int | None, names: Bilingual, status: str) -> str:
         if status == "not_worked_on":
-            return self._text({lang: self.t.label("not_worked_on", lang) for lang in self.languages})
+            return self._each("not_worked_on")
         if level is None:
-            return self._text({lang: self.t.label("not_achieved", lang) for lang in self.languages})
+            return self._each("not_achieved")
         return f"<font name='{BOLD}'>{level}</font> — {self._text(names)}"
 
     def _additional(self, line: CompetenceLine) -> str:
         """A mark for a competence acquired beyond the plan."""
         if not line.additional:
             return ""
-        return f" <font size='7' color='{self.st.muted.hexval()}'>[{self._each_label('additional')}]</font>"
-
-    def _each_label(self, key: str) -> str:
-        return " / ".join(escape(v) for v in dict.fromkeys(self.t.label(key, lang) for lang in self.languages))
+        return f" <font size='7' color='{self.st.muted.hexval()}'>[{self._each('additional')}]</font>"
 
     def _competence(self, line: CompetenceLine) -> list[Flowable]:
         heading = self._p(
             f"{escape(line.competence_id)} {self._text(line.competence_title)}{self._additional(line)}",
             self.st.competence,
         )
-        descriptor = self._text(line.level_descriptor) if line.level_descriptor else ""
-        note = self.t.label("descriptor_in_english", self.languages[0])
-        if descriptor and self.languages[0] not in line.level_descriptor and note:
-            descriptor += f"<br/><font size='7' color='{self.st.muted.hexval()}'>{escape(note)}</font>"
-        methods = ", ".join(
-            " / ".join(dict.fromkeys(self.t.method(m, lang) for lang in self.languages)) for m in line.methods
-        )
+        descriptor = self._descriptor(line.level_descriptor) if line.level_descriptor else ""
         rows = [
             ("area", f"{escape(line.area_id)} {self._text(line.area_title)}"),
             ("achieved_level", self._level(line.achieved_level, line.achieved_level_name, line.status)),
             ("target_level", f"{line.target_level} — {self._text(line.target_level_name)}"),
         ]
         if line.additional:
-            rows[-1] = ("additional", self._each_label("additional_note"))
+            rows[-1] = ("additional", self._each("additional_note"))
         if descriptor and line.status == "achieved":
             rows.append(("level_descriptor", descriptor))
-        rows.append(("assessment_method", escape(methods)))
+        rows.append(("assessment_method", escape(self._methods(line.methods))))
         if outcome := self._written(line.outcome_text):
             rows.append(("outcome", outcome))
         framework = self._p(f"{escape(line.framework_name)} {escape(line.framework_version)}", self.st.small)

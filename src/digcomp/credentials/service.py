@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import secrets
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,10 +25,12 @@ from digcomp.credentials.statement import CompetenceLine, RecognitionLine, State
 from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import (
     CREDENTIAL_FILE,
+    DOCUMENT_ID,
     RegisterEntry,
     VerificationResult,
     decide,
     inspect_pdf,
+    new_document_id,
     stated_competence,
 )
 from digcomp.errors import Conflict, Invalid, NotFound
@@ -64,8 +64,7 @@ def parse_languages(value: str) -> list[str]:
 
 
 def new_certificate_id(year: int) -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
-    return f"DC-{year}-" + "".join(secrets.choice(alphabet) for _ in range(10))
+    return new_document_id("DC-", year)
 
 
 def build_statement(
@@ -389,7 +388,7 @@ def register_entry(session: Session, certificate_id: str, catalog: Catalog | Non
 
 
 def _register_entry(session: Session, document_id: str, catalog: Catalog | None) -> RegisterEntry | None:
-    if document_id.startswith("LA-"):
+    if document_id.startswith(agreements.ID_PREFIX):
         return agreements.register_entry(session, document_id, catalog)
     return register_entry(session, document_id, catalog)
 
@@ -399,9 +398,6 @@ def verify_file(session: Session, data: bytes, catalog: Catalog | None = None) -
     inspection = inspect_pdf(data)
     entry = _register_entry(session, inspection.certificate_id, catalog) if inspection.certificate_id else None
     return decide(inspection, entry)
-
-
-DOCUMENT_ID = re.compile(r"^[A-Z0-9-]{1,32}$")
 
 
 def verify_id(session: Session, document_id: str, catalog: Catalog | None = None) -> VerificationResult:

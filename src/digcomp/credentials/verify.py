@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import logging
+import re
+import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -22,9 +24,16 @@ from digcomp.credentials.signing import certificate_fingerprint
 from digcomp.errors import Phrase
 from digcomp.framework import Framework
 
+ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
+DOCUMENT_ID = re.compile(r"^[A-Z0-9-]{1,32}$")  # the shape of every id this service gives out
 CREDENTIAL_FILE = "credential.json"
 AGREEMENT_FILE = "agreement.json"
 DOCUMENT_FILES = {CREDENTIAL_FILE: "statement", AGREEMENT_FILE: "agreement"}  # embedded file -> kind of document
+
+
+def new_document_id(prefix: str, year: int) -> str:
+    """A document's id in the register: ``DC-2026-…`` for a statement, ``LA-2026-…`` for a learning agreement."""
+    return f"{prefix}{year}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
 
 
 class Verdict(StrEnum):

@@ -67,7 +67,7 @@ def version_of(session: Session, mobility: Mobility, number: int, *, for_update:
     raise NotFound("plan version", number)
 
 
-def _touch(plan: Plan) -> None:
+def touch(plan: Plan) -> None:
     plan.updated_at = utcnow()  # bumps plan.revision: a concurrent writer of the same plan now fails and retries
 
 
@@ -168,7 +168,7 @@ def create_version(session: Session, actor: Actor, mobility: Mobility, change_no
     for outcome in latest.outcomes:
         version.outcomes.append(_copy_outcome(outcome))
     plan.versions.append(version)
-    _touch(plan)
+    touch(plan)
     session.flush()
     _audit(session, actor, "plan.version_created", version, after={"based_on": latest.number, "note": change_note})
     return version
@@ -235,7 +235,7 @@ def _editable(session: Session, actor: Actor, mobility: Mobility, version: PlanV
         )
     # Changing a draft voids the confirmations given to its earlier content.
     version.confirmations.clear()
-    _touch(version.plan)
+    touch(version.plan)
 
 
 def add_outcome(
@@ -310,7 +310,7 @@ def confirm(session: Session, actor: Actor, mobility: Mobility, version: PlanVer
         version.status = PlanStatus.agreed
         version.agreed_at = utcnow()
         _audit(session, actor, "plan.agreed", version, before={"status": "draft"}, after={"status": "agreed"})
-    _touch(version.plan)
+    touch(version.plan)
     session.flush()
     session.refresh(version)
     return version

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.api.deps import SESSION_COOKIE, get_database, get_settings_dep, same_site
-from digcomp.errors import DomainError, Invalid, InvalidValue, Phrase, Unauthenticated
+from digcomp.errors import DomainError, Forbidden, Invalid, InvalidValue, Phrase, Unauthenticated
 from digcomp.i18n import UI_LANGUAGES, Localizer, best_text
 
 HERE = Path(__file__).parent
@@ -230,6 +230,11 @@ def form_texts(values: Mapping[str, str], name: str) -> dict[str, str]:
 def same_origin(request: Request) -> bool:
     """Forms are only accepted from our own pages (cookies are SameSite=Lax as well)."""
     return same_site(request)
+
+
+def require_same_origin(request: Request) -> None:
+    if not same_origin(request):
+        raise Forbidden("this form must be sent from digcomp's own page")
 
 
 def secure_cookies(request: Request) -> bool:

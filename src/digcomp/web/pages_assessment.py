@@ -15,12 +15,12 @@ from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment import service as assessment
 from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ReopenIn, ValidationIn
 from digcomp.credentials import service as credentials
-from digcomp.errors import DomainError, Forbidden, Invalid, NotFound
+from digcomp.errors import DomainError, Invalid, NotFound
 from digcomp.framework import DEFAULT_FRAMEWORK
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.mobility.service import mobility_for, parties
 from digcomp.store.models import EvidenceKind, Role, SelfAssessmentPhase
-from digcomp.web.common import back, language, localizer, problem_text, render, require_login, same_origin
+from digcomp.web.common import back, language, localizer, problem_text, render, require_login, require_same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,8 +89,7 @@ def _act(
     exclusive: bool = False,
 ) -> Response:
     actor = require_login(request)
-    if not same_origin(request):
-        raise Forbidden("this form must be sent from digcomp's own page")
+    require_same_origin(request)
     catalog = get_catalog(request)
     try:
         get_database(request).run(

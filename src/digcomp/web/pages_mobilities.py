@@ -15,7 +15,7 @@ from digcomp.access import service as access
 from digcomp.access.actor import Actor, require_planner
 from digcomp.access.credentials import LINK_TOKEN_PREFIX
 from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_database, get_settings_dep, throttle_of
-from digcomp.errors import DomainError, Forbidden, Invalid, TooManyRequests, Unauthenticated, problem
+from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
 from digcomp.mobility import importer
 from digcomp.mobility import service as registry
@@ -41,6 +41,7 @@ from digcomp.web.common import (
     problem_text,
     render,
     require_login,
+    require_same_origin,
     same_origin,
     secure_cookies,
     web_actor,
@@ -269,8 +270,7 @@ NEW_MOBILITY_FIELDS = {
 @router.post("/mobilities/new", response_class=HTMLResponse)
 async def new_mobility(request: Request) -> Response:
     actor = require_login(request)
-    if not same_origin(request):
-        raise Forbidden("this form must be sent from digcomp's own page")
+    require_same_origin(request)
     values = {k: str(v).strip() for k, v in (await request.form()).items()}
     database = get_database(request)
 
@@ -364,8 +364,7 @@ def import_page(request: Request) -> Response:
 @router.post("/import", response_class=HTMLResponse)
 def import_file(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     actor = require_login(request)
-    if not same_origin(request):
-        raise Forbidden("this form must be sent from digcomp's own page")
+    require_same_origin(request)
     content = file.file.read(2 * 1024 * 1024 + 1)
     try:
         rows = importer.parse(content)

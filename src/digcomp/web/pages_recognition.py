@@ -8,19 +8,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor
+from digcomp.access.actor import Actor, require_staff
 from digcomp.api.deps import get_catalog, get_database
 from digcomp.api.routes_recognition import MAX_IMPORT_BYTES
 from digcomp.assessment.service import validation_in_force
-from digcomp.errors import DomainError, Forbidden, Invalid
+from digcomp.errors import DomainError, Invalid
 from digcomp.framework import pick
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service as recognition
 from digcomp.recognition.schemas import ModuleIn, RecognitionIn
 from digcomp.store.models import Organisation, Outcome, Role
-from digcomp.web.common import back, form_texts, language, localizer, problem_text, render, require_login, same_origin
+from digcomp.web.common import (
+    back,
+    form_texts,
+    language,
+    localizer,
+    problem_text,
+    render,
+    require_login,
+    require_same_origin,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,14 +41,15 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
 
     def work(s: Session) -> dict[str, Any]:
         mobility = mobility_for(s, actor, mobility_id)
-        if not actor.is_staff or actor.via_link is not None:
-            raise Forbidden("only the sending school's staff can do this")
+        require_staff(actor)
         validation = validation_in_force(s, mobility)
+        validated = validation.results if validation else []
+        by_id = {o.id: o for o in s.scalars(select(Outcome).where(Outcome.id.in_([r.outcome_id for r in validated])))}
         results = []
         outcomes = {}
-        for result in validation.results if validation else []:
+        for result in validated:
             competence = catalog.get(result.framework).competence_by_id.get(result.competence)
-            outcomes[result.id] = outcome = s.get_one(Outcome, result.outcome_id)
+            outcomes[result.id] = outcome = by_id[result.outcome_id]
             results.append(
                 {
                     "result": result,
@@ -89,8 +100,7 @@ def recognition_page(request: Request, mobility_id: int) -> Response:
 
 async def _submit(request: Request, mobility_id: int, work: Any, done: str) -> Response:
     actor = require_login(request)
-    if not same_origin(request):
-        raise Forbidden("this form must be sent from digcomp's own page")
+    require_same_origin(request)
     values = {k: str(v).strip() for k, v in (await request.form()).items()}
     try:
         get_database(request).run(lambda s: work(s, actor, mobility_for(s, actor, mobility_id), values))
@@ -147,8 +157,7 @@ async def add_module(request: Request, mobility_id: int) -> Response:
 @router.post("/mobilities/{mobility_id}/recognition/modules/import", response_class=HTMLResponse)
 def import_modules(request: Request, mobility_id: int, file: Annotated[UploadFile, File()]) -> Response:
     actor = require_login(request)
-    if not same_origin(request):
-        raise Forbidden("this form must be sent from digcomp's own page")
+    require_same_origin(request)
     content = file.file.read(MAX_IMPORT_BYTES + 1)
     try:
         if len(content) > MAX_IMPORT_BYTES:

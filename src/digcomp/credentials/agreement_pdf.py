@@ -7,7 +7,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
 from digcomp.credentials.agreement import LearningAgreement, OutcomeLine
 from digcomp.credentials.pdf import DocumentRenderer, build_pdf, format_date
@@ -142,15 +142,16 @@ class AgreementRenderer(DocumentRenderer):
         story += self._recognition()
         story += self._monitoring()
         story += self._confirmations()
-        story += [Spacer(1, 3 * mm), *self._signature_note()]
-        story += [
-            self._p(escape(self.t.label("agreement_verify", lang).format(url=a.verification_url)), self.st.small)
-            for lang in self.languages
-        ]
-        story += [
+        closing = [
+            *self._signature_note(),
+            *[
+                self._p(escape(self.t.label("agreement_verify", lang).format(url=a.verification_url)), self.st.small)
+                for lang in self.languages
+            ],
             Spacer(1, 2 * mm),
             self._p(f"{self._label('framework_attribution')}: " + escape(" ".join(a.attribution)), self.st.small),
         ]
+        story += [Spacer(1, 3 * mm), KeepTogether(closing)]  # the notes stay together, never one line on a page
         return story
 
 

@@ -22,10 +22,15 @@ class Actor:
     person_id: int
     role: Role
     organisation_id: int
-    name: str
+    given_name: str
+    family_name: str
     via_link: int | None = None  # mentor link id: the actor may act on ``link_mobility_id`` only
     link_mobility_id: int | None = None
     recognition_committee: bool = False  # a named member of the school's recognition committee
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
 
     @property
     def label(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -51,14 +52,10 @@ def throttle_of(request: Request) -> LoginThrottle:
     return throttle
 
 
+@dataclass(frozen=True)
 class Paging:
-    def __init__(
-        self,
-        offset: Annotated[int, Query(ge=0, le=MAX_ID, description="How many items to skip")] = 0,
-        limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200)")] = 50,
-    ) -> None:
-        self.offset = offset
-        self.limit = limit
+    offset: int
+    limit: int
 
 
 SESSION_COOKIE = "digcomp_session"
@@ -103,9 +100,36 @@ def current_actor(
     return actor
 
 
-DatabaseDep = Annotated[Database, Depends(get_database)]
+# FastAPI runs a plain ``def`` dependency in a worker thread: one hand-over per dependency per request. Those
+# that only read the app's state are ``async`` so they are answered on the event loop.
+
+
+async def _database(request: Request) -> Database:
+    return get_database(request)
+
+
+async def _catalog(request: Request) -> Catalog:
+    return get_catalog(request)
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings_dep(request)
+
+
+async def _base_url(request: Request) -> str:
+    return get_base_url(request)
+
+
+async def _paging(
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="How many items to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (at most 200)")] = 50,
+) -> Paging:
+    return Paging(offset, limit)
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
-CatalogDep = Annotated[Catalog, Depends(get_catalog)]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-PagingDep = Annotated[Paging, Depends()]
-BaseUrlDep = Annotated[str, Depends(get_base_url)]
+CatalogDep = Annotated[Catalog, Depends(_catalog)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+PagingDep = Annotated[Paging, Depends(_paging)]
+BaseUrlDep = Annotated[str, Depends(_base_url)]

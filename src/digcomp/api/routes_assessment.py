@@ -145,7 +145,9 @@ def add_file_evidence(
     def work(s: Session) -> EvidenceOut:
         file.file.seek(0)
         mobility = mobility_for(s, actor, mobility_id, light=True)
-        record = service.load(s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id)
+        record = service.load(
+            s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id, facts=service.Facts.NONE
+        )
         evidence = service.add_evidence(
             s,
             catalog,
@@ -159,7 +161,7 @@ def add_file_evidence(
             max_bytes=settings.max_upload_bytes,
             example_refs=refs,
         )
-        return EvidenceOut.model_validate(evidence)
+        return service.added(evidence, actor)
 
     return db.run(work)
 
@@ -175,9 +177,11 @@ def _add_evidence(
 ) -> EvidenceOut:
     def work(s: Session) -> EvidenceOut:
         mobility = mobility_for(s, actor, mobility_id, light=True)
-        record = service.load(s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id)
+        record = service.load(
+            s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id, facts=service.Facts.NONE
+        )
         evidence = service.add_evidence(s, catalog, evidence_store(settings), actor, record, outcome_id, **fields)
-        return EvidenceOut.model_validate(evidence)
+        return service.added(evidence, actor)
 
     return db.run(work)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from enum import Flag, auto
 from typing import BinaryIO
 
 from sqlalchemy import Select, func, select
@@ -30,6 +31,7 @@ from digcomp.assessment.schemas import (
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
 from digcomp.framework import Catalog, pick
+from digcomp.mobility.schemas import PersonSummary
 from digcomp.mobility.service import parties
 from digcomp.plans.rules import resolve_targets
 from digcomp.plans.service import additional_outcomes, plan_of, touch
@@ -78,7 +80,7 @@ class OutcomeSnapshot:
 class AgreedVersion:
     """An agreed plan version, as assessment sees it, with the outcomes added beyond it. Agreed versions never
     change (a change makes a new version) and adding an outcome bumps the plan's revision, so a snapshot is kept per
-    process under (version, revision) and a write does not read the plan's outcomes again."""
+    process under (plan, revision) and a write does not read the plan's outcomes again."""
 
     id: int
     number: int
@@ -107,6 +109,13 @@ def _snapshot(outcome: Outcome) -> OutcomeSnapshot:
 
 
 def agreed_version(session: Session, plan: Plan) -> AgreedVersion | None:
+    """The plan's newest agreed version. Every change of a plan bumps its revision, so (plan, revision) names one
+    agreed version: a process that saw it before reads no plan version again."""
+    key = (str(session.get_bind().engine.url), plan.id, plan.revision)
+    with _agreed_lock:
+        if (cached := _AGREED.get(key)) is not None:
+            _AGREED.move_to_end(key)
+            return cached
     newest = session.execute(
         select(PlanVersion.id, PlanVersion.number)
         .where(PlanVersion.plan_id == plan.id, PlanVersion.status == PlanStatus.agreed)
@@ -115,11 +124,6 @@ def agreed_version(session: Session, plan: Plan) -> AgreedVersion | None:
     ).first()
     if newest is None:
         return None
-    key = (str(session.connection().engine.url), int(newest[0]), plan.revision)
-    with _agreed_lock:
-        if (cached := _AGREED.get(key)) is not None:
-            _AGREED.move_to_end(key)
-            return cached
     version = session.get_one(
         PlanVersion,
         newest[0],
@@ -180,6 +184,16 @@ def validation_in_force(session: Session, mobility: Mobility) -> Validation | No
     return session.scalars(in_force(mobility)).first()
 
 
+class Facts(Flag):
+    """The parts of a record a change's rules look at (identification and validation are always read)."""
+
+    NONE = 0
+    EVIDENCE_COUNTS = auto()
+    RATINGS = auto()
+    SELF_ASSESSMENTS = auto()
+    ALL = EVIDENCE_COUNTS | RATINGS | SELF_ASSESSMENTS
+
+
 def load(
     session: Session,
     mobility: Mobility,
@@ -189,10 +203,11 @@ def load(
     with_evidence: bool = True,
     outcome_id: int | None = None,
     target_id: int | None = None,
+    facts: Facts = Facts.ALL,
 ) -> Record:
     """The record of the mobility's agreed plan. A change takes a lock on the plan (see ``plan_of``) and loads only
-    what its rules look at: counts of evidence, not the evidence, and with ``outcome_id`` or ``target_id`` only that
-    outcome's facts — so a write costs the same with 2 or 2,000 notes."""
+    what its rules look at: counts of evidence, not the evidence; with ``outcome_id`` or ``target_id`` only that
+    outcome's facts; only the ``facts`` it names — so a write costs the same with 2 or 2,000 notes."""
     plan = plan_of(session, mobility, for_update=for_update, for_share=for_share)
     version = agreed_version(session, plan) if plan is not None else None
     if plan is None or version is None:
@@ -216,21 +231,26 @@ def load(
         Evidence.withdrawn_at.is_(None),
     )
     evidence: dict[int, list[Evidence]] = {}
-    counts: dict[int, int]
+    counts: dict[int, int] = {}
     if with_evidence:
         for item in session.scalars(select(Evidence).where(*in_assessment).order_by(Evidence.id)):
             evidence.setdefault(item.outcome_id, []).append(item)
         counts = {outcome: len(items) for outcome, items in evidence.items()}
-    else:
+    elif Facts.EVIDENCE_COUNTS in facts:
         grouped = select(Evidence.outcome_id, func.count()).where(*in_assessment).group_by(Evidence.outcome_id)
         counts = {int(row[0]): int(row[1]) for row in session.execute(grouped)}
     ratings: dict[int, list[Rating]] = {}
-    for rating in session.scalars(select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.id)):
-        ratings.setdefault(rating.target_id, []).append(rating)
-    self_assessments = {
-        (s.target_id, s.phase): s
-        for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
-    }
+    if Facts.RATINGS in facts:
+        for rating in session.scalars(select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.id)):
+            ratings.setdefault(rating.target_id, []).append(rating)
+    self_assessments = (
+        {
+            (s.target_id, s.phase): s
+            for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
+        }
+        if Facts.SELF_ASSESSMENTS in facts
+        else {}
+    )
     current = in_force(mobility)
     if not with_evidence:
         current = current.options(lazyload(Validation.results))
@@ -499,6 +519,15 @@ def add_evidence(
         after={"outcome": outcome.id, "kind": kind.value, "title": title, "sha256": evidence.sha256, "url": url},
     )
     return evidence
+
+
+def added(evidence: Evidence, author: Actor) -> EvidenceOut:
+    """The answer to an addition of evidence: its author is the actor who added it, not read again."""
+    fields = {name: getattr(evidence, name) for name in EvidenceOut.model_fields if name != "added_by"}
+    person = PersonSummary(
+        id=author.person_id, given_name=author.given_name, family_name=author.family_name, role=author.role
+    )
+    return EvidenceOut(**fields, added_by=person)
 
 
 def rate(

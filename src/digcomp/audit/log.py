@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
@@ -33,15 +33,27 @@ class AuditEntryOut(BaseModel):
     hash: str
 
 
+# Built once, on the tables rather than the ORM classes: every change appends, and building a statement or passing
+# it through the ORM costs more than running it.
+_CHAINS = cast(Table, AuditChain.__table__)
+_HEAD = select(_CHAINS.c.last_seq, _CHAINS.c.last_hash).where(_CHAINS.c.chain == bindparam("chain")).with_for_update()
+_NEW_HEAD = _CHAINS.insert().values(last_seq=0, last_hash=GENESIS, checkpointed_seq=0)
+_ENTRY = cast(Table, AuditEntry.__table__).insert()
+_MOVE_HEAD = (
+    _CHAINS.update()
+    .where(_CHAINS.c.chain == bindparam("head"))
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+)
+
+
 def _head(session: Session, chain: str) -> tuple[int, str]:
     """The chain's newest (seq, hash), its head row locked: appends to one chain are serialised, other chains are
     not touched. A chain's first append inserts the row; two first appends at once collide on its key and one is
     retried (``Database.run``)."""
-    head = session.execute(
-        select(AuditChain.last_seq, AuditChain.last_hash).where(AuditChain.chain == chain).with_for_update()
-    ).first()
+    connection = session.connection()
+    head = connection.execute(_HEAD, {"chain": chain}).first()
     if head is None:
-        session.execute(insert(AuditChain).values(chain=chain, last_seq=0, last_hash=GENESIS, checkpointed_seq=0))
+        connection.execute(_NEW_HEAD, {"chain": chain})
         return 0, GENESIS
     return int(head[0]), str(head[1])
 
@@ -74,8 +86,9 @@ def _append(
     )
     digest = entry_hash(content)
     fields = {k: v for k, v in content.__dict__.items() if k != "id"}
-    session.execute(insert(AuditEntry).values(**fields, hash=digest))
-    session.execute(update(AuditChain).where(AuditChain.chain == chain).values(last_seq=content.seq, last_hash=digest))
+    connection = session.connection()
+    connection.execute(_ENTRY, {**fields, "hash": digest})
+    connection.execute(_MOVE_HEAD, {"head": chain, "seq": content.seq, "hash": digest})
     return content
 
 

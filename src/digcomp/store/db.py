@@ -30,7 +30,11 @@ def make_engine(url: str) -> Engine:
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             _private_file(Path(database))
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # Enough kept connections for every request thread (anyio's 40 and the web's): a connection beyond the pool
+        # is opened, set up (WAL, foreign keys) and closed per request, which costs more than the request's query.
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=48, max_overflow=16
+        )
         _serialise_sqlite_writes(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -8,6 +8,7 @@ import random
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -20,6 +21,8 @@ from digcomp.credentials.openbadge import validate_credential
 from digcomp.settings import get_settings
 from digcomp.store.db import Database
 from tests.journey import API, create_mobility, ok, validated_mobility
+
+DATA = Path(__file__).with_name("data")
 
 
 def text_of(pdf: bytes) -> str:
@@ -329,3 +332,26 @@ def test_the_date_of_birth_is_on_the_statement_only_with_the_learners_consent(
     ok(client.post(f"{base}/certificate", headers=m.as_["coordinator"], json={"languages": "en"}), 201)
     shown = text_of(client.get(f"{base}/certificate.pdf", headers=m.as_["learner"]).content)
     assert "Date of birth 12.04.2007" in shown
+
+
+def test_the_credential_passes_1edtechs_schema_with_formats_enforced(client: TestClient, database: Database) -> None:
+    """1EdTech's AchievementCredential JSON Schema (tests/data/credentials/SOURCES.md), with every ``format``
+    checked: dates must be date-times, ids URIs — as a wallet's or a registry's validator checks them."""
+    schema = json.loads((DATA / "credentials" / "ob_v3p0_achievementcredential_schema.json").read_text("utf-8"))
+    m = validated_mobility(client, database)
+    url = f"{API}/mobilities/{m.id}/certificate"
+    ok(client.post(url, headers=m.as_["coordinator"], json={"languages": "lv+en"}), 201)
+    credential = ok(client.get(f"{url}/credential.json", headers=m.as_["learner"]))
+
+    checker = jsonschema.Draft201909Validator.FORMAT_CHECKER
+    assert {"date-time", "uri"} <= checker.checkers.keys()  # the format validators are installed, not skipped
+    errors = [
+        f"{list(e.path)}: {e.message}"
+        for e in jsonschema.Draft201909Validator(schema, format_checker=checker).iter_errors(credential)
+    ]
+    assert errors == []
+    subject = credential["credentialSubject"]
+    assert (subject["activityStartDate"], subject["activityEndDate"]) == (
+        "2026-03-02T00:00:00Z",
+        "2026-05-29T23:59:59Z",
+    )

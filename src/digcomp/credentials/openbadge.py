@@ -114,8 +114,9 @@ def build_credential(statement: Statement, public_url: str) -> dict[str, Any]:
                     "salt": statement.certificate_id,
                 }
             ],
-            "activityStartDate": statement.start_date.isoformat(),
-            "activityEndDate": statement.end_date.isoformat(),
+            # date-times, as the AchievementCredential schema requires: from the first day's start to the last's end
+            "activityStartDate": f"{statement.start_date.isoformat()}T00:00:00Z",
+            "activityEndDate": f"{statement.end_date.isoformat()}T23:59:59Z",
             "source": _profile(statement.host, statement.host.url),
             "achievement": {
                 "id": f"{credential_id}#achievement",

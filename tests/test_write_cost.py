@@ -1,0 +1,71 @@
+"""What one write costs the database: a mentor's note, counted in SQL statements, stays the same however long the
+record grows, and a note to a validated (locked) record is still refused. The benchmark (benchmarks/writes.py)
+measures the time; this guards the work each write does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from digcomp.store.db import Database
+from tests.journey import API, agreed_plan, create_mobility, ok
+
+NOTE = {"title": "Observation", "text": "Answered three guest e-mails politely and on time."}
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"):
+            seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+
+
+def test_a_note_costs_the_same_few_statements_on_a_long_record(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    agreed_plan(client, m)
+    base = f"{API}/mobilities/{m.id}/assessment"
+    outcome = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["outcome_id"]
+    identification = f"{base}/outcomes/{outcome}/identification"
+    ok(client.put(identification, headers=m.as_["learner"], json={"worked_on": True}))
+    notes = f"{base}/outcomes/{outcome}/notes"
+
+    def one_note() -> list[str]:
+        with statements(database) as seen:
+            ok(client.post(notes, headers=m.as_["mentor"], json=NOTE), 201)
+        return seen
+
+    one_note()  # the process's first look at the agreed version reads it; later writes use the snapshot
+    early = one_note()
+    for _ in range(60):
+        ok(client.post(notes, headers=m.as_["mentor"], json=NOTE), 201)
+    late = one_note()
+    # authentication (1), the mobility, its plan, the outcome's identification, the validation in force (4),
+    # the note (1), the audit chain's head, entry and new head (3)
+    assert len(early) == len(late) == 9, late
+    [first, *_] = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"]
+    assert len(first["evidence"]) == 63  # every note was kept
+
+
+def test_the_lean_write_still_sees_an_outcome_marked_not_worked_on(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    agreed_plan(client, m)
+    base = f"{API}/mobilities/{m.id}/assessment"
+    outcome = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["outcome_id"]
+    notes = f"{base}/outcomes/{outcome}/notes"
+    assert "has not been identified yet" in client.post(notes, headers=m.as_["mentor"], json=NOTE).json()["detail"]
+    ok(client.put(f"{base}/outcomes/{outcome}/identification", headers=m.as_["learner"], json={"worked_on": False}))
+    refused = client.post(notes, headers=m.as_["mentor"], json=NOTE)
+    assert refused.status_code == 409
+    assert "identified as not worked on" in refused.json()["detail"]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from digcomp.store.db import Database
-from tests.journey import API, agreed_plan, create_mobility, ok
+from tests.journey import API, Mobility, agreed_plan, create_mobility, ok
 
 NOTE = {"title": "Observation", "text": "Answered three guest e-mails politely and on time."}
 
@@ -32,11 +32,16 @@ def statements(database: Database) -> Iterator[list[str]]:
         event.remove(database.engine, "before_cursor_execute", count)
 
 
-def test_a_note_costs_the_same_few_statements_on_a_long_record(client: TestClient, database: Database) -> None:
+def agreed_outcome(client: TestClient, database: Database) -> tuple[Mobility, str, int]:
+    """A mobility with an agreed plan: its assessment address and its first outcome."""
     m = create_mobility(client, database)
     agreed_plan(client, m)
     base = f"{API}/mobilities/{m.id}/assessment"
-    outcome = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["outcome_id"]
+    return m, base, ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["outcome_id"]
+
+
+def test_a_note_costs_the_same_few_statements_on_a_long_record(client: TestClient, database: Database) -> None:
+    m, base, outcome = agreed_outcome(client, database)
     identification = f"{base}/outcomes/{outcome}/identification"
     ok(client.put(identification, headers=m.as_["learner"], json={"worked_on": True}))
     notes = f"{base}/outcomes/{outcome}/notes"
@@ -59,10 +64,7 @@ def test_a_note_costs_the_same_few_statements_on_a_long_record(client: TestClien
 
 
 def test_the_lean_write_still_sees_an_outcome_marked_not_worked_on(client: TestClient, database: Database) -> None:
-    m = create_mobility(client, database)
-    agreed_plan(client, m)
-    base = f"{API}/mobilities/{m.id}/assessment"
-    outcome = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["outcome_id"]
+    m, base, outcome = agreed_outcome(client, database)
     notes = f"{base}/outcomes/{outcome}/notes"
     assert "has not been identified yet" in client.post(notes, headers=m.as_["mentor"], json=NOTE).json()["detail"]
     ok(client.put(f"{base}/outcomes/{outcome}/identification", headers=m.as_["learner"], json={"worked_on": False}))

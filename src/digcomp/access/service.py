@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import bindparam, func, select
@@ -35,7 +36,18 @@ SESSION_DAYS = 7
 DEFAULT_LINK_DAYS = 60
 
 
-def actor_of(person: Person, *, link: MentorLink | None = None) -> Actor:
+class PersonFields(Protocol):
+    """What an actor is made of: a person, or the authenticating row with the same columns."""
+
+    id: int
+    role: Role
+    organisation_id: int
+    given_name: str
+    family_name: str
+    recognition_committee: bool
+
+
+def actor_of(person: PersonFields, *, link: MentorLink | None = None) -> Actor:
     return Actor(
         person_id=person.id,
         role=person.role,
@@ -231,14 +243,7 @@ def authenticate(session: Session, settings: Settings, secret: str) -> Actor:
     row = session.execute(_TOKEN_HOLDER, {"secret_hash": credentials.secret_hash(secret)}).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
         raise Unauthenticated("not logged in, or the login has expired")
-    return Actor(
-        person_id=row.id,
-        role=row.role,
-        organisation_id=row.organisation_id,
-        given_name=row.given_name,
-        family_name=row.family_name,
-        recognition_committee=row.recognition_committee,
-    )
+    return actor_of(row)
 
 
 class MentorLinkCreate(BaseModel):

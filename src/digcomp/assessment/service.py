@@ -7,7 +7,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Flag, auto
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
@@ -384,8 +384,26 @@ def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentVi
     )
 
 
-def _entity(record: Record, suffix: str) -> str:
-    return f"mobility:{record.mobility.id}/{suffix}"
+def _audit(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    action: str,
+    subject: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """One entry in the mobility's audit chain about ``subject`` (``outcome:7``, ``evidence:12``, …) of its record."""
+    audit.record(
+        session,
+        actor,
+        action,
+        f"mobility:{record.mobility.id}/{subject}",
+        mobility_id=record.mobility.id,
+        before=before,
+        after=after,
+    )
 
 
 def identify(session: Session, actor: Actor, record: Record, outcome_id: int, worked_on: bool, note: str) -> None:
@@ -408,12 +426,12 @@ def identify(session: Session, actor: Actor, record: Record, outcome_id: int, wo
         record.identifications[outcome.id] = existing
     existing.worked_on, existing.note, existing.person_id = worked_on, note, actor.person_id
     session.flush()
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.identified",
-        _entity(record, f"outcome:{outcome.id}"),
-        mobility_id=record.mobility.id,
+        f"outcome:{outcome.id}",
         before=before,
         after={"worked_on": worked_on, "note": note},
     )
@@ -445,12 +463,12 @@ def self_assess(
         record.self_assessments[(target.id, phase)] = existing
     existing.level, existing.note = level, note
     session.flush()
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.self_assessed",
-        _entity(record, f"target:{target.id}/{phase.value}"),
-        mobility_id=record.mobility.id,
+        f"target:{target.id}/{phase.value}",
         before=before,
         after={"level": level},
     )
@@ -510,12 +528,12 @@ def add_evidence(
     session.add(evidence)
     session.flush()
     record.evidence_counts[outcome.id] = record.evidence_counts.get(outcome.id, 0) + 1
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.evidence_added",
-        _entity(record, f"evidence:{evidence.id}"),
-        mobility_id=record.mobility.id,
+        f"evidence:{evidence.id}",
         after={"outcome": outcome.id, "kind": kind.value, "title": title, "sha256": evidence.sha256, "url": url},
     )
     return evidence
@@ -558,12 +576,12 @@ def rate(
         record.ratings.setdefault(target.id, []).append(existing)
     existing.level, existing.justification = level, justification
     session.flush()
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.rated",
-        _entity(record, f"target:{target.id}"),
-        mobility_id=record.mobility.id,
+        f"target:{target.id}",
         before=before,
         after={"level": level, "justification": justification, "assessor": actor.person_id},
     )
@@ -606,12 +624,12 @@ def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, d
         )
     session.add(validation)
     session.flush()
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.validated",
-        _entity(record, "validation"),
-        mobility_id=record.mobility.id,
+        "validation",
         after={
             "plan_version": record.version.number,
             "round": record.rounds + 1,
@@ -668,12 +686,12 @@ def add_additional(session: Session, catalog: Catalog, actor: Actor, record: Rec
         Identification(mobility_id=record.mobility.id, outcome_id=outcome.id, worked_on=True, person_id=actor.person_id)
     )
     session.flush()
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.additional_added",
-        _entity(record, f"outcome:{outcome.id}"),
-        mobility_id=record.mobility.id,
+        f"outcome:{outcome.id}",
         after={
             "text": dict(data.text),
             "competence": [target.framework, target.competence, target.target_level],
@@ -708,12 +726,12 @@ def remove_additional(session: Session, catalog: Catalog, actor: Actor, record: 
     session.delete(outcome)
     touch(record.plan)
     session.flush()
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.additional_removed",
-        _entity(record, f"outcome:{outcome_id}"),
-        mobility_id=record.mobility.id,
+        f"outcome:{outcome_id}",
         before=before,
     )
 
@@ -726,12 +744,12 @@ def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_i
     item.withdrawal_reason = reason.strip()
     session.flush()
     record.evidence_counts[item.outcome_id] -= 1
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.evidence_withdrawn",
-        _entity(record, f"evidence:{item.id}"),
-        mobility_id=record.mobility.id,
+        f"evidence:{item.id}",
         before={
             "outcome": item.outcome_id,
             "kind": item.kind.value,
@@ -755,12 +773,12 @@ def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Valid
     validation.reopened_by_id = actor.person_id
     validation.reopen_reason = reason.strip()
     session.flush()
-    audit.record(
+    _audit(
         session,
         actor,
+        record,
         "assessment.reopened",
-        _entity(record, "validation"),
-        mobility_id=record.mobility.id,
+        "validation",
         before={"validated": True, "round": validation.round},
         after={"validated": False, "reason": validation.reopen_reason, "next_round": validation.round + 1},
     )

@@ -180,7 +180,14 @@ def _in_assessment(session: Session, cat: Catalog, settings: Settings, like: Mob
     store = EvidenceStore(settings.data_dir / "evidence")
     for author in (mentor, coordinator):
         assessment.add_evidence(
-            session, cat, store, author, record, first.id, title="Observation", kind=EvidenceKind.note, text="Done well"
+            session,
+            cat,
+            store,
+            author,
+            assessment.addition_in(record, first.id),
+            title="Observation",
+            kind=EvidenceKind.note,
+            text="Done well",
         )
     record = assessment.load(session, mobility)
     assessment.rate(session, cat, mentor, record, first.competences[0].id, 3, "Meets the criteria at level 3")

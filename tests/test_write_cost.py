@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from digcomp.store.db import Database
-from tests.journey import API, Mobility, agreed_plan, create_mobility, ok
+from tests.journey import API, Mobility, add_outcome, agreed_plan, confirm_all, create_mobility, ok
 
 NOTE = {"title": "Observation", "text": "Answered three guest e-mails politely and on time."}
 
@@ -56,9 +56,9 @@ def test_a_note_costs_the_same_few_statements_on_a_long_record(client: TestClien
     for _ in range(60):
         ok(client.post(notes, headers=m.as_["mentor"], json=NOTE), 201)
     late = one_note()
-    # authentication (1), the mobility, its plan, the outcome's identification, the validation in force (4),
-    # the note (1), the audit chain's head, entry and new head (3)
-    assert len(early) == len(late) == 9, late
+    # authentication (1); the mobility, its plan, the outcome's identification and a validation in force, in one
+    # statement (1); the note (1); the audit chain's head, entry and new head (3)
+    assert len(early) == len(late) == 6, late
     [first, *_] = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"]
     assert len(first["evidence"]) == 63  # every note was kept
 
@@ -71,3 +71,31 @@ def test_the_lean_write_still_sees_an_outcome_marked_not_worked_on(client: TestC
     refused = client.post(notes, headers=m.as_["mentor"], json=NOTE)
     assert refused.status_code == 409
     assert "identified as not worked on" in refused.json()["detail"]
+
+
+def test_the_one_statement_read_refuses_as_a_full_read_would(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    other = create_mobility(client, database, "Liepājas Valsts tehnikums")
+    base = f"{API}/mobilities/{m.id}/assessment"
+
+    def note(mobility_id: int, outcome: int, who: dict[str, str]) -> tuple[int, str]:
+        answer = client.post(
+            f"{API}/mobilities/{mobility_id}/assessment/outcomes/{outcome}/notes", headers=who, json=NOTE
+        )
+        return answer.status_code, answer.json()["detail"]
+
+    assert note(m.id, 1, m.as_["mentor"]) == (409, "the plan is not agreed yet: assessment starts from an agreed plan")
+    ok(client.post(f"{API}/mobilities/{m.id}/plan/versions", headers=m.as_["coordinator"], json={}), 201)
+    add_outcome(client, m, 1, "Answers guests' e-mails politely and on time", "2.2")
+    assert note(m.id, 1, m.as_["mentor"])[0] == 409  # a draft plan is not agreed either
+    confirm_all(client, m, 1)
+    outcome = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["outcome_id"]
+    ok(client.put(f"{base}/outcomes/{outcome}/identification", headers=m.as_["learner"], json={"worked_on": True}))
+    # another school's staff and another mobility's mentor learn nothing, not even that the mobility exists
+    for stranger in (other.as_["coordinator"], other.as_["mentor"]):
+        status, detail = note(m.id, outcome, stranger)
+        assert status == 404
+        assert detail == note(999_999, outcome, stranger)[1].replace("999999", str(m.id))
+    assert note(m.id, 999_999, m.as_["mentor"])[0] == 404  # an outcome the agreed plan does not have
+    assert note(m.id, outcome, m.as_["learner"])[0] == 403  # learners add files and links, not observation notes
+    ok(client.post(f"{base}/outcomes/{outcome}/notes", headers=m.as_["mentor"], json=NOTE), 201)

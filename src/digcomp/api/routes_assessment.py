@@ -144,24 +144,18 @@ def add_file_evidence(
 
     def work(s: Session) -> EvidenceOut:
         file.file.seek(0)
-        mobility = mobility_for(s, actor, mobility_id, light=True)
-        record = service.load(
-            s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id, facts=service.Facts.NONE
-        )
-        evidence = service.add_evidence(
+        return service.add_evidence(
             s,
             catalog,
             store,
             actor,
-            record,
-            outcome_id,
+            service.addition(s, actor, mobility_id, outcome_id),
             title=display,
             kind=EvidenceKind.file,
             upload=file.file,
             max_bytes=settings.max_upload_bytes,
             example_refs=refs,
         )
-        return service.added(evidence, actor)
 
     return db.run(work)
 
@@ -175,15 +169,12 @@ def _add_evidence(
     outcome_id: Ident,
     **fields: Any,
 ) -> EvidenceOut:
-    def work(s: Session) -> EvidenceOut:
-        mobility = mobility_for(s, actor, mobility_id, light=True)
-        record = service.load(
-            s, mobility, for_share=True, with_evidence=False, outcome_id=outcome_id, facts=service.Facts.NONE
+    store = evidence_store(settings)
+    return db.run(
+        lambda s: service.add_evidence(
+            s, catalog, store, actor, service.addition(s, actor, mobility_id, outcome_id), **fields
         )
-        evidence = service.add_evidence(s, catalog, evidence_store(settings), actor, record, outcome_id, **fields)
-        return service.added(evidence, actor)
-
-    return db.run(work)
+    )
 
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/links", status_code=201, response_model=EvidenceOut)

@@ -103,18 +103,20 @@ def check_rating(facts: OutcomeFacts, target: Target, level: int, validated: boo
         raise Invalid("the level must be 0 (not achieved) to {top}", top=target.max_level)
 
 
-def check_evidence(facts: OutcomeFacts, validated: bool) -> None:
+def check_evidence(number: int, worked_on: bool | None, validated: bool) -> None:
+    """Evidence is added to outcome ``number`` while the record is open, once the learner is known to have worked
+    on it."""
     ensure_open(validated)
-    if facts.worked_on is None:
+    if worked_on is None:
         raise Conflict(
             "outcome {number} has not been identified yet: record whether the learner worked on it "
             "before adding evidence",
-            number=facts.number,
+            number=number,
         )
-    if facts.worked_on is False:
+    if worked_on is False:
         raise Conflict(
             "outcome {number} was identified as not worked on; record that it was worked on first",
-            number=facts.number,
+            number=number,
         )
 
 

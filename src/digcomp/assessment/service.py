@@ -6,13 +6,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from enum import Flag, auto
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
-from digcomp.access.actor import Actor, can_view, may_assess, may_validate, require
+from digcomp.access.actor import Actor, MobilityParties, can_view, may_assess, may_validate, require
 from digcomp.assessment import rules
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.assessment.schemas import (
@@ -32,7 +31,7 @@ from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
 from digcomp.framework import Catalog, pick
 from digcomp.mobility.schemas import PersonSummary
-from digcomp.mobility.service import parties
+from digcomp.mobility.service import mobility_for, parties
 from digcomp.plans.rules import resolve_targets
 from digcomp.plans.service import additional_outcomes, plan_of, touch
 from digcomp.store.models import (
@@ -86,6 +85,12 @@ class AgreedVersion:
     number: int
     outcomes: tuple[OutcomeSnapshot, ...]
 
+    def outcome(self, outcome_id: int) -> OutcomeSnapshot:
+        for outcome in self.outcomes:
+            if outcome.id == outcome_id:
+                return outcome
+        raise NotFound("outcome of the agreed plan", outcome_id)
+
 
 _AGREED: OrderedDict[tuple[str, int, int], AgreedVersion] = OrderedDict()
 _AGREED_KEPT = 4096
@@ -108,17 +113,17 @@ def _snapshot(outcome: Outcome) -> OutcomeSnapshot:
     )
 
 
-def agreed_version(session: Session, plan: Plan) -> AgreedVersion | None:
+def agreed_version(session: Session, plan_id: int, revision: int) -> AgreedVersion | None:
     """The plan's newest agreed version. Every change of a plan bumps its revision, so (plan, revision) names one
     agreed version: a process that saw it before reads no plan version again."""
-    key = (str(session.get_bind().engine.url), plan.id, plan.revision)
+    key = (str(session.get_bind().engine.url), plan_id, revision)
     with _agreed_lock:
         if (cached := _AGREED.get(key)) is not None:
             _AGREED.move_to_end(key)
             return cached
     newest = session.execute(
         select(PlanVersion.id, PlanVersion.number)
-        .where(PlanVersion.plan_id == plan.id, PlanVersion.status == PlanStatus.agreed)
+        .where(PlanVersion.plan_id == plan_id, PlanVersion.status == PlanStatus.agreed)
         .order_by(PlanVersion.number.desc())
         .limit(1)
     ).first()
@@ -146,7 +151,7 @@ class Record:
     """Everything about one mobility's assessment, loaded once per request (for a change, only the part of it the
     change's rules look at: see ``load``)."""
 
-    mobility: Mobility
+    mobility: MobilityParties
     plan: Plan  # read under the lock the change asked for
     version: AgreedVersion
     validation: Validation | None
@@ -162,10 +167,7 @@ class Record:
         return self.validation is not None
 
     def outcome(self, outcome_id: int) -> OutcomeSnapshot:
-        for outcome in self.version.outcomes:
-            if outcome.id == outcome_id:
-                return outcome
-        raise NotFound("outcome of the agreed plan", outcome_id)
+        return self.version.outcome(outcome_id)
 
     def target(self, target_id: int) -> tuple[OutcomeSnapshot, TargetSnapshot]:
         for outcome in self.version.outcomes:
@@ -175,41 +177,30 @@ class Record:
         raise NotFound("competence target of the agreed plan", target_id)
 
 
-def in_force(mobility: Mobility) -> Select[Validation]:
+def in_force(mobility_id: int) -> Select[Validation]:
     """The query for the mobility's validation that has not been reopened: there is at most one."""
-    return select(Validation).where(Validation.mobility_id == mobility.id, Validation.reopened_at.is_(None))
+    return select(Validation).where(Validation.mobility_id == mobility_id, Validation.reopened_at.is_(None))
 
 
 def validation_in_force(session: Session, mobility: Mobility) -> Validation | None:
-    return session.scalars(in_force(mobility)).first()
-
-
-class Facts(Flag):
-    """The parts of a record a change's rules look at (identification and validation are always read)."""
-
-    NONE = 0
-    EVIDENCE_COUNTS = auto()
-    RATINGS = auto()
-    SELF_ASSESSMENTS = auto()
-    ALL = EVIDENCE_COUNTS | RATINGS | SELF_ASSESSMENTS
+    return session.scalars(in_force(mobility.id)).first()
 
 
 def load(
     session: Session,
-    mobility: Mobility,
+    mobility: Mobility | MobilityParties,
     *,
     for_update: bool = False,
     for_share: bool = False,
     with_evidence: bool = True,
     outcome_id: int | None = None,
     target_id: int | None = None,
-    facts: Facts = Facts.ALL,
 ) -> Record:
     """The record of the mobility's agreed plan. A change takes a lock on the plan (see ``plan_of``) and loads only
     what its rules look at: counts of evidence, not the evidence; with ``outcome_id`` or ``target_id`` only that
-    outcome's facts; only the ``facts`` it names — so a write costs the same with 2 or 2,000 notes."""
+    outcome's facts — so a write costs the same with 2 or 2,000 notes."""
     plan = plan_of(session, mobility, for_update=for_update, for_share=for_share)
-    version = agreed_version(session, plan) if plan is not None else None
+    version = agreed_version(session, plan.id, plan.revision) if plan is not None else None
     if plan is None or version is None:
         raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
     scope = [
@@ -236,22 +227,17 @@ def load(
         for item in session.scalars(select(Evidence).where(*in_assessment).order_by(Evidence.id)):
             evidence.setdefault(item.outcome_id, []).append(item)
         counts = {outcome: len(items) for outcome, items in evidence.items()}
-    elif Facts.EVIDENCE_COUNTS in facts:
+    else:
         grouped = select(Evidence.outcome_id, func.count()).where(*in_assessment).group_by(Evidence.outcome_id)
         counts = {int(row[0]): int(row[1]) for row in session.execute(grouped)}
     ratings: dict[int, list[Rating]] = {}
-    if Facts.RATINGS in facts:
-        for rating in session.scalars(select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.id)):
-            ratings.setdefault(rating.target_id, []).append(rating)
-    self_assessments = (
-        {
-            (s.target_id, s.phase): s
-            for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
-        }
-        if Facts.SELF_ASSESSMENTS in facts
-        else {}
-    )
-    current = in_force(mobility)
+    for rating in session.scalars(select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.id)):
+        ratings.setdefault(rating.target_id, []).append(rating)
+    self_assessments = {
+        (s.target_id, s.phase): s
+        for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
+    }
+    current = in_force(mobility.id)
     if not with_evidence:
         current = current.options(lazyload(Validation.results))
     validation = session.scalars(current).first()
@@ -263,7 +249,7 @@ def load(
     return Record(
         plan=plan,
         rounds=rounds or 0,
-        mobility=mobility,
+        mobility=mobility if isinstance(mobility, MobilityParties) else parties(mobility),
         version=version,
         validation=validation,
         identifications={i.outcome_id: i for i in identifications},
@@ -387,7 +373,7 @@ def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentVi
 def _audit(
     session: Session,
     actor: Actor,
-    record: Record,
+    mobility: MobilityParties,
     action: str,
     subject: str,
     *,
@@ -399,15 +385,15 @@ def _audit(
         session,
         actor,
         action,
-        f"mobility:{record.mobility.id}/{subject}",
-        mobility_id=record.mobility.id,
+        f"mobility:{mobility.id}/{subject}",
+        mobility_id=mobility.id,
         before=before,
         after=after,
     )
 
 
 def identify(session: Session, actor: Actor, record: Record, outcome_id: int, worked_on: bool, note: str) -> None:
-    mobility = parties(record.mobility)
+    mobility = record.mobility
     require(
         can_view(actor, mobility) and (actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.admin)),
         "the learner, the host mentor or the coordinator identifies outcomes",
@@ -429,7 +415,7 @@ def identify(session: Session, actor: Actor, record: Record, outcome_id: int, wo
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.identified",
         f"outcome:{outcome.id}",
         before=before,
@@ -466,7 +452,7 @@ def self_assess(
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.self_assessed",
         f"target:{target.id}/{phase.value}",
         before=before,
@@ -483,13 +469,88 @@ def _check_example_refs(catalog: Catalog, refs: list[str]) -> None:
         raise Invalid("unknown knowledge/skill/attitude example(s): {examples}", examples=", ".join(unknown))
 
 
+@dataclass(frozen=True)
+class Addition:
+    """Where evidence is added — one outcome of a mobility's agreed plan — with the facts the rules for adding look at.
+    Evidence only adds to a record, so an addition reads these few facts, not the record (see ``addition``)."""
+
+    mobility: MobilityParties
+    outcome: OutcomeSnapshot
+    number: int  # the outcome's position in the plan, for messages
+    worked_on: bool | None
+    validated: bool
+
+
+def addition_in(record: Record, outcome_id: int) -> Addition:
+    """The addition to one outcome of a record already loaded."""
+    outcome = record.outcome(outcome_id)
+    identification = record.identifications.get(outcome.id)
+    return Addition(
+        mobility=record.mobility,
+        outcome=outcome,
+        number=record.version.outcomes.index(outcome) + 1,
+        worked_on=identification.worked_on if identification else None,
+        validated=record.validated,
+    )
+
+
+_MOBILITIES = cast(Table, Mobility.__table__)
+_PLANS = cast(Table, Plan.__table__)
+_IDENTIFICATIONS = cast(Table, Identification.__table__)
+_VALIDATIONS = cast(Table, Validation.__table__)
+_EVIDENCE = cast(Table, Evidence.__table__)
+# One statement, built once: the mobility's parties, its plan (shared lock: validation and plan changes wait for
+# additions in progress, additions do not wait for each other), the outcome's identification, a validation in force.
+_ADDITION_FACTS = (
+    select(
+        _MOBILITIES.c.id,
+        _MOBILITIES.c.sending_organisation_id,
+        _MOBILITIES.c.learner_id,
+        _MOBILITIES.c.mentor_id,
+        _MOBILITIES.c.host_organisation_id,
+        _PLANS.c.id,
+        _PLANS.c.revision,
+        _IDENTIFICATIONS.c.worked_on,
+        exists().where(_VALIDATIONS.c.mobility_id == _MOBILITIES.c.id, _VALIDATIONS.c.reopened_at.is_(None)),
+    )
+    .select_from(
+        _MOBILITIES.join(_PLANS, _PLANS.c.mobility_id == _MOBILITIES.c.id).outerjoin(
+            _IDENTIFICATIONS,
+            and_(
+                _IDENTIFICATIONS.c.mobility_id == _MOBILITIES.c.id,
+                _IDENTIFICATIONS.c.outcome_id == bindparam("outcome"),
+            ),
+        )
+    )
+    .where(_MOBILITIES.c.id == bindparam("mobility"))
+    .with_for_update(read=True, of=_PLANS)
+)
+_NEW_EVIDENCE = _EVIDENCE.insert().returning(_EVIDENCE.c.id)
+
+
+def addition(session: Session, actor: Actor, mobility_id: int, outcome_id: int) -> Addition:
+    """The addition to one outcome, read in one statement: 404 when the actor may not see the mobility (as if it did
+    not exist), 409 when its plan is not agreed."""
+    row = session.connection().execute(_ADDITION_FACTS, {"mobility": mobility_id, "outcome": outcome_id}).first()
+    if row is None:  # no such mobility, or no plan yet: say which, as a full read would
+        mobility_for(session, actor, mobility_id, light=True)
+        raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
+    mobility = MobilityParties(*row[:5])
+    if not can_view(actor, mobility):
+        raise NotFound("mobility", mobility_id)
+    version = agreed_version(session, row[5], row[6])
+    if version is None:
+        raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
+    outcome = version.outcome(outcome_id)
+    return Addition(mobility, outcome, version.outcomes.index(outcome) + 1, row[7], bool(row[8]))
+
+
 def add_evidence(
     session: Session,
     catalog: Catalog,
     store: EvidenceStore,
     actor: Actor,
-    record: Record,
-    outcome_id: int,
+    where: Addition,
     *,
     title: str,
     kind: EvidenceKind,
@@ -498,62 +559,54 @@ def add_evidence(
     upload: BinaryIO | None = None,
     max_bytes: int = 0,
     example_refs: list[str] | None = None,
-) -> Evidence:
-    mobility = parties(record.mobility)
+) -> EvidenceOut:
+    """Add a file, link or note to an outcome; the answer names the actor as its author (not read again)."""
     require(
-        can_view(actor, mobility)
+        can_view(actor, where.mobility)
         and actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.validator, Role.admin),
         "you cannot add evidence to this mobility",
     )
     if kind is EvidenceKind.note and actor.role is Role.learner:
         raise Forbidden("observation notes are written by the mentor or the school; learners add files and links")
-    outcome = record.outcome(outcome_id)
-    outcome_facts = _facts_of(record, catalog, outcome)
-    rules.check_evidence(outcome_facts, record.validated)
+    rules.check_evidence(where.number, where.worked_on, where.validated)
     _check_example_refs(catalog, example_refs or [])
-    evidence = Evidence(
-        mobility_id=record.mobility.id,
-        outcome_id=outcome.id,
-        kind=kind,
-        title=title,
-        text=text,
-        url=url,
-        example_refs=example_refs or [],
-        added_by_id=actor.person_id,
-    )
+    sha256, size, media_type = None, None, None
     if kind is EvidenceKind.file:
         assert upload is not None
         stored = store.save(upload, max_bytes)
-        evidence.sha256, evidence.size, evidence.media_type = stored.sha256, stored.size, stored.media_type
-    session.add(evidence)
-    session.flush()
-    record.evidence_counts[outcome.id] = record.evidence_counts.get(outcome.id, 0) + 1
+        sha256, size, media_type = stored.sha256, stored.size, stored.media_type
+    fields = {
+        "outcome_id": where.outcome.id,
+        "kind": kind,
+        "title": title,
+        "text": text,
+        "url": url,
+        "sha256": sha256,
+        "size": size,
+        "media_type": media_type,
+        "example_refs": example_refs or [],
+        "created_at": utcnow(),
+    }
+    values = {**fields, "mobility_id": where.mobility.id, "added_by_id": actor.person_id}
+    ident = session.connection().execute(_NEW_EVIDENCE, values).scalar_one()
     _audit(
         session,
         actor,
-        record,
+        where.mobility,
         "assessment.evidence_added",
-        f"evidence:{evidence.id}",
-        after={"outcome": outcome.id, "kind": kind.value, "title": title, "sha256": evidence.sha256, "url": url},
+        f"evidence:{ident}",
+        after={"outcome": where.outcome.id, "kind": kind.value, "title": title, "sha256": sha256, "url": url},
     )
-    return evidence
-
-
-def added(evidence: Evidence, author: Actor) -> EvidenceOut:
-    """The answer to an addition of evidence: its author is the actor who added it, not read again."""
-    fields = {name: getattr(evidence, name) for name in EvidenceOut.model_fields if name != "added_by"}
-    person = PersonSummary(
-        id=author.person_id, given_name=author.given_name, family_name=author.family_name, role=author.role
+    author = PersonSummary(
+        id=actor.person_id, given_name=actor.given_name, family_name=actor.family_name, role=actor.role
     )
-    return EvidenceOut(**fields, added_by=person)
+    return EvidenceOut(id=ident, added_by=author, **fields)
 
 
 def rate(
     session: Session, catalog: Catalog, actor: Actor, record: Record, target_id: int, level: int, justification: str
 ) -> None:
-    require(
-        may_assess(actor, parties(record.mobility)), "only the host mentor or the school's assessors rate competences"
-    )
+    require(may_assess(actor, record.mobility), "only the host mentor or the school's assessors rate competences")
     outcome, target = record.target(target_id)
     outcome_facts = _facts_of(record, catalog, outcome)
     rules.check_rating(
@@ -579,7 +632,7 @@ def rate(
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.rated",
         f"target:{target.id}",
         before=before,
@@ -588,7 +641,7 @@ def rate(
 
 
 def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, data: ValidationIn) -> Validation:
-    require(may_validate(actor, parties(record.mobility)), "only a validator of the sending school validates")
+    require(may_validate(actor, record.mobility), "only a validator of the sending school validates")
     results = rules.validate(
         facts(record, catalog),
         [rules.ValidatorDecision(d.target_id, d.level, d.justification) for d in data.decisions],
@@ -627,7 +680,7 @@ def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, d
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.validated",
         "validation",
         after={
@@ -652,7 +705,7 @@ def add_additional(session: Session, catalog: Catalog, actor: Actor, record: Rec
     """A competence the learner acquired beyond the plan: an outcome of its own, marked additional, identified as
     worked on by whoever adds it, then documented, rated and validated like the planned ones. The agreed plan and
     its content hash stay as they were. Returns the new outcome's id. ``record`` is loaded ``for_update``."""
-    mobility = parties(record.mobility)
+    mobility = record.mobility
     require(
         (actor.role is Role.mentor and can_view(actor, mobility)) or may_validate(actor, mobility),
         "only the host mentor or a validator of the sending school adds a competence acquired beyond the plan",
@@ -689,7 +742,7 @@ def add_additional(session: Session, catalog: Catalog, actor: Actor, record: Rec
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.additional_added",
         f"outcome:{outcome.id}",
         after={
@@ -729,7 +782,7 @@ def remove_additional(session: Session, catalog: Catalog, actor: Actor, record: 
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.additional_removed",
         f"outcome:{outcome_id}",
         before=before,
@@ -747,7 +800,7 @@ def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_i
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.evidence_withdrawn",
         f"evidence:{item.id}",
         before={
@@ -765,7 +818,7 @@ def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_i
 def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Validation:
     """A validator reopens a validated result with a written justification: a new assessment round starts and the
     earlier validation stays on record. (``credentials.reopen`` also revokes the certificate in force.)"""
-    require(may_validate(actor, parties(record.mobility)), "only a validator of the sending school reopens a result")
+    require(may_validate(actor, record.mobility), "only a validator of the sending school reopens a result")
     rules.check_reopen(record.validated, reason)
     assert record.validation is not None
     validation = record.validation
@@ -776,7 +829,7 @@ def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Valid
     _audit(
         session,
         actor,
-        record,
+        record.mobility,
         "assessment.reopened",
         "validation",
         before={"validated": True, "round": validation.round},

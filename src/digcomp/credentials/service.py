@@ -316,11 +316,12 @@ def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: M
 def reopen(session: Session, actor: Actor, record: assessment.Record, justification: str) -> None:
     """Reopen a validated result for a correction: a new assessment round starts, and the certificate in force is
     revoked with the justification; the certificate issued after the new validation supersedes it."""
-    recognition_rules.reopen_allowed(recognition.is_recognised(session, record.mobility))
+    mobility = session.get_one(Mobility, record.mobility.id)  # read already: in the session's identity map
+    recognition_rules.reopen_allowed(recognition.is_recognised(session, mobility))
     validation = assessment.reopen(session, actor, record, justification)
-    certificate = current_certificate(session, record.mobility)
+    certificate = current_certificate(session, mobility)
     if certificate is not None:
-        _revoke(session, actor, certificate, record.mobility, f"Reopened for correction: {validation.reopen_reason}")
+        _revoke(session, actor, certificate, mobility, f"Reopened for correction: {validation.reopen_reason}")
 
 
 def _revoke(session: Session, actor: Actor, certificate: Certificate, mobility: Mobility, reason: str) -> Certificate:

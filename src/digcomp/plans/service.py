@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from digcomp.access.actor import Actor, require, require_planner
+from digcomp.access.actor import Actor, MobilityParties, require, require_planner
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Phrase, problem
 from digcomp.framework import Catalog
@@ -37,7 +37,9 @@ from digcomp.store.models import (
 )
 
 
-def plan_of(session: Session, mobility: Mobility, *, for_update: bool = False, for_share: bool = False) -> Plan | None:
+def plan_of(
+    session: Session, mobility: Mobility | MobilityParties, *, for_update: bool = False, for_share: bool = False
+) -> Plan | None:
     """The mobility's plan. Writers pass ``for_update``: the plan row is locked before its versions and
     confirmations are read, so each writer sees everything the previous one committed. Writers that only add to
     the record (evidence, ratings) pass ``for_share``: they do not wait for each other, but a validation or a plan

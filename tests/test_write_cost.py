@@ -99,3 +99,29 @@ def test_the_one_statement_read_refuses_as_a_full_read_would(client: TestClient,
     assert note(m.id, 999_999, m.as_["mentor"])[0] == 404  # an outcome the agreed plan does not have
     assert note(m.id, outcome, m.as_["learner"])[0] == 403  # learners add files and links, not observation notes
     ok(client.post(f"{base}/outcomes/{outcome}/notes", headers=m.as_["mentor"], json=NOTE), 201)
+
+
+def test_a_change_checks_its_caller_inside_its_own_transaction(client: TestClient, database: Database) -> None:
+    """Changes authenticate in the transaction that makes them: a logged-out token, a withdrawn mentor link or a
+    forged one is refused with 401 at once, and nothing is written."""
+    m, base, outcome = agreed_outcome(client, database)
+    ok(client.put(f"{base}/outcomes/{outcome}/identification", headers=m.as_["learner"], json={"worked_on": True}))
+    link = ok(client.post(f"{API}/mobilities/{m.id}/mentor-links", headers=m.as_["coordinator"], json={}), 201)
+    as_link = {"Authorization": f"Bearer {link['token']}"}
+    ok(client.post(f"{base}/outcomes/{outcome}/notes", headers=as_link, json=NOTE), 201)
+    ok(client.delete(f"{API}/mobilities/{m.id}/mentor-links/{link['id']}", headers=m.as_["coordinator"]), 204)
+    forged = {"Authorization": "Bearer " + link["token"][:-3] + "abc"}
+    logged_out = dict(m.as_["mentor"])
+    ok(client.post(f"{API}/auth/logout", headers=logged_out), 204)
+    target = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["competences"][0]["target_id"]
+    audit_before = ok(client.get(f"{API}/mobilities/{m.id}/audit", headers=m.as_["coordinator"]))
+    for headers in (as_link, forged, logged_out):
+        note = client.post(f"{base}/outcomes/{outcome}/notes", headers=headers, json=NOTE)
+        rating = client.put(
+            f"{base}/targets/{target}/rating", headers=headers, json={"level": 3, "justification": "x" * 12}
+        )
+        assert (note.status_code, rating.status_code) == (401, 401), (note.text, rating.text)
+    view = ok(client.get(base, headers=m.as_["coordinator"]))
+    assert len(view["outcomes"][0]["evidence"]) == 1
+    assert view["outcomes"][0]["competences"][0]["ratings"] == []
+    assert ok(client.get(f"{API}/mobilities/{m.id}/audit", headers=m.as_["coordinator"])) == audit_before

@@ -29,6 +29,21 @@ from digcomp.store.db import Database
 from digcomp.store.rate_limits import DatabaseStorage
 
 API_PREFIX = "/api/v1"
+# The documentation's sections, in the order of the work (the routes themselves are tried busiest first).
+TAGS = [
+    {"name": "access", "description": "Logging in, tokens, mentor links."},
+    {"name": "people", "description": "Learners, coordinators, mentors and validators."},
+    {"name": "mobilities", "description": "Placements abroad: learner, sending school, host organisation, dates."},
+    {"name": "frameworks", "description": "DigComp 2.2 and 3.0: areas, competences, levels, examples."},
+    {"name": "mapping", "description": "Suggested DigComp competences for a free-text learning outcome."},
+    {"name": "organisations", "description": "Sending schools and host organisations."},
+    {"name": "plans", "description": "Learning-outcome plans, their versions and the three parties' agreement."},
+    {"name": "assessment", "description": "Identify, document, assess, validate."},
+    {"name": "audit", "description": "The hash-chained record of every decision."},
+    {"name": "recognition", "description": "The school's recognition of the validated result."},
+    {"name": "certificates", "description": "Signed statements and credentials: issue, download, revoke."},
+    {"name": "verification", "description": "Checking a statement or credential, for anyone."},
+]
 UPLOAD_OVERHEAD = 64 * 1024  # multipart headers and fields around a file
 
 
@@ -92,6 +107,7 @@ def create_app(
             "Framework texts: DigComp 2.2 and 3.0, (c) European Union, CC BY 4.0."
         ),
         lifespan=lifespan,
+        openapi_tags=TAGS,
     )
     app.state.settings = settings
     app.state.catalog = load_catalog(settings.framework_dirs)
@@ -102,12 +118,13 @@ def create_app(
     app.add_middleware(BodyLimit, limit_for=lambda path: body_limit(settings, path))
     app.add_middleware(AnswerHeaders)  # outermost: every answer, the refusals above included, carries them
     logging.getLogger("uvicorn.access").addFilter(REDACT_LINKS)
+    # FastAPI tries routes in order, one by one: the busiest (mentors' notes and ratings) are tried first.
     for module in (
+        routes_assessment,
         routes_access,
         routes_frameworks,
         routes_mobilities,
         routes_plans,
-        routes_assessment,
         routes_audit,
         routes_recognition,
         routes_certificates,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
@@ -84,20 +85,33 @@ def same_site(request: Request) -> bool:
 BEARER = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token, or a mentor link's token")
 
 
-def current_actor(
+@dataclass(frozen=True)
+class Caller:
+    """Whoever sent the request, as far as can be told without the database: a bearer secret from a request that
+    may carry one. ``actor`` checks the secret in the caller's transaction — a change authenticates inside its own
+    transaction, so one request is one transaction and one hand-over to a worker thread."""
+
+    secret: str
+    settings: Settings
+
+    def actor(self, session: Session) -> Actor:
+        return access.authenticate(session, self.settings, self.secret)
+
+
+async def current_caller(
     request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None
-) -> Actor:
+) -> Caller:
     secret = bearer_secret(request)
     from_cookie = secret is not None and not request.headers.get("authorization")
     if from_cookie and request.method in UNSAFE_METHODS and not same_site(request):
         raise Forbidden("a change sent with a browser session must come from digcomp's own pages")
     if not secret:
         raise Unauthenticated("log in first: send 'Authorization: Bearer <token>' (POST /api/v1/auth/token gives one)")
-    database = get_database(request)
-    settings = get_settings_dep(request)
-    actor = database.read(lambda s: access.authenticate(s, settings, secret))
-    request.state.actor = actor
-    return actor
+    return Caller(secret, get_settings_dep(request))
+
+
+def current_actor(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Actor:
+    return get_database(request).read(caller.actor)
 
 
 # FastAPI runs a plain ``def`` dependency in a worker thread: one hand-over per dependency per request. Those
@@ -129,6 +143,7 @@ async def _paging(
 
 DatabaseDep = Annotated[Database, Depends(_database)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
+CallerDep = Annotated[Caller, Depends(current_caller)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 PagingDep = Annotated[Paging, Depends(_paging)]

@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, Ident, SettingsDep
+from digcomp.access.actor import Actor
+from digcomp.api.deps import ActorDep, Caller, CallerDep, CatalogDep, DatabaseDep, Ident, SettingsDep
 from digcomp.assessment import service
 from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
@@ -57,9 +58,9 @@ T = TypeVar("T")
 
 def _change(
     db: DatabaseDep,
-    actor: ActorDep,
+    caller: Caller,
     mobility_id: Ident,
-    action: Callable[[Session, service.Record], object],
+    action: Callable[[Session, Actor, service.Record], object],
     answer: Callable[[Session, service.Record], T],
     *,
     exclusive: bool = False,
@@ -71,6 +72,7 @@ def _change(
     ``exclusive`` changes (validation, reopening, withdrawal) wait for them and answer with the whole record."""
 
     def work(s: Session) -> T:
+        actor = caller.actor(s)
         mobility = mobility_for(s, actor, mobility_id, light=True)
         record = service.load(
             s,
@@ -81,7 +83,7 @@ def _change(
             outcome_id=outcome_id,
             target_id=target_id,
         )
-        action(s, record)
+        action(s, actor, record)
         return answer(s, record)
 
     return db.run(work)
@@ -93,14 +95,19 @@ def _whole(catalog: CatalogDep) -> Callable[[Session, service.Record], Assessmen
 
 @router.put(f"{BASE}/outcomes/{{outcome_id}}/identification", response_model=OutcomeStatus)
 def identify(
-    mobility_id: Ident, outcome_id: Ident, data: IdentificationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident,
+    outcome_id: Ident,
+    data: IdentificationIn,
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    caller: CallerDep,
 ) -> OutcomeStatus:
     """Stage 1: did the learner work on this outcome? Answers with where the outcome now stands."""
     return _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: service.identify(s, actor, r, outcome_id, data.worked_on, data.note),
+        lambda s, actor, r: service.identify(s, actor, r, outcome_id, data.worked_on, data.note),
         lambda s, r: service.outcome_status(r, catalog, outcome_id),
         outcome_id=outcome_id,
     )
@@ -114,13 +121,13 @@ def self_assess(
     data: SelfAssessmentIn,
     db: DatabaseDep,
     catalog: CatalogDep,
-    actor: ActorDep,
+    caller: CallerDep,
 ) -> CompetenceAssessment:
     return _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: service.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
+        lambda s, actor, r: service.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
         lambda s, r: service.target_view(r, catalog, target_id),
         target_id=target_id,
     )
@@ -133,7 +140,7 @@ def add_file_evidence(
     db: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    caller: CallerDep,
     file: Annotated[UploadFile, File(description="Photo, PDF, office document or short video (max 10 MB)")],
     title: Annotated[str, Form(max_length=200)] = "",
     example_refs: Annotated[str, Form(description="Comma-separated K/S/A example ids, e.g. LO3.1.04")] = "",
@@ -144,6 +151,7 @@ def add_file_evidence(
 
     def work(s: Session) -> EvidenceOut:
         file.file.seek(0)
+        actor = caller.actor(s)
         return service.add_evidence(
             s,
             catalog,
@@ -164,17 +172,20 @@ def _add_evidence(
     db: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    caller: CallerDep,
     mobility_id: Ident,
     outcome_id: Ident,
     **fields: Any,
 ) -> EvidenceOut:
     store = evidence_store(settings)
-    return db.run(
-        lambda s: service.add_evidence(
+
+    def work(s: Session) -> EvidenceOut:
+        actor = caller.actor(s)
+        return service.add_evidence(
             s, catalog, store, actor, service.addition(s, actor, mobility_id, outcome_id), **fields
         )
-    )
+
+    return db.run(work)
 
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/links", status_code=201, response_model=EvidenceOut)
@@ -185,13 +196,13 @@ def add_link_evidence(
     db: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    caller: CallerDep,
 ) -> EvidenceOut:
     return _add_evidence(
         db,
         catalog,
         settings,
-        actor,
+        caller,
         mobility_id,
         outcome_id,
         title=data.title,
@@ -209,14 +220,14 @@ def add_note_evidence(
     db: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    caller: CallerDep,
 ) -> EvidenceOut:
     """A mentor's (or the school's) observation note."""
     return _add_evidence(
         db,
         catalog,
         settings,
-        actor,
+        caller,
         mobility_id,
         outcome_id,
         title=data.title,
@@ -245,16 +256,16 @@ def download_evidence(
 
 @router.put(f"{BASE}/targets/{{target_id}}/rating", response_model=CompetenceAssessment)
 def rate(
-    mobility_id: Ident, target_id: Ident, data: RatingIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, target_id: Ident, data: RatingIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
 ) -> CompetenceAssessment:
     """The caller's own rating of one competence of one outcome (replaces their earlier rating); answers with the
     competence as it now stands (every assessor's rating, combined)."""
 
     return _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: service.rate(s, catalog, actor, r, target_id, data.level, data.justification),
+        lambda s, actor, r: service.rate(s, catalog, actor, r, target_id, data.level, data.justification),
         lambda s, r: service.target_view(r, catalog, target_id),
         target_id=target_id,
     )
@@ -262,16 +273,16 @@ def rate(
 
 @router.post(f"{BASE}/additional-outcomes", status_code=201, response_model=AssessmentView)
 def add_additional(
-    mobility_id: Ident, data: AdditionalOutcomeIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, data: AdditionalOutcomeIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
 ) -> AssessmentView:
     """The host mentor or a validator records a competence the learner acquired beyond the plan, with the level
     reached. It becomes an outcome marked ``additional`` (identified as worked on), then goes through evidence,
     rating and validation like the planned ones; the agreed plan does not change."""
     return _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: service.add_additional(s, catalog, actor, r, data),
+        lambda s, actor, r: service.add_additional(s, catalog, actor, r, data),
         _whole(catalog),
         exclusive=True,
     )
@@ -279,14 +290,14 @@ def add_additional(
 
 @router.delete(f"{BASE}/additional-outcomes/{{outcome_id}}", status_code=204)
 def remove_additional(
-    mobility_id: Ident, outcome_id: Ident, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, outcome_id: Ident, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
 ) -> None:
     """Whoever added an additional competence takes it back, before it has evidence or ratings."""
     _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: service.remove_additional(s, catalog, actor, r, outcome_id),
+        lambda s, actor, r: service.remove_additional(s, catalog, actor, r, outcome_id),
         lambda s, r: None,
         exclusive=True,
     )
@@ -294,15 +305,15 @@ def remove_additional(
 
 @router.post(f"{BASE}/validation", status_code=201, response_model=AssessmentView)
 def validate(
-    mobility_id: Ident, data: ValidationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, data: ValidationIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
 ) -> AssessmentView:
     """The sending school's validator confirms the result (deciding where assessors differ); then it is locked."""
 
     return _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: service.validate(s, catalog, actor, r, data),
+        lambda s, actor, r: service.validate(s, catalog, actor, r, data),
         _whole(catalog),
         exclusive=True,
     )
@@ -310,29 +321,31 @@ def validate(
 
 @router.post(f"{BASE}/evidence/{{evidence_id}}/withdrawal", response_model=AssessmentView)
 def withdraw_evidence(
-    mobility_id: Ident, evidence_id: Ident, data: WithdrawalIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+    mobility_id: Ident, evidence_id: Ident, data: WithdrawalIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
 ) -> AssessmentView:
     """The author withdraws a note, link or file added by mistake (before validation). It leaves the assessment;
     the audit trail keeps what it said."""
     return _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: service.withdraw_evidence(s, actor, r, evidence_id, data.reason),
+        lambda s, actor, r: service.withdraw_evidence(s, actor, r, evidence_id, data.reason),
         _whole(catalog),
         exclusive=True,
     )
 
 
 @router.post(f"{BASE}/reopening", response_model=AssessmentView)
-def reopen(mobility_id: Ident, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep) -> AssessmentView:
+def reopen(
+    mobility_id: Ident, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
+) -> AssessmentView:
     """A validator reopens a validated result with a justification: a new assessment round starts, the earlier
     validation stays on record, and a certificate in force is revoked; the next one supersedes it."""
     return _change(
         db,
-        actor,
+        caller,
         mobility_id,
-        lambda s, r: credentials.reopen(s, actor, r, data.justification),
+        lambda s, actor, r: credentials.reopen(s, actor, r, data.justification),
         _whole(catalog),
         exclusive=True,
     )

@@ -115,7 +115,6 @@ class EvidenceStore:
     def __init__(self, root: Path, max_pixels: int = 40_000_000) -> None:
         self.root = root
         self.max_pixels = max_pixels
-        (root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def path(self, sha256: str) -> Path:
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
@@ -127,6 +126,7 @@ class EvidenceStore:
         digest = hashlib.sha256()
         size = 0
         head = b""
+        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=self.root / "tmp")
         try:
             with os.fdopen(fd, "wb") as out:

@@ -77,3 +77,12 @@ class PostgresServer:
         name = url.rsplit("/", 1)[-1]
         with self._admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def cut_connections(self, url: str) -> int:
+        """End every session on the database, as a server restart or a proxy's timeout would; how many ended."""
+        name = url.rsplit("/", 1)[-1]
+        with self._admin() as conn:
+            ended = conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", (name,)
+            ).fetchone()
+        return int(ended[0]) if ended else 0

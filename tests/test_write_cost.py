@@ -57,8 +57,10 @@ def test_a_note_costs_the_same_few_statements_on_a_long_record(client: TestClien
         ok(client.post(notes, headers=m.as_["mentor"], json=NOTE), 201)
     late = one_note()
     # authentication (1); the mobility, its plan, the outcome's identification and a validation in force, in one
-    # statement (1); the note (1); the audit chain's head, entry and new head (3)
-    assert len(early) == len(late) == 6, late
+    # statement (1); the note (1); the audit chain's head, entry and new head (3 — on PostgreSQL the entry and the
+    # new head are one statement)
+    expected = 5 if database.engine.dialect.name == "postgresql" else 6
+    assert len(early) == len(late) == expected, late
     [first, *_] = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"]
     assert len(first["evidence"]) == 63  # every note was kept
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
@@ -53,7 +54,13 @@ def get_assessment(
     return db.read(lambda s: service.view(service.load(s, mobility_for(s, actor, mobility_id)), catalog, lang))
 
 
-T = TypeVar("T")
+def _answer(model: BaseModel | None, status_code: int = 200) -> Response:
+    """The answer to a change, serialised once. The service builds it valid; returned as a model, FastAPI would dump
+    it, validate it against the route's response model once more, then serialise it (the route still declares the
+    model, for the API's documentation)."""
+    if model is None:
+        return Response(status_code=204)
+    return Response(model.model_dump_json(), status_code, media_type="application/json")
 
 
 def _change(
@@ -61,17 +68,18 @@ def _change(
     caller: Caller,
     mobility_id: Ident,
     action: Callable[[Session, Actor, service.Record], object],
-    answer: Callable[[Session, service.Record], T],
+    answer: Callable[[Session, service.Record], BaseModel | None],
     *,
     exclusive: bool = False,
     outcome_id: int | None = None,
     target_id: int | None = None,
-) -> T:
+    status_code: int = 200,
+) -> Response:
     """Lock the mobility's record, apply one change, and answer with what it changed. Additions (evidence, ratings,
     identification) share the lock and load counts, not evidence: their cost does not grow with the record;
     ``exclusive`` changes (validation, reopening, withdrawal) wait for them and answer with the whole record."""
 
-    def work(s: Session) -> T:
+    def work(s: Session) -> BaseModel | None:
         actor = caller.actor(s)
         mobility = mobility_for(s, actor, mobility_id, light=True)
         record = service.load(
@@ -86,7 +94,7 @@ def _change(
         action(s, actor, record)
         return answer(s, record)
 
-    return db.run(work)
+    return _answer(db.run(work), status_code)
 
 
 def _whole(catalog: CatalogDep) -> Callable[[Session, service.Record], AssessmentView]:
@@ -101,7 +109,7 @@ def identify(
     db: DatabaseDep,
     catalog: CatalogDep,
     caller: CallerDep,
-) -> OutcomeStatus:
+) -> Response:
     """Stage 1: did the learner work on this outcome? Answers with where the outcome now stands."""
     return _change(
         db,
@@ -122,7 +130,7 @@ def self_assess(
     db: DatabaseDep,
     catalog: CatalogDep,
     caller: CallerDep,
-) -> CompetenceAssessment:
+) -> Response:
     return _change(
         db,
         caller,
@@ -144,7 +152,7 @@ def add_file_evidence(
     file: Annotated[UploadFile, File(description="Photo, PDF, office document or short video (max 10 MB)")],
     title: Annotated[str, Form(max_length=200)] = "",
     example_refs: Annotated[str, Form(description="Comma-separated K/S/A example ids, e.g. LO3.1.04")] = "",
-) -> EvidenceOut:
+) -> Response:
     refs = [r.strip() for r in example_refs.split(",") if r.strip()]
     display = (title or file.filename or "file").strip()[:200] or "file"
     store = evidence_store(settings)
@@ -165,18 +173,18 @@ def add_file_evidence(
             example_refs=refs,
         )
 
-    return db.run(work)
+    return _answer(db.run(work), 201)
 
 
 def _add_evidence(
     db: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
-    caller: CallerDep,
+    caller: Caller,
     mobility_id: Ident,
     outcome_id: Ident,
     **fields: Any,
-) -> EvidenceOut:
+) -> Response:
     store = evidence_store(settings)
 
     def work(s: Session) -> EvidenceOut:
@@ -185,7 +193,7 @@ def _add_evidence(
             s, catalog, store, actor, service.addition(s, actor, mobility_id, outcome_id), **fields
         )
 
-    return db.run(work)
+    return _answer(db.run(work), 201)
 
 
 @router.post(f"{BASE}/outcomes/{{outcome_id}}/links", status_code=201, response_model=EvidenceOut)
@@ -197,7 +205,7 @@ def add_link_evidence(
     catalog: CatalogDep,
     settings: SettingsDep,
     caller: CallerDep,
-) -> EvidenceOut:
+) -> Response:
     return _add_evidence(
         db,
         catalog,
@@ -221,7 +229,7 @@ def add_note_evidence(
     catalog: CatalogDep,
     settings: SettingsDep,
     caller: CallerDep,
-) -> EvidenceOut:
+) -> Response:
     """A mentor's (or the school's) observation note."""
     return _add_evidence(
         db,
@@ -257,7 +265,7 @@ def download_evidence(
 @router.put(f"{BASE}/targets/{{target_id}}/rating", response_model=CompetenceAssessment)
 def rate(
     mobility_id: Ident, target_id: Ident, data: RatingIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
-) -> CompetenceAssessment:
+) -> Response:
     """The caller's own rating of one competence of one outcome (replaces their earlier rating); answers with the
     competence as it now stands (every assessor's rating, combined)."""
 
@@ -274,7 +282,7 @@ def rate(
 @router.post(f"{BASE}/additional-outcomes", status_code=201, response_model=AssessmentView)
 def add_additional(
     mobility_id: Ident, data: AdditionalOutcomeIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
-) -> AssessmentView:
+) -> Response:
     """The host mentor or a validator records a competence the learner acquired beyond the plan, with the level
     reached. It becomes an outcome marked ``additional`` (identified as worked on), then goes through evidence,
     rating and validation like the planned ones; the agreed plan does not change."""
@@ -285,15 +293,16 @@ def add_additional(
         lambda s, actor, r: service.add_additional(s, catalog, actor, r, data),
         _whole(catalog),
         exclusive=True,
+        status_code=201,
     )
 
 
 @router.delete(f"{BASE}/additional-outcomes/{{outcome_id}}", status_code=204)
 def remove_additional(
     mobility_id: Ident, outcome_id: Ident, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
-) -> None:
+) -> Response:
     """Whoever added an additional competence takes it back, before it has evidence or ratings."""
-    _change(
+    return _change(
         db,
         caller,
         mobility_id,
@@ -306,7 +315,7 @@ def remove_additional(
 @router.post(f"{BASE}/validation", status_code=201, response_model=AssessmentView)
 def validate(
     mobility_id: Ident, data: ValidationIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
-) -> AssessmentView:
+) -> Response:
     """The sending school's validator confirms the result (deciding where assessors differ); then it is locked."""
 
     return _change(
@@ -316,13 +325,14 @@ def validate(
         lambda s, actor, r: service.validate(s, catalog, actor, r, data),
         _whole(catalog),
         exclusive=True,
+        status_code=201,
     )
 
 
 @router.post(f"{BASE}/evidence/{{evidence_id}}/withdrawal", response_model=AssessmentView)
 def withdraw_evidence(
     mobility_id: Ident, evidence_id: Ident, data: WithdrawalIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
-) -> AssessmentView:
+) -> Response:
     """The author withdraws a note, link or file added by mistake (before validation). It leaves the assessment;
     the audit trail keeps what it said."""
     return _change(
@@ -336,9 +346,7 @@ def withdraw_evidence(
 
 
 @router.post(f"{BASE}/reopening", response_model=AssessmentView)
-def reopen(
-    mobility_id: Ident, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep
-) -> AssessmentView:
+def reopen(mobility_id: Ident, data: ReopenIn, db: DatabaseDep, catalog: CatalogDep, caller: CallerDep) -> Response:
     """A validator reopens a validated result with a justification: a new assessment round starts, the earlier
     validation stays on record, and a certificate in force is revoked; the next one supersedes it."""
     return _change(

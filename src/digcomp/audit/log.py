@@ -38,11 +38,18 @@ class AuditEntryOut(BaseModel):
 _CHAINS = cast(Table, AuditChain.__table__)
 _HEAD = select(_CHAINS.c.last_seq, _CHAINS.c.last_hash).where(_CHAINS.c.chain == bindparam("chain")).with_for_update()
 _NEW_HEAD = _CHAINS.insert().values(last_seq=0, last_hash=GENESIS, checkpointed_seq=0)
-_ENTRY = cast(Table, AuditEntry.__table__).insert()
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_ENTRY = _ENTRIES.insert()
 _MOVE_HEAD = (
     _CHAINS.update()
     .where(_CHAINS.c.chain == bindparam("head"))
     .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+)
+# PostgreSQL writes the entry and moves the head in one statement: one round trip fewer while the head is locked.
+_ENTRY_MOVING_HEAD = _MOVE_HEAD.add_cte(
+    _ENTRIES.insert()
+    .values({c.name: bindparam(f"entry_{c.name}", type_=c.type) for c in _ENTRIES.c if c.name != "id"})
+    .cte("entry")
 )
 
 
@@ -87,8 +94,12 @@ def _append(
     digest = entry_hash(content)
     fields = {k: v for k, v in content.__dict__.items() if k != "id"}
     connection = session.connection()
-    connection.execute(_ENTRY, {**fields, "hash": digest})
-    connection.execute(_MOVE_HEAD, {"head": chain, "seq": content.seq, "hash": digest})
+    if connection.dialect.name == "postgresql":
+        entry = {f"entry_{name}": value for name, value in {**fields, "hash": digest}.items()}
+        connection.execute(_ENTRY_MOVING_HEAD, {**entry, "head": chain, "seq": content.seq, "hash": digest})
+    else:
+        connection.execute(_ENTRY, {**fields, "hash": digest})
+        connection.execute(_MOVE_HEAD, {"head": chain, "seq": content.seq, "hash": digest})
     return content
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -37,7 +37,9 @@ def make_engine(url: str) -> Engine:
         )
         _serialise_sqlite_writes(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No ping before each checkout (a round trip per transaction): a connection found dead — the server restarted,
+    # a proxy cut it — invalidates the pool, and ``Database`` repeats the work on a fresh one (see ``_lost``).
+    return create_engine(url)
 
 
 READ_ONLY = "digcomp_read_only"
@@ -118,31 +120,53 @@ class Database:
 
     def read(self, work: Callable[[Session], _T]) -> _T:
         """Run ``work`` that only reads: it neither waits for nor holds SQLite's write lock."""
+        try:
+            with self._read_sessions() as session, session.begin():
+                return work(session)
+        except DBAPIError as exc:
+            if not _lost(exc):
+                raise
         with self._read_sessions() as session, session.begin():
             return work(session)
 
     def run(self, work: Callable[[Session], _T], attempts: int = 5) -> _T:
-        """Run ``work`` in a transaction, retrying when a concurrent writer got there first."""
+        """Run ``work`` in a transaction, retrying when a concurrent writer got there first, or when the connection
+        was lost before the commit (the server rolled the transaction back; a commit whose answer was lost is not
+        repeated, as it may have been applied)."""
         for attempt in range(attempts):
+            last = attempt == attempts - 1
+            committing = False
             try:
                 with self._writer, self.session() as session:
-                    return work(session)
+                    result = work(session)
+                    committing = True
+                return result
             except (StaleDataError, ConcurrentUpdate):
-                if attempt == attempts - 1:
+                if last:
                     raise ConcurrentUpdate(
                         "the record was changed by someone else at the same time; try again"
                     ) from None
-            except OperationalError as exc:  # SQLite: database locked beyond the busy timeout
-                if "locked" not in str(exc) or attempt == attempts - 1:
-                    raise
-            except IntegrityError as exc:
-                # A unique constraint raced (e.g. two first confirmations); retrying re-reads the winner's data.
-                if attempt == attempts - 1 or not _is_unique_violation(exc):
+            except DBAPIError as exc:
+                if last or not _worth_repeating(exc, committing):
                     raise
         raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _lost(exc: DBAPIError) -> bool:
+    """The connection was dead (SQLAlchemy has invalidated it and the pool's older connections)."""
+    return exc.connection_invalidated
+
+
+def _worth_repeating(exc: DBAPIError, committing: bool) -> bool:
+    if _lost(exc):
+        return not committing
+    if isinstance(exc, OperationalError):  # SQLite: database locked beyond the busy timeout
+        return "locked" in str(exc)
+    # A unique constraint raced (e.g. two first confirmations); repeating re-reads the winner's data.
+    return isinstance(exc, IntegrityError) and _is_unique_violation(exc)
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

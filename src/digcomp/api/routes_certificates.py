@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Path, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, undefer
 
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
-from digcomp.credentials import service
+from digcomp.credentials import service, status_list
+from digcomp.credentials.openbadge import profile
+from digcomp.credentials.parties import party_of
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
 from digcomp.mobility.service import mobility_for
-from digcomp.store.models import Certificate
+from digcomp.store.models import Certificate, Organisation, utcnow
 
 router = APIRouter(tags=["certificates"])
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
@@ -179,6 +182,34 @@ def public_credential(certificate_id: str, db: DatabaseDep) -> Response:
         return certificate.credential
 
     return Response(db.read(work), media_type="application/ld+json")
+
+
+MOST_LISTS = (2**31 - 1) // status_list.LIST_SIZE  # bits are numbered by the databases' integers
+
+
+@router.get("/organisations/{organisation_id}/status-lists/{number}", response_class=Response, tags=["verification"])
+def school_status_list(
+    organisation_id: Ident,
+    number: Annotated[int, Path(ge=0, le=MOST_LISTS, description="The list's number, from statusListCredential")],
+    db: DatabaseDep,
+    base_url: BaseUrlDep,
+) -> Response:
+    """Public: a school's revocation list, a W3C BitstringStatusListCredential. A credential's ``credentialStatus``
+    names its list and its bit (``statusListIndex``); the bit is set once the school revokes the credential."""
+
+    def work(s: Session) -> dict[str, Any]:
+        school = s.get(Organisation, organisation_id)
+        if school is None:
+            raise NotFound("organisation", organisation_id)
+        return status_list.status_list_credential(
+            f"{base_url}/api/v1/organisations/{organisation_id}/status-lists/{number}",
+            profile(issuer := party_of(school, base_url, None), issuer.url),
+            service.revoked_positions(s, organisation_id, number),
+            utcnow().replace(microsecond=0),
+        )
+
+    headers = {"Cache-Control": "max-age=60"}  # a revocation reaches verifiers within a minute
+    return Response(json.dumps(db.read(work)), media_type="application/json", headers=headers)
 
 
 @router.post("/verifications", response_model=VerificationOut, tags=["verification"])

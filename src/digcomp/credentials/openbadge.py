@@ -21,7 +21,7 @@ VOCAB = Path(__file__).with_name("vocab")
 _CONTEXT_FILES = {VC_CONTEXT: VOCAB / "credentials-v2.jsonld", OB_CONTEXT: VOCAB / "ob-context-3.0.3.jsonld"}
 
 
-def _profile(party: Party, url: str) -> dict[str, Any]:
+def profile(party: Party, url: str) -> dict[str, Any]:
     profile: dict[str, Any] = {"id": url, "type": ["Profile"], "name": party.name}
     address: dict[str, Any] = {"type": ["Address"], "addressCountryCode": party.country_code}
     if party.address:
@@ -101,7 +101,7 @@ def build_credential(statement: Statement, public_url: str) -> dict[str, Any]:
             f"({statement.start_date.isoformat()} – {statement.end_date.isoformat()}) and was assessed and "
             f"validated in these DigComp competences: {names}."
         ),
-        "issuer": _profile(statement.issuer, statement.issuer.url),
+        "issuer": profile(statement.issuer, statement.issuer.url),
         "validFrom": statement.issued_at.isoformat(timespec="seconds"),
         "credentialSubject": {
             "type": ["AchievementSubject"],
@@ -117,7 +117,7 @@ def build_credential(statement: Statement, public_url: str) -> dict[str, Any]:
             # date-times, as the AchievementCredential schema requires: from the first day's start to the last's end
             "activityStartDate": f"{statement.start_date.isoformat()}T00:00:00Z",
             "activityEndDate": f"{statement.end_date.isoformat()}T23:59:59Z",
-            "source": _profile(statement.host, statement.host.url),
+            "source": profile(statement.host, statement.host.url),
             "achievement": {
                 "id": f"{credential_id}#achievement",
                 "type": ["Achievement"],
@@ -158,7 +158,7 @@ def build_credential(statement: Statement, public_url: str) -> dict[str, Any]:
                 for line in statement.recognition
             ],
         },
-        "credentialStatus": {"id": statement.verification_url, "type": "1EdTechRevocationList"},
+        **({"credentialStatus": statement.status.credential_status()} if statement.status else {}),
     }
 
 

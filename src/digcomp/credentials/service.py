@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from digcomp.access.actor import Actor, can_view, require
 from digcomp.assessment import service as assessment
 from digcomp.audit import log as audit
-from digcomp.credentials import agreements
+from digcomp.credentials import agreements, status_list
 from digcomp.credentials.openbadge import build_credential
 from digcomp.credentials.parties import party_of, person_of
 from digcomp.credentials.pdf import render_pdf
 from digcomp.credentials.signing import SigningKey, key_fingerprint, key_subject, loaded_signer, sign_pdf, signing_key
 from digcomp.credentials.statement import CompetenceLine, RecognitionLine, Statement
+from digcomp.credentials.status_list import StatusEntry
 from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import (
     CREDENTIAL_FILE,
@@ -76,6 +78,7 @@ def build_statement(
     languages: list[str],
     certificate_id: str,
     supersedes: str | None = None,
+    status_index: int | None = None,
 ) -> Statement:
     outcome_ids = {r.outcome_id for r in validation.results}
     outcomes = {o.id: o for o in session.scalars(select(Outcome).where(Outcome.id.in_(outcome_ids)))}
@@ -132,6 +135,13 @@ def build_statement(
         issued_at=utcnow().replace(microsecond=0),
         languages=languages,
         verification_url=f"{base_url}/verify/{certificate_id}",
+        status=(
+            StatusEntry(
+                list_url=status_list_url(base_url, mobility.sending_organisation_id, status_index), index=status_index
+            )
+            if status_index is not None
+            else None
+        ),
         holder=person_of(learner),
         holder_date_of_birth=learner.date_of_birth if learner.date_of_birth_shown else None,
         holder_identity_hash="sha256$" + hashlib.sha256((identity + certificate_id).encode()).hexdigest(),
@@ -293,10 +303,52 @@ def issue(
     base = (base_url or settings.offline_base_url).rstrip("/")
     supersedes = _replaced(session, mobility)
     statement = build_statement(
-        session, catalog, base, mobility, validation, languages, new_certificate_id(utcnow().year), supersedes
+        session,
+        catalog,
+        base,
+        mobility,
+        validation,
+        languages,
+        new_certificate_id(utcnow().year),
+        supersedes,
+        free_status_index(session),
     )
     rendered = render_and_sign(statement, signing_key(settings), base, settings.tsa_url)
-    return _store(session, actor, mobility, validation, rendered, languages, supersedes), True
+    certificate = _store(session, actor, mobility, validation, rendered, languages, supersedes)
+    certificate.status_index = statement.status.index if statement.status else None
+    return certificate, True
+
+
+def status_list_url(base_url: str, school_id: int, index: int) -> str:
+    return f"{base_url}/api/v1/organisations/{school_id}/status-lists/{status_list.list_number(index)}"
+
+
+def free_status_index(session: Session) -> int:
+    """A random unused bit for a new certificate. Lists are filled to half, then the next list is started, so a
+    random pick is free at least every other try; two issuers picking the same bit at once collide on the unique
+    constraint and one of them is repeated."""
+    used = session.scalar(select(func.count()).where(Certificate.status_index.is_not(None))) or 0
+    first = used // (status_list.LIST_SIZE // 2) * status_list.LIST_SIZE
+    while True:
+        candidate = first + secrets.randbelow(status_list.LIST_SIZE)
+        if session.scalar(select(Certificate.id).where(Certificate.status_index == candidate)) is None:
+            return candidate
+
+
+def revoked_positions(session: Session, school_id: int, number: int) -> list[int]:
+    """The set bits of one of a school's lists: its revoked certificates' positions."""
+    low = number * status_list.LIST_SIZE
+    query = (
+        select(Certificate.status_index)
+        .join(Mobility, Mobility.id == Certificate.mobility_id)
+        .where(
+            Mobility.sending_organisation_id == school_id,
+            Certificate.revoked_at.is_not(None),
+            Certificate.status_index >= low,
+            Certificate.status_index < low + status_list.LIST_SIZE,
+        )
+    )
+    return [index - low for index in session.scalars(query) if index is not None]
 
 
 def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: Mobility, reason: str) -> Certificate:

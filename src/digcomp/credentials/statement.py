@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel
 
+from digcomp.credentials.status_list import StatusEntry
+
 Bilingual = dict[str, str]  # language -> text (any number of languages, despite the name)
 
 
@@ -88,6 +90,7 @@ class Statement(BaseModel):
     other_skills: str = ""
     attribution: list[str]
     supersedes: str | None = None  # the revoked certificate this one replaces
+    status: StatusEntry | None = None  # its bit in the school's revocation list
     recognition: list[RecognitionLine] = []
     recognised_by: Person | None = None
     recognised_on: dt.date | None = None

@@ -627,3 +627,5 @@ class Certificate(Base):
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
     # The revoked certificate of the same mobility that this one replaces (issued after a correction).
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("certificates.id"))
+    # Its bit in the sending school's revocation list (``credentials.status_list``); unique across all lists.
+    status_index: Mapped[int | None] = mapped_column(unique=True)

@@ -75,9 +75,10 @@ def _change(
     target_id: int | None = None,
     status_code: int = 200,
 ) -> Response:
-    """Lock the mobility's record, apply one change, and answer with what it changed. Additions (evidence, ratings,
-    identification) share the lock and load counts, not evidence: their cost does not grow with the record;
-    ``exclusive`` changes (validation, reopening, withdrawal) wait for them and answer with the whole record."""
+    """Authenticate the caller, lock the mobility's record, apply one change and answer with what it changed — in one
+    transaction. Additions (ratings, identification, self-assessment) share the lock and load counts, not evidence:
+    their cost does not grow with the record; ``exclusive`` changes (validation, reopening, withdrawal) wait for
+    them and answer with the whole record. Evidence is added through ``service.addition``, which reads less."""
 
     def work(s: Session) -> BaseModel | None:
         actor = caller.actor(s)

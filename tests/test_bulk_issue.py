@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,9 @@ def test_bulk_issue_is_idempotent_and_resumes_after_a_crash(
         assert service.pending_mobilities(session) == []
         for certificate in certificates:
             assert service.verify_file(session, session.get_one(Certificate, certificate.id).pdf)["verdict"] == "valid"
+            status = json.loads(session.get_one(Certificate, certificate.id).credential)["credentialStatus"]
+            assert int(status["statusListIndex"]) == certificate.status_index  # bulk issuing names each one's bit
+        assert len({c.status_index for c in certificates}) == 3
 
 
 def test_issue_command_issues_pending_certificates_once(

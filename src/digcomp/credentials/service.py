@@ -240,9 +240,11 @@ def _store(
     rendered: Rendered,
     languages: list[str],
     supersedes: str | None,
+    status: StatusEntry | None,
 ) -> Certificate:
     certificate = Certificate(
         supersedes_id=supersedes,
+        status_index=status.index if status else None,
         id=rendered.certificate_id,
         mobility_id=mobility.id,
         validation_id=validation.id,
@@ -314,24 +316,26 @@ def issue(
         free_status_index(session),
     )
     rendered = render_and_sign(statement, signing_key(settings), base, settings.tsa_url)
-    certificate = _store(session, actor, mobility, validation, rendered, languages, supersedes)
-    certificate.status_index = statement.status.index if statement.status else None
-    return certificate, True
+    return _store(session, actor, mobility, validation, rendered, languages, supersedes, statement.status), True
 
 
 def status_list_url(base_url: str, school_id: int, index: int) -> str:
     return f"{base_url}/api/v1/organisations/{school_id}/status-lists/{status_list.list_number(index)}"
 
 
-def free_status_index(session: Session) -> int:
-    """A random unused bit for a new certificate. Lists are filled to half, then the next list is started, so a
-    random pick is free at least every other try; two issuers picking the same bit at once collide on the unique
-    constraint and one of them is repeated."""
-    used = session.scalar(select(func.count()).where(Certificate.status_index.is_not(None))) or 0
+def free_status_index(session: Session, taken: set[int] | None = None) -> int:
+    """A random unused bit for a new certificate (not in ``taken`` either: bits chosen for certificates not stored
+    yet). Lists are filled to half, then the next list is started, so a random pick is free at least every other
+    try; two issuers picking the same bit at once collide on the unique constraint and one of them is repeated."""
+    taken = taken if taken is not None else set()
+    used = (session.scalar(select(func.count()).where(Certificate.status_index.is_not(None))) or 0) + len(taken)
     first = used // (status_list.LIST_SIZE // 2) * status_list.LIST_SIZE
     while True:
         candidate = first + secrets.randbelow(status_list.LIST_SIZE)
+        if candidate in taken:
+            continue
         if session.scalar(select(Certificate.id).where(Certificate.status_index == candidate)) is None:
+            taken.add(candidate)
             return candidate
 
 
@@ -572,6 +576,7 @@ def issue_many(
 
 def _jobs(database: Any, catalog: Catalog, base_url: str, ids: Sequence[int], languages: list[str]) -> list[_Job]:
     jobs = []
+    chosen: set[int] = set()
     with database.session() as session:
         for mobility_id in ids:
             mobility = session.get_one(Mobility, mobility_id)
@@ -588,6 +593,7 @@ def _jobs(database: Any, catalog: Catalog, base_url: str, ids: Sequence[int], la
                 languages,
                 new_certificate_id(utcnow().year),
                 supersedes,
+                free_status_index(session, chosen),
             )
             jobs.append(_Job(mobility_id, validation.id, statement, supersedes))
     return jobs
@@ -600,7 +606,7 @@ def _commit(database: Any, job: _Job, rendered: Rendered, languages: list[str]) 
         if current_certificate(session, mobility) is not None:  # issued meanwhile by someone else: keep theirs
             return False
         validation = session.get_one(Validation, job.validation_id)
-        _store(session, None, mobility, validation, rendered, languages, job.supersedes)
+        _store(session, None, mobility, validation, rendered, languages, job.supersedes, job.statement.status)
         return True
 
     return bool(database.run(work))

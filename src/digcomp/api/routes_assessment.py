@@ -156,25 +156,19 @@ def add_file_evidence(
 ) -> Response:
     refs = [r.strip() for r in example_refs.split(",") if r.strip()]
     display = (title or file.filename or "file").strip()[:200] or "file"
-    store = evidence_store(settings)
-
-    def work(s: Session) -> EvidenceOut:
-        file.file.seek(0)
-        actor = caller.actor(s)
-        return service.add_evidence(
-            s,
-            catalog,
-            store,
-            actor,
-            service.addition(s, actor, mobility_id, outcome_id),
-            title=display,
-            kind=EvidenceKind.file,
-            upload=file.file,
-            max_bytes=settings.max_upload_bytes,
-            example_refs=refs,
-        )
-
-    return _answer(db.run(work), 201)
+    return _add_evidence(
+        db,
+        catalog,
+        settings,
+        caller,
+        mobility_id,
+        outcome_id,
+        title=display,
+        kind=EvidenceKind.file,
+        upload=file.file,
+        max_bytes=settings.max_upload_bytes,
+        example_refs=refs,
+    )
 
 
 def _add_evidence(
@@ -186,9 +180,14 @@ def _add_evidence(
     outcome_id: Ident,
     **fields: Any,
 ) -> Response:
+    """Add one piece of evidence, checking the caller in the same transaction (repeated from the file's start when
+    the transaction is)."""
     store = evidence_store(settings)
+    upload = fields.get("upload")
 
     def work(s: Session) -> EvidenceOut:
+        if upload is not None:
+            upload.seek(0)
         actor = caller.actor(s)
         return service.add_evidence(
             s, catalog, store, actor, service.addition(s, actor, mobility_id, outcome_id), **fields

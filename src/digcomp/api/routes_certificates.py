@@ -202,7 +202,7 @@ def school_status_list(
         if school is None:
             raise NotFound("organisation", organisation_id)
         return status_list.status_list_credential(
-            f"{base_url}/api/v1/organisations/{organisation_id}/status-lists/{number}",
+            status_list.list_url(base_url, organisation_id, number),
             profile(issuer := party_of(school, base_url, None), issuer.url),
             service.revoked_positions(s, organisation_id, number),
             utcnow().replace(microsecond=0),

@@ -136,9 +136,7 @@ def build_statement(
         languages=languages,
         verification_url=f"{base_url}/verify/{certificate_id}",
         status=(
-            StatusEntry(
-                list_url=status_list_url(base_url, mobility.sending_organisation_id, status_index), index=status_index
-            )
+            status_list.entry(base_url, mobility.sending_organisation_id, status_index)
             if status_index is not None
             else None
         ),
@@ -317,10 +315,6 @@ def issue(
     )
     rendered = render_and_sign(statement, signing_key(settings), base, settings.tsa_url)
     return _store(session, actor, mobility, validation, rendered, languages, supersedes, statement.status), True
-
-
-def status_list_url(base_url: str, school_id: int, index: int) -> str:
-    return f"{base_url}/api/v1/organisations/{school_id}/status-lists/{status_list.list_number(index)}"
 
 
 def free_status_index(session: Session, taken: set[int] | None = None) -> int:

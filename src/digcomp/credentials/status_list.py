@@ -36,8 +36,14 @@ class StatusEntry(BaseModel):
         }
 
 
-def list_number(index: int) -> int:
-    return index // LIST_SIZE
+def list_url(base_url: str, school_id: int, number: int) -> str:
+    """Where a school's list number ``number`` is published."""
+    return f"{base_url}/api/v1/organisations/{school_id}/status-lists/{number}"
+
+
+def entry(base_url: str, school_id: int, index: int) -> StatusEntry:
+    """The status entry of the credential holding bit ``index`` (counted across all of the school's lists)."""
+    return StatusEntry(list_url=list_url(base_url, school_id, index // LIST_SIZE), index=index)
 
 
 def encode(positions: Iterable[int]) -> str:

@@ -120,14 +120,14 @@ class Database:
 
     def read(self, work: Callable[[Session], _T]) -> _T:
         """Run ``work`` that only reads: it neither waits for nor holds SQLite's write lock."""
-        try:
-            with self._read_sessions() as session, session.begin():
-                return work(session)
-        except DBAPIError as exc:
-            if not _lost(exc):
-                raise
-        with self._read_sessions() as session, session.begin():
-            return work(session)
+        for attempt in range(2):  # once more on a fresh connection when the first was found dead
+            try:
+                with self._read_sessions() as session, session.begin():
+                    return work(session)
+            except DBAPIError as exc:
+                if attempt or not _lost(exc):
+                    raise
+        raise AssertionError("unreachable")
 
     def run(self, work: Callable[[Session], _T], attempts: int = 5) -> _T:
         """Run ``work`` in a transaction, retrying when a concurrent writer got there first, or when the connection

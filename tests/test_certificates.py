@@ -113,6 +113,15 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     assert code == 1
     assert "TAMPERED" in printed
 
+    # the credential written beside the PDF verifies on its own, by its proof; a changed value does not
+    credential_path = out / f"{pdf_path.stem}.credential.json"
+    code, printed = run(capsys, "verify", str(credential_path))
+    assert (code, printed.splitlines()[0]) == (0, f"{credential_path}: VALID")
+    credential["credentialSubject"]["result"][0]["achievedLevel"] += "0"
+    (cli_data / "changed.json").write_text(json.dumps(credential), encoding="utf-8")
+    code, printed = run(capsys, "verify", str(cli_data / "changed.json"))
+    assert (code, "TAMPERED" in printed, "changed after signing" in printed) == (1, True, True)
+
     from digcomp.credentials import service
     from digcomp.demo import actor_for
     from digcomp.store.models import Certificate, Mobility, Role

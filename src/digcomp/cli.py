@@ -280,7 +280,9 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from digcomp.credentials import service as credentials
+    from digcomp.credentials.signing import signing_key
     from digcomp.credentials.verify import UnusableInput
+    from digcomp.settings import get_settings
 
     try:
         data = open(args.file, "rb").read()  # noqa: SIM115 - read at once
@@ -289,7 +291,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     database = _database()
     try:
         with database.session() as session:
-            result = credentials.verify_file(session, data, catalog())
+            result = credentials.verify_file(session, data, catalog(), signing_key(get_settings()).credential)
     except UnusableInput as exc:
         raise CliError(f"{args.file}: {exc}") from None
     if args.format == "json":
@@ -472,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "verify",
         cmd_verify,
-        "Verify a signed statement PDF: valid, revoked, tampered or unknown (exit 0 only if valid).",
+        "Verify a signed statement PDF or its JSON credential: valid, revoked, tampered or unknown "
+        "(exit 0 only if valid).",
     )
     p.add_argument("file")
     p.add_argument("--format", choices=("text", "json"), default="text")

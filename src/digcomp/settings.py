@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, description="Signs links and sessions; generated if unset.")
     signing_p12: Path | None = Field(default=None, description="PKCS#12 file with the school's signing key.")
     signing_passphrase: SecretStr | None = None
+    credential_key: Path | None = Field(
+        default=None, description="PEM file with the school's Ed25519 key for the proofs of its JSON credentials."
+    )
+    credential_key_passphrase: SecretStr | None = None
     tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority (PAdES B-T).")
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest evidence file.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON or form body.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Response, UploadFile
 from pydantic import BaseModel, Field
@@ -11,12 +11,11 @@ from sqlalchemy.orm import Session, undefer
 
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
 from digcomp.credentials import service, status_list
-from digcomp.credentials.openbadge import profile
-from digcomp.credentials.parties import party_of
+from digcomp.credentials.signing import signing_key
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
 from digcomp.mobility.service import mobility_for
-from digcomp.store.models import Certificate, Organisation, utcnow
+from digcomp.store.models import Certificate
 
 router = APIRouter(tags=["certificates"])
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
@@ -193,34 +192,42 @@ def school_status_list(
     number: Annotated[int, Path(ge=0, le=MOST_LISTS, description="The list's number, from statusListCredential")],
     db: DatabaseDep,
     base_url: BaseUrlDep,
+    settings: SettingsDep,
 ) -> Response:
     """Public: a school's revocation list, a W3C BitstringStatusListCredential. A credential's ``credentialStatus``
     names its list and its bit (``statusListIndex``); the bit is set once the school revokes the credential."""
-
-    def work(s: Session) -> dict[str, Any]:
-        school = s.get(Organisation, organisation_id)
-        if school is None:
-            raise NotFound("organisation", organisation_id)
-        return status_list.status_list_credential(
-            status_list.list_url(base_url, organisation_id, number),
-            profile(issuer := party_of(school, base_url, None), issuer.url),
-            service.revoked_positions(s, organisation_id, number),
-            utcnow().replace(microsecond=0),
-        )
-
+    key = signing_key(settings).credential
+    document = db.read(lambda s: service.signed_status_list(s, base_url, organisation_id, number, key))
     headers = {"Cache-Control": "max-age=60"}  # a revocation reaches verifiers within a minute
-    return Response(json.dumps(db.read(work)), media_type="application/json", headers=headers)
+    return Response(json.dumps(document), media_type="application/json", headers=headers)
+
+
+@router.get("/organisations/{organisation_id}/profile", response_class=Response, tags=["verification"])
+def organisation_profile(
+    organisation_id: Ident, db: DatabaseDep, base_url: BaseUrlDep, settings: SettingsDep
+) -> Response:
+    """Public, once a certificate names the organisation: its Open Badges profile, which a credential's ``issuer``
+    and ``source`` ids resolve to. A school's lists the Ed25519 key (a Multikey) its credentials' proofs are
+    made with: the ``verificationMethod`` of a proof is this profile's URL and the key, after ``#``."""
+    key = signing_key(settings).credential
+    document = db.read(lambda s: service.public_profile(s, base_url, organisation_id, key))
+    return Response(json.dumps(document), media_type="application/json", headers={"Cache-Control": "max-age=300"})
 
 
 @router.post("/verifications", response_model=VerificationOut, tags=["verification"])
 def verify_file(
-    db: DatabaseDep, catalog: CatalogDep, file: Annotated[UploadFile, File(description="The signed PDF statement")]
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The signed PDF statement, or its JSON credential")],
 ) -> VerificationOut:
-    """Public: upload a statement PDF; the answer says valid, revoked, tampered or unknown, with the reasons."""
+    """Public: upload a statement PDF or its Open Badges credential (JSON, checked by its proof); the answer says
+    valid, revoked, tampered or unknown, with the reasons."""
     data = file.file.read(MAX_VERIFY_BYTES + 1)
     if len(data) > MAX_VERIFY_BYTES:
         raise Invalid("the file is larger than 20 MB; a statement is much smaller")
     try:
-        return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_file(s, data, catalog))))
+        key = signing_key(settings).credential
+        return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_file(s, data, catalog, key))))
     except UnusableInput as exc:
         raise Invalid(str(exc)) from None

@@ -13,10 +13,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from digcomp.credentials.proof import CredentialKey, verification_method
 from digcomp.credentials.statement import CompetenceLine, Party, RecognitionLine, Statement
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CID_CONTEXT = "https://www.w3.org/ns/cid/v1"  # W3C Controlled Identifiers: verificationMethod, Multikey
 VOCAB = Path(__file__).with_name("vocab")
 _CONTEXT_FILES = {VC_CONTEXT: VOCAB / "credentials-v2.jsonld", OB_CONTEXT: VOCAB / "ob-context-3.0.3.jsonld"}
 
@@ -30,6 +32,18 @@ def profile(party: Party, url: str) -> dict[str, Any]:
     if party.contact_email:
         profile["email"] = party.contact_email
     return profile
+
+
+def issuer_profile(party: Party, key: CredentialKey | None) -> dict[str, Any]:
+    """An organisation's public profile, at its id; a school's lists the key its credentials' proofs are made with
+    (as a Controlled Identifier document's verification method)."""
+    document: dict[str, Any] = {"@context": [VC_CONTEXT, OB_CONTEXT], **profile(party, party.url)}
+    if key is not None:
+        method = verification_method(party.url, key)
+        document["@context"].append(CID_CONTEXT)
+        document["verificationMethod"] = [method]
+        document["assertionMethod"] = [method["id"]]
+    return document
 
 
 def _level_id(credential_id: str, line: CompetenceLine, level: int) -> str:

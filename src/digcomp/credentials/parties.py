@@ -9,9 +9,10 @@ from digcomp.store.models import Person as StoredPerson
 
 
 def party_of(organisation: Organisation, base_url: str, person: StoredPerson | None) -> Party:
-    """An organisation with its reference person (the coordinator at the school, the mentor at the host)."""
+    """An organisation with its reference person (the coordinator at the school, the mentor at the host); its URL is
+    its public profile (published once a certificate names it)."""
     return Party(
-        url=f"{base_url}/api/v1/organisations/{organisation.id}",
+        url=profile_url(base_url, organisation.id),
         name=organisation.name,
         country_code=organisation.country,
         country=country_names(organisation.country),
@@ -20,6 +21,10 @@ def party_of(organisation: Organisation, base_url: str, person: StoredPerson | N
         reference_title=person.job_title if person else "",
         contact_email=organisation.contact_email,
     )
+
+
+def profile_url(base_url: str, organisation_id: int) -> str:
+    return f"{base_url}/api/v1/organisations/{organisation_id}/profile"
 
 
 def person_of(person: StoredPerson) -> Person:

@@ -18,9 +18,10 @@ from digcomp.access.actor import Actor, can_view, require
 from digcomp.assessment import service as assessment
 from digcomp.audit import log as audit
 from digcomp.credentials import agreements, status_list
-from digcomp.credentials.openbadge import build_credential
+from digcomp.credentials.openbadge import build_credential, issuer_profile, profile
 from digcomp.credentials.parties import party_of, person_of
 from digcomp.credentials.pdf import render_pdf
+from digcomp.credentials.proof import CredentialKey, add_proof
 from digcomp.credentials.signing import SigningKey, key_fingerprint, key_subject, loaded_signer, sign_pdf, signing_key
 from digcomp.credentials.statement import CompetenceLine, RecognitionLine, Statement
 from digcomp.credentials.status_list import StatusEntry
@@ -29,13 +30,16 @@ from digcomp.credentials.verify import (
     CREDENTIAL_FILE,
     DOCUMENT_ID,
     RegisterEntry,
+    UnusableInput,
     VerificationResult,
     decide,
+    inspect_credential,
     inspect_pdf,
+    looks_like_json,
     new_document_id,
     stated_competence,
 )
-from digcomp.errors import Conflict, Invalid, NotFound
+from digcomp.errors import Conflict, Invalid, NotFound, Phrase
 from digcomp.framework import Catalog
 from digcomp.i18n import UI_LANGUAGES, language_name
 from digcomp.mobility.service import parties
@@ -46,6 +50,7 @@ from digcomp.settings import Settings
 from digcomp.store.models import (
     Certificate,
     Mobility,
+    Organisation,
     Outcome,
     Role,
     Validation,
@@ -180,7 +185,9 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_
     signer = loaded_signer(key)
     fingerprint = key_fingerprint(key)
     pdf = render_pdf(load_template(), statement, fingerprint)
-    credential = json.dumps(build_credential(statement, public_url), ensure_ascii=False, indent=2)
+    method = f"{statement.issuer.url}#{key.credential.multikey()}"
+    signed_credential = add_proof(build_credential(statement, public_url), key.credential, method, statement.issued_at)
+    credential = json.dumps(signed_credential, ensure_ascii=False, indent=2)
     signed = sign_pdf(
         pdf,
         signer,
@@ -333,6 +340,34 @@ def free_status_index(session: Session, taken: set[int] | None = None) -> int:
             return candidate
 
 
+def public_profile(session: Session, base_url: str, organisation_id: int, key: CredentialKey) -> dict[str, Any]:
+    """An organisation's public profile, once an issued certificate names it (as issuer or host): a credential's
+    ``issuer.id`` and ``source.id`` resolve to it, and a school's lists the key its credentials' proofs need."""
+    named = select(Mobility.sending_organisation_id).join(Certificate, Certificate.mobility_id == Mobility.id)
+    issued = session.scalar(named.where(Mobility.sending_organisation_id == organisation_id).limit(1))
+    hosted = issued is None and session.scalar(named.where(Mobility.host_organisation_id == organisation_id).limit(1))
+    if issued is None and hosted is None:
+        raise NotFound("organisation", organisation_id)
+    party = party_of(session.get_one(Organisation, organisation_id), base_url, None)
+    return issuer_profile(party, key if issued is not None else None)
+
+
+def signed_status_list(
+    session: Session, base_url: str, school_id: int, number: int, key: CredentialKey
+) -> dict[str, Any]:
+    """A school's revocation list number ``number``, with a proof by the school's credential key."""
+    school = session.get(Organisation, school_id)
+    if school is None:
+        raise NotFound("organisation", school_id)
+    issuer = party_of(school, base_url, None)
+    now = utcnow().replace(microsecond=0)
+    url = status_list.list_url(base_url, school_id, number)
+    unsigned = status_list.status_list_credential(
+        url, profile(issuer, issuer.url), revoked_positions(session, school_id, number), now
+    )
+    return add_proof(unsigned, key, f"{issuer.url}#{key.multikey()}", now)
+
+
 def revoked_positions(session: Session, school_id: int, number: int) -> list[int]:
     """The set bits of one of a school's lists: its revoked certificates' positions."""
     low = number * status_list.LIST_SIZE
@@ -444,9 +479,17 @@ def _register_entry(session: Session, document_id: str, catalog: Catalog | None)
     return register_entry(session, document_id, catalog)
 
 
-def verify_file(session: Session, data: bytes, catalog: Catalog | None = None) -> VerificationResult:
-    """A signed statement or learning agreement, checked in itself and against the register."""
-    inspection = inspect_pdf(data)
+def verify_file(
+    session: Session, data: bytes, catalog: Catalog | None = None, key: CredentialKey | None = None
+) -> VerificationResult:
+    """A signed statement or learning agreement (PDF), or a statement's JSON credential (checked by its proof with
+    the school's credential ``key``), checked in itself and against the register."""
+    if looks_like_json(data):
+        if key is None:
+            raise UnusableInput(Phrase("this is not a PDF file"))
+        inspection = inspect_credential(data, key)
+    else:
+        inspection = inspect_pdf(data)
     entry = _register_entry(session, inspection.certificate_id, catalog) if inspection.certificate_id else None
     return decide(inspection, entry)
 

@@ -24,6 +24,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from digcomp.credentials.proof import CredentialKey, development_key
 from digcomp.settings import Settings
 
 DEV_KEY_FILE = "dev-signing.p12"
@@ -62,9 +63,12 @@ class LoadedKeySigner(signers.SimpleSigner):
 
 @dataclass(frozen=True)
 class SigningKey:
+    """The school's keys: a PKCS#12 file for the PDF signature, an Ed25519 key for the JSON credentials' proofs."""
+
     p12: Path
     passphrase: bytes
     development: bool
+    credential: CredentialKey
 
     def signer(self) -> LoadedKeySigner:
         signer = signers.SimpleSigner.load_pkcs12(str(self.p12), passphrase=self.passphrase)  # type: ignore[no-untyped-call]
@@ -106,14 +110,19 @@ def certificate_fingerprint(cert: asn1_x509.Certificate) -> str:
 def signing_key(settings: Settings) -> SigningKey:
     """The configured school key (DIGCOMP_SIGNING_P12 + DIGCOMP_SIGNING_PASSPHRASE), or a development key
     generated on first use in the data directory — never in the repository."""
+    folder = Path(settings.data_dir) / "signing"
+    if settings.credential_key is not None:
+        secret = settings.credential_key_passphrase
+        credential = CredentialKey(Path(settings.credential_key), secret.get_secret_value().encode() if secret else b"")
+    else:
+        credential = development_key(folder)
     if settings.signing_p12 is not None:
         passphrase = settings.signing_passphrase.get_secret_value().encode() if settings.signing_passphrase else b""
-        return SigningKey(Path(settings.signing_p12), passphrase, development=False)
-    folder = Path(settings.data_dir) / "signing"
+        return SigningKey(Path(settings.signing_p12), passphrase, False, credential)
     key_file, passphrase_file = folder / DEV_KEY_FILE, folder / DEV_PASSPHRASE_FILE
     if not key_file.exists():
         _create_development_key(folder, key_file, passphrase_file)
-    return SigningKey(key_file, passphrase_file.read_bytes().strip(), development=True)
+    return SigningKey(key_file, passphrase_file.read_bytes().strip(), True, credential)
 
 
 def _write_private(path: Path, data: bytes) -> None:

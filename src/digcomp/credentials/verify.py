@@ -11,15 +11,18 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from digcomp.credentials.proof import CredentialKey, check_proof
 from digcomp.credentials.signing import certificate_fingerprint
 from digcomp.errors import Phrase
 from digcomp.framework import Framework
@@ -60,6 +63,7 @@ class Inspection:
     signed_at: dt.datetime | None = None
     credential: dict[str, Any] | None = None  # the embedded machine-readable copy
     document: str = "statement"  # statement | agreement
+    format: str = "pdf"  # pdf | credential (the JSON credential on its own, checked by its proof)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,50 @@ def _padding_is_clean(contents: bytes) -> bool:
         count = first & 0x7F
         length, header = int.from_bytes(contents[2 : 2 + count], "big"), 2 + count
     return not any(contents[header + length :])
+
+
+def looks_like_json(data: bytes) -> bool:
+    return data.lstrip()[:1] == b"{"
+
+
+PROFILE_PATH = re.compile(r"/api/v1/organisations/[0-9]+/profile$")
+
+
+def school_key(credential: dict[str, Any], key: CredentialKey) -> Callable[[str], Ed25519PublicKey | None]:
+    """Resolves a proof's verification method to the school's credential key, when the method names that key in
+    the profile of the credential's own issuer (this service's schools share the installation's key)."""
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+
+    def resolve(method: str) -> Ed25519PublicKey | None:
+        profile_url, _, multikey = method.partition("#")
+        if profile_url != issuer_id or not PROFILE_PATH.search(profile_url) or multikey != key.multikey():
+            return None
+        return key.private_key().public_key()
+
+    return resolve
+
+
+def inspect_credential(data: bytes, key: CredentialKey) -> Inspection:
+    """A JSON credential on its own (as a learner's wallet holds it): is its proof intact and made with the key
+    of the school that issued it."""
+    try:
+        credential = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise UnusableInput(Phrase("this is not a JSON credential")) from None
+    if not isinstance(credential, dict):
+        raise UnusableInput(Phrase("this is not a JSON credential"))
+    inspection = Inspection(
+        intact=False, sha256=hashlib.sha256(data).hexdigest(), credential=credential, format="credential"
+    )
+    inspection.certificate_id = _document_id(credential)
+    check = check_proof(credential, school_key(credential, key))
+    if check.problem is not None:
+        inspection.problems.append(check.problem)
+        return inspection
+    inspection.intact = True
+    inspection.signer_subject = f"Ed25519 {check.method.rpartition('#')[2]}"
+    return inspection
 
 
 def inspect_pdf(data: bytes) -> Inspection:
@@ -221,7 +269,10 @@ def decide(
         if not inspection.intact:
             result.update(verdict=Verdict.tampered.value, reasons=inspection.problems)
             return result
-        reasons.append(Phrase("the signature is intact and covers the whole document"))
+        if inspection.format == "credential":
+            reasons.append(Phrase("the credential's proof is intact and was made with the issuing school's key"))
+        else:
+            reasons.append(Phrase("the signature is intact and covers the whole document"))
     if entry is None:
         reasons.append(Phrase("no certificate with this id was issued by this service"))
         result.update(verdict=Verdict.unknown.value, reasons=reasons)
@@ -229,19 +280,20 @@ def decide(
     result.update(
         holder=entry.holder, issuer=entry.issuer, issued_at=entry.issued_at.isoformat(), competences=entry.competences
     )
-    if inspection is not None and inspection.signer_fingerprint != entry.signer_fingerprint:
+    pdf = inspection if inspection is not None and inspection.format == "pdf" else None
+    if pdf and pdf.signer_fingerprint != entry.signer_fingerprint:
         result.update(
             verdict=Verdict.tampered.value,
             reasons=[Phrase("the document was signed with a key that is not the issuing school's key")],
         )
         return result
-    if inspection is not None and inspection.sha256 != entry.pdf_sha256:
+    if pdf and pdf.sha256 != entry.pdf_sha256:
         result.update(
             verdict=Verdict.tampered.value,
             reasons=[Phrase("the file is not byte for byte the statement that was issued (its SHA-256 differs)")],
         )
         return result
-    if inspection is not None:
+    if pdf:
         reasons.append(Phrase("signed with the issuing school's key"))
         reasons.append(Phrase("identical to the issued file (SHA-256)"))
     if entry.supersedes:

@@ -1,0 +1,178 @@
+"""A W3C Data Integrity proof on a JSON credential: cryptosuite ``eddsa-jcs-2022`` of the W3C Recommendation
+"Data Integrity EdDSA Cryptosuites v1.0" (https://www.w3.org/TR/vc-di-eddsa/), made with the school's Ed25519
+credential key.
+
+Why JCS and not the RDF variant (``eddsa-rdfc-2022``): RDF canonicalisation first expands the credential with its
+JSON-LD contexts, and 1EdTech's published Open Badges context 3.0.3 redefines the protected term ``image`` inside
+the type-scoped context of ``AchievementSubject`` — which every Open Badges credential uses — so both reference
+JSON-LD processors (pyld and jsonld.js) refuse to expand any Open Badges 3.0.3 credential ("tried to redefine a
+protected term"). The JCS variant signs the JSON itself (RFC 8785 canonical form), needs no context processing,
+and detects a change to any value or key.
+
+The verification method is a URL ``<issuer profile>#<public key multibase>``; the issuer profile (public) lists
+the key as a ``Multikey`` (W3C Controlled Identifiers v1.0), so a verifier finds it from the credential alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import base58
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from digcomp.errors import Phrase
+
+CRYPTOSUITE = "eddsa-jcs-2022"
+ED25519_MULTICODEC = b"\xed\x01"  # the multicodec prefix of an Ed25519 public key in a Multikey
+DEV_CREDENTIAL_KEY_FILE = "dev-credential-ed25519.pem"
+
+
+@dataclass(frozen=True)
+class CredentialKey:
+    """The school's Ed25519 key for credential proofs: a PEM (PKCS#8) file, maybe passphrase-protected."""
+
+    pem: Path
+    passphrase: bytes = b""
+    development: bool = False
+
+    def private_key(self) -> Ed25519PrivateKey:
+        return _load(self)
+
+    def multikey(self) -> str:
+        return public_multikey(self.private_key().public_key())
+
+
+@cache
+def _load(key: CredentialKey) -> Ed25519PrivateKey:
+    try:
+        private = serialization.load_pem_private_key(key.pem.read_bytes(), password=key.passphrase or None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"cannot read the credential key {key.pem}: {exc}") from None
+    if not isinstance(private, Ed25519PrivateKey):
+        raise ValueError(f"the credential key {key.pem} is not an Ed25519 key")
+    return private
+
+
+def development_key(folder: Path) -> CredentialKey:
+    """A development key in ``folder``, created on first use (never in the repository)."""
+    path = folder / DEV_CREDENTIAL_KEY_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+    return CredentialKey(path, development=True)
+
+
+def public_multikey(public_key: Ed25519PublicKey) -> str:
+    """The key as a Multikey's ``publicKeyMultibase``: base58btc of the multicodec prefix and the raw key."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "z" + base58.b58encode(ED25519_MULTICODEC + raw).decode("ascii")
+
+
+def key_from_multikey(multikey: str) -> Ed25519PublicKey:
+    """The public key of a ``publicKeyMultibase``; ValueError if it is not an Ed25519 Multikey."""
+    if not multikey.startswith("z"):
+        raise ValueError("a publicKeyMultibase is base58btc: it starts with 'z'")
+    decoded = base58.b58decode(multikey[1:])
+    if len(decoded) != 34 or not decoded.startswith(ED25519_MULTICODEC):
+        raise ValueError("not an Ed25519 public key")
+    return Ed25519PublicKey.from_public_bytes(decoded[2:])
+
+
+def verification_method(profile_url: str, key: CredentialKey) -> dict[str, Any]:
+    """The key as the issuer profile lists it."""
+    multikey = key.multikey()
+    return {
+        "id": f"{profile_url}#{multikey}",
+        "type": "Multikey",
+        "controller": profile_url,
+        "publicKeyMultibase": multikey,
+    }
+
+
+def _hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
+    """What is signed: SHA-256 of the canonical proof options (with the document's @context) followed by SHA-256
+    of the canonical document without its proof."""
+    config = {key: value for key, value in options.items() if key != "proofValue"}
+    if "@context" in document:
+        config["@context"] = document["@context"]
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    return hashlib.sha256(rfc8785.dumps(config)).digest() + hashlib.sha256(rfc8785.dumps(unsecured)).digest()
+
+
+def add_proof(
+    document: dict[str, Any], key: CredentialKey, method: str, created: dt.datetime, purpose: str = "assertionMethod"
+) -> dict[str, Any]:
+    """The document with a ``DataIntegrityProof`` made by ``key``, announced as verification method ``method``."""
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": CRYPTOSUITE,
+        "created": created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "verificationMethod": method,
+        "proofPurpose": purpose,
+    }
+    signature = key.private_key().sign(_hash_data(document, options))
+    proof = {**options, "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
+    return {**document, "proof": [*_proofs(document), proof]}  # a proof set, as Open Badges 3.0's schema has it
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """The outcome of checking a document's proof: ``valid``, or the problem in ``problem``."""
+
+    valid: bool
+    problem: Phrase | None = None
+    method: str = ""
+
+
+def _proofs(document: dict[str, Any]) -> list[Any]:
+    proof = document.get("proof", [])
+    return proof if isinstance(proof, list) else [proof]
+
+
+def check_proof(document: dict[str, Any], resolve: Callable[[str], Ed25519PublicKey | None]) -> ProofCheck:
+    """Check each of the document's proofs with the key that ``resolve`` finds for its verification method (None:
+    not a key of the issuer); valid when there is at least one and all hold."""
+    proofs = _proofs(document)
+    if not proofs:
+        return ProofCheck(False, Phrase("the credential carries no proof"))
+    checks = [_check(document, proof, resolve) for proof in proofs]
+    return next((check for check in checks if not check.valid), checks[0])
+
+
+def _check(document: dict[str, Any], proof: Any, resolve: Callable[[str], Ed25519PublicKey | None]) -> ProofCheck:
+    if not isinstance(proof, dict):
+        return ProofCheck(False, Phrase("the credential carries no proof"))
+    method = str(proof.get("verificationMethod", ""))
+    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
+        return ProofCheck(
+            False, Phrase("the proof is not a DataIntegrityProof of cryptosuite {suite}", suite=CRYPTOSUITE), method
+        )
+    if proof.get("proofPurpose") != "assertionMethod":
+        return ProofCheck(False, Phrase("the proof was not made to assert the credential"), method)
+    public_key = resolve(method)
+    if public_key is None:
+        return ProofCheck(False, Phrase("the key that made the proof is not the issuer's"), method)
+    value = str(proof.get("proofValue", ""))
+    try:
+        signature = base58.b58decode(value[1:]) if value.startswith("z") else b""
+        public_key.verify(signature, _hash_data(document, proof))
+    except (InvalidSignature, ValueError):
+        return ProofCheck(
+            False, Phrase("the proof does not match the credential: it was changed after signing"), method
+        )
+    return ProofCheck(True, method=method)

@@ -21,6 +21,7 @@ from digcomp.credentials.openbadge import validate_credential
 from digcomp.settings import get_settings
 from digcomp.store.db import Database
 from tests.journey import API, create_mobility, ok, validated_mobility
+from tests.test_edc import schema_errors
 
 DATA = Path(__file__).with_name("data")
 
@@ -93,6 +94,11 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     credential = embedded_credential(pdf)
     assert validate_credential(credential) == []
     assert credential == json.loads((out / f"{pdf_path.stem}.credential.json").read_text(encoding="utf-8"))
+    # … and so does the European Digital Credential, valid against EBSI's Europass EDC schema
+    [edc_content] = PdfReader(io.BytesIO(pdf)).attachments["edc.json"]
+    edc = json.loads((out / f"{pdf_path.stem}.edc.json").read_text(encoding="utf-8"))
+    assert json.loads(edc_content) == edc
+    assert schema_errors(edc) == []
     alignment = credential["credentialSubject"]["achievement"]["alignment"]
     assert {(a["targetFramework"], a["targetCode"]) for a in alignment} == {
         ("DigComp 2.2", c)

@@ -367,20 +367,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
             session, cat, settings, None, mobility, credentials.parse_languages(args.languages)
         )
         certificate = session.get_one(
-            Certificate, certificate.id, options=[undefer(Certificate.pdf), undefer(Certificate.credential)]
+            Certificate,
+            certificate.id,
+            options=[undefer(Certificate.pdf), undefer(Certificate.credential), undefer(Certificate.edc)],
         )
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         pdf = out / f"{certificate.id}.pdf"
         pdf.write_bytes(certificate.pdf)
         (out / f"{certificate.id}.credential.json").write_text(certificate.credential, encoding="utf-8")
+        (out / f"{certificate.id}.edc.json").write_text(certificate.edc or "", encoding="utf-8")
         agreed = agreements.agreed_version_number(session, mobility)
         assert agreed is not None
         agreement = agreements.agreement_for(session, cat, settings, None, mobility, agreed)
         agreement_pdf = out / f"learning-agreement-{agreement.id}.pdf"
         agreement_pdf.write_bytes(agreement.pdf)
     print(f"demo certificate of Jānis Bērziņš: {pdf}")
-    print(f"machine-readable credential:      {out / (certificate.id + '.credential.json')}")
+    print(f"Open Badges credential (proof):   {out / (certificate.id + '.credential.json')}")
+    print(f"European Digital Credential:      {out / (certificate.id + '.edc.json')}")
     print(f"signed learning agreement:        {agreement_pdf}")
     print(f"check them:                        digcomp verify {pdf}")
     print(f"                                   digcomp verify {agreement_pdf}")
@@ -493,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "demo", cmd_demo, "Create a complete demo (plan, evidence, assessment, validation) and write its certificate."
     )
-    p.add_argument("--out", required=True, help="folder for the signed PDF and the credential JSON")
+    p.add_argument("--out", required=True, help="folder for the signed PDF, the credential JSON and the EDC JSON")
     p.add_argument("--languages", default="lv+en")
 
     p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chains (exit 1 when broken).")

@@ -39,6 +39,7 @@ class CertificateOut(BaseModel):
     verification_url: str
     pdf_url: str
     credential_url: str
+    edc_url: str | None = Field(description="The European Digital Credential (none for certificates issued before)")
 
 
 class RevokeIn(BaseModel):
@@ -91,6 +92,7 @@ def _out(certificate: Certificate, public_url: str) -> CertificateOut:
         verification_url=f"{public_url.rstrip('/')}/verify/{certificate.id}",
         pdf_url=f"{base}.pdf",
         credential_url=f"{base}/credential.json",
+        edc_url=f"{base}/edc.json" if certificate.has_edc else None,
     )
 
 
@@ -129,11 +131,14 @@ def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -
     certificate = db.read(
         lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
     )
-    body, media_type, suffix = (
-        (certificate.pdf, "application/pdf", ".pdf")
-        if part == "pdf"
-        else (certificate.credential, "application/ld+json", ".credential.json")
-    )
+    files = {
+        "pdf": (certificate.pdf, "application/pdf", ".pdf"),
+        "credential": (certificate.credential, "application/ld+json", ".credential.json"),
+        "edc": (certificate.edc, "application/ld+json", ".edc.json"),
+    }
+    body, media_type, suffix = files[part]
+    if body is None:
+        raise NotFound("European Digital Credential of certificate", certificate.id)
     disposition = f'attachment; filename="{certificate.id}{suffix}"'
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
@@ -148,6 +153,12 @@ def download_pdf(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> Respon
 def download_credential(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> Response:
     """The Open Badges 3.0 credential embedded in the statement, on its own."""
     return _download(db, actor, mobility_id, "credential")
+
+
+@router.get("/mobilities/{mobility_id}/certificate/edc.json", response_class=Response)
+def download_edc(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> Response:
+    """The European Digital Credential (Europass, ELM 3.2) embedded in the statement, on its own."""
+    return _download(db, actor, mobility_id, "edc")
 
 
 @router.post("/certificates/{certificate_id}/revocation", response_model=CertificateOut)
@@ -170,17 +181,28 @@ def verify_by_id(certificate_id: str, db: DatabaseDep, catalog: CatalogDep) -> V
     return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_id(s, certificate_id, catalog))))
 
 
+def _public_file(db: DatabaseDep, certificate_id: str, part: str) -> Response:
+    def work(s: Session) -> str:
+        column = getattr(Certificate, part)
+        certificate = s.get(Certificate, certificate_id, options=[undefer(column)])
+        body = getattr(certificate, part) if certificate is not None else None
+        if body is None:
+            raise NotFound("certificate", certificate_id)
+        return str(body)
+
+    return Response(db.read(work), media_type="application/ld+json")
+
+
 @router.get("/certificates/{certificate_id}/credential", response_class=Response, tags=["verification"])
 def public_credential(certificate_id: str, db: DatabaseDep) -> Response:
     """Public: the credential's own id resolves to the credential, as long as the certificate exists."""
+    return _public_file(db, certificate_id, "credential")
 
-    def work(s: Session) -> str:
-        certificate = s.get(Certificate, certificate_id, options=[undefer(Certificate.credential)])
-        if certificate is None:
-            raise NotFound("certificate", certificate_id)
-        return certificate.credential
 
-    return Response(db.read(work), media_type="application/ld+json")
+@router.get("/certificates/{certificate_id}/edc", response_class=Response, tags=["verification"])
+def public_edc(certificate_id: str, db: DatabaseDep) -> Response:
+    """Public: the European Digital Credential's id resolves to it, as long as the certificate exists."""
+    return _public_file(db, certificate_id, "edc")
 
 
 MOST_LISTS = (2**31 - 1) // status_list.LIST_SIZE  # bits are numbered by the databases' integers

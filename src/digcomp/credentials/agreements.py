@@ -20,7 +20,15 @@ from digcomp.credentials.agreement import (
 )
 from digcomp.credentials.agreement_pdf import render_agreement
 from digcomp.credentials.parties import party_of, person_of
-from digcomp.credentials.signing import SigningKey, key_fingerprint, key_subject, loaded_signer, sign_pdf, signing_key
+from digcomp.credentials.signing import (
+    Attachment,
+    SigningKey,
+    key_fingerprint,
+    key_subject,
+    loaded_signer,
+    sign_pdf,
+    signing_key,
+)
 from digcomp.credentials.template import SUPPORTED_LANGUAGES, load_template
 from digcomp.credentials.verify import AGREEMENT_FILE, RegisterEntry, new_document_id, stated_competence
 from digcomp.errors import Conflict
@@ -134,10 +142,14 @@ def sign_agreement(agreement: LearningAgreement, key: SigningKey, public_url: st
     return sign_pdf(
         render_agreement(load_template(), agreement, fingerprint),
         signer,
-        attachment=document.encode("utf-8"),
-        attachment_name=AGREEMENT_FILE,
-        attachment_type="application/json",
-        attachment_description="The learning agreement's content (machine-readable)",
+        attachments=[
+            Attachment(
+                AGREEMENT_FILE,
+                document.encode("utf-8"),
+                "application/json",
+                "The learning agreement's content (machine-readable)",
+            )
+        ],
         reason=f"Learning agreement {agreement.agreement_id}",
         location=agreement.sending.name,
         tsa_url=tsa_url,

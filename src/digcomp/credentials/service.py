@@ -18,17 +18,27 @@ from digcomp.access.actor import Actor, can_view, require
 from digcomp.assessment import service as assessment
 from digcomp.audit import log as audit
 from digcomp.credentials import agreements, status_list
+from digcomp.credentials.edc import build_edc
 from digcomp.credentials.openbadge import build_credential, issuer_profile, profile
 from digcomp.credentials.parties import party_of, person_of
 from digcomp.credentials.pdf import render_pdf
 from digcomp.credentials.proof import CredentialKey, add_proof
-from digcomp.credentials.signing import SigningKey, key_fingerprint, key_subject, loaded_signer, sign_pdf, signing_key
+from digcomp.credentials.signing import (
+    Attachment,
+    SigningKey,
+    key_fingerprint,
+    key_subject,
+    loaded_signer,
+    sign_pdf,
+    signing_key,
+)
 from digcomp.credentials.statement import CompetenceLine, RecognitionLine, Statement
 from digcomp.credentials.status_list import StatusEntry
 from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import (
     CREDENTIAL_FILE,
     DOCUMENT_ID,
+    EDC_FILE,
     RegisterEntry,
     UnusableInput,
     VerificationResult,
@@ -176,6 +186,7 @@ class Rendered:
     certificate_id: str
     pdf: bytes
     credential: str
+    edc: str
     signer_fingerprint: str
     signer_subject: str
 
@@ -184,20 +195,34 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_
     """The CPU-bound part of issuing: PDF, credential, signature. Safe to run in a worker process."""
     signer = loaded_signer(key)
     fingerprint = key_fingerprint(key)
-    pdf = render_pdf(load_template(), statement, fingerprint)
+    template = load_template()
+    pdf = render_pdf(template, statement, fingerprint)
     method = f"{statement.issuer.url}#{key.credential.multikey()}"
     signed_credential = add_proof(build_credential(statement, public_url), key.credential, method, statement.issued_at)
     credential = json.dumps(signed_credential, ensure_ascii=False, indent=2)
+    edc = json.dumps(build_edc(statement, template, public_url), ensure_ascii=False, indent=2)
     signed = sign_pdf(
         pdf,
         signer,
-        attachment=credential.encode("utf-8"),
-        attachment_name=CREDENTIAL_FILE,
+        attachments=[
+            Attachment(
+                CREDENTIAL_FILE,
+                credential.encode("utf-8"),
+                "application/ld+json",
+                "Open Badges 3.0 credential of this statement (machine-readable, with its proof)",
+            ),
+            Attachment(
+                EDC_FILE,
+                edc.encode("utf-8"),
+                "application/ld+json",
+                "European Digital Credential of this statement (Europass, European Learning Model 3.2)",
+            ),
+        ],
         reason=f"Recognition statement {statement.certificate_id}",
         location=statement.issuer.name,
         tsa_url=tsa_url,
     )
-    return Rendered(statement.certificate_id, signed, credential, fingerprint, key_subject(key))
+    return Rendered(statement.certificate_id, signed, credential, edc, fingerprint, key_subject(key))
 
 
 def _validation(session: Session, mobility: Mobility) -> Validation:
@@ -259,6 +284,7 @@ def _store(
         pdf=rendered.pdf,
         pdf_sha256=hashlib.sha256(rendered.pdf).hexdigest(),
         credential=rendered.credential,
+        edc=rendered.edc,
         signer_fingerprint=rendered.signer_fingerprint,
         signer_subject=rendered.signer_subject,
     )
@@ -435,7 +461,7 @@ def certificate_for(session: Session, actor: Actor, mobility: Mobility, *, with_
     )
     query = select(Certificate).where(Certificate.mobility_id == mobility.id).order_by(Certificate.issued_at.desc())
     if with_files:
-        query = query.options(undefer(Certificate.pdf), undefer(Certificate.credential))
+        query = query.options(undefer(Certificate.pdf), undefer(Certificate.credential), undefer(Certificate.edc))
     certificate = session.scalars(query).first()
     if certificate is None:
         raise NotFound("certificate of mobility", mobility.id)

@@ -175,34 +175,42 @@ def _create_development_key(folder: Path, key_file: Path, passphrase_file: Path)
     _write_private(key_file, blob)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A machine-readable file carried inside the PDF (an associated file: the PDF's content as data)."""
+
+    name: str
+    data: bytes
+    media_type: str
+    description: str
+
+
 def sign_pdf(
     pdf: bytes,
     signer: LoadedKeySigner,
     *,
-    attachment: bytes,
-    attachment_name: str,
-    attachment_type: str = "application/ld+json",
-    attachment_description: str = "Open Badges 3.0 credential of this statement (machine-readable)",
+    attachments: list[Attachment],
     reason: str,
     location: str,
     tsa_url: str | None = None,
 ) -> bytes:
-    """Attach the credential (as an associated file of the document) and sign with a PAdES signature."""
+    """Attach the machine-readable files (as associated files of the document) and sign with a PAdES signature."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    embedded = embed.EmbeddedFileObject.from_file_data(
-        writer,
-        data=attachment,
-        mime_type=attachment_type,
-        params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
-    )
-    spec = embed.FileSpec(
-        file_spec_string=attachment_name,
-        file_name=attachment_name,
-        embedded_data=embedded,
-        description=attachment_description,
-        af_relationship=generic.NameObject("/Data"),
-    )
-    embed.embed_file(writer, spec)
+    for attachment in attachments:
+        embedded = embed.EmbeddedFileObject.from_file_data(
+            writer,
+            data=attachment.data,
+            mime_type=attachment.media_type,
+            params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
+        )
+        spec = embed.FileSpec(
+            file_spec_string=attachment.name,
+            file_name=attachment.name,
+            embedded_data=embedded,
+            description=attachment.description,
+            af_relationship=generic.NameObject("/Data"),
+        )
+        embed.embed_file(writer, spec)
     meta = signers.PdfSignatureMetadata(
         field_name="SchoolSignature",
         md_algorithm="sha256",

@@ -30,6 +30,7 @@ from digcomp.framework import Framework
 ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
 DOCUMENT_ID = re.compile(r"^[A-Z0-9-]{1,32}$")  # the shape of every id this service gives out
 CREDENTIAL_FILE = "credential.json"
+EDC_FILE = "edc.json"  # the European Digital Credential, beside the Open Badges one
 AGREEMENT_FILE = "agreement.json"
 DOCUMENT_FILES = {CREDENTIAL_FILE: "statement", AGREEMENT_FILE: "agreement"}  # embedded file -> kind of document
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import false as sql_false
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 
 def utcnow() -> dt.datetime:
@@ -620,6 +620,10 @@ class Certificate(Base):
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     credential: Mapped[str] = mapped_column(Text, deferred=True)
+    # The European Digital Credential (ELM 3.2) of the statement; None for certificates issued before it existed.
+    edc: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # Whether there is one, without loading it (in the class body ``edc`` is still the MappedColumn).
+    has_edc: Mapped[bool] = column_property(edc.column.is_not(None))  # type: ignore[attr-defined]
     signer_fingerprint: Mapped[str] = mapped_column(String(64))
     signer_subject: Mapped[str] = mapped_column(String(400))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

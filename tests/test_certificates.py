@@ -37,6 +37,34 @@ def embedded_credential(pdf: bytes) -> dict:  # type: ignore[type-arg]
     return json.loads(content)  # type: ignore[no-any-return]
 
 
+def pdfa_problems(pdf: bytes) -> list[str]:
+    """What keeps the file from being PDF/A-3b, as far as a reader can tell without veraPDF: a font that is not
+    embedded (a base-14 font such as Helvetica included), no sRGB output intent, XMP not declaring PDF/A-3b, no
+    document language, attachments not declared as associated files."""
+    reader = PdfReader(io.BytesIO(pdf))
+    problems = []
+    for number, page in enumerate(reader.pages, 1):
+        for name, ref in page["/Resources"].get("/Font", {}).items():
+            font = ref.get_object()
+            described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = described.get("/FontDescriptor")
+            if descriptor is None or not {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor.get_object()):
+                problems.append(f"page {number}: font {name} {font['/BaseFont']} is not embedded")
+    root = reader.trailer["/Root"]
+    intents = [i.get_object() for i in root.get("/OutputIntents", [])]
+    if not any(i["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in i for i in intents):
+        problems.append("no PDF/A output intent with an ICC profile")
+    xmp = root["/Metadata"].get_object().get_data().decode() if "/Metadata" in root else ""
+    if 'pdfaid:part="3"' not in xmp or 'pdfaid:conformance="B"' not in xmp:
+        problems.append("XMP does not declare PDF/A-3b")
+    if not str(root.get("/Lang", "")):
+        problems.append("no document language")
+    associated = [f.get_object() for f in root.get("/AF", [])]
+    if not associated or any("/AFRelationship" not in f for f in associated):
+        problems.append("attachments are not associated files")
+    return problems
+
+
 @pytest.fixture
 def cli_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DIGCOMP_DATA_DIR", str(tmp_path / "data"))
@@ -71,6 +99,11 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[signature.signer_cert]))
     assert (status.intact, status.valid, status.coverage.name) == (True, True, "ENTIRE_FILE")
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+
+    assert pdfa_problems(pdf) == []
+    assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Lang"] == "lv"
+    [agreement_path] = out.glob("learning-agreement-*.pdf")
+    assert pdfa_problems(agreement_path.read_bytes()) == []
 
     # the text gives back names and DigComp titles exactly, in both languages
     text = text_of(pdf)

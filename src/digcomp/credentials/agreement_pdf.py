@@ -164,4 +164,5 @@ def render_agreement(template: Template, agreement: LearningAgreement, signer_fi
         title=f"{template.label('agreement_title', agreement.languages[0])} — {agreement.learner.full_name}",
         author=agreement.sending.name,
         subject=agreement.agreement_id,
+        lang=agreement.languages[0],
     )

@@ -164,7 +164,9 @@ class DocumentRenderer:
         return "".join(wrapped)
 
     def _rows(self, rows: list[tuple[str, str]], widths: tuple[float, float] = (48 * mm, 128 * mm)) -> Table:
-        table = Table([[self._p(self._label(k)), self._p(v)] for k, v in rows], colWidths=widths, hAlign="LEFT")
+        table = embedded_table(
+            [[self._p(self._label(k)), self._p(v)] for k, v in rows], colWidths=widths, hAlign="LEFT"
+        )
         table.setStyle(
             TableStyle(
                 [
@@ -197,7 +199,7 @@ class DocumentRenderer:
 
     def _grid(self, rows: list[list[Any]], widths: list[float]) -> Table:
         """A table with a heading row, repeated on each page it runs over."""
-        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table = embedded_table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
@@ -238,7 +240,7 @@ class DocumentRenderer:
     def _partner_table(self, sending: Party, host: Party, mentor: Person | None) -> Table:
         coordinator = ", ".join(x for x in (sending.reference_person, sending.reference_title) if x)
         mentor_line = ", ".join(x for x in ((mentor.full_name, mentor.title) if mentor else ()) if x)
-        table = Table(
+        table = embedded_table(
             [
                 [self._p(self._label("sending_partner")), self._p(self._label("host_partner"))],
                 [self._party(sending, "reference_person", coordinator), self._party(host, "mentor", mentor_line)],
@@ -312,7 +314,7 @@ class StatementRenderer(DocumentRenderer):
         logo = self.t.logo
         if logo is not None and logo.exists():
             left = [Image(str(logo), width=28 * mm, height=14 * mm, kind="proportional"), Spacer(1, 2 * mm), *title]
-        table = Table([[left, verify]], colWidths=[140 * mm, 38 * mm])
+        table = embedded_table([[left, verify]], colWidths=[140 * mm, 38 * mm])
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         return [table]
 
@@ -456,6 +458,14 @@ class StatementRenderer(DocumentRenderer):
         return self.page_footer(self.s.certificate_id, self.s.verification_url)
 
 
+def embedded_table(rows: Any, **options: Any) -> Table:
+    """A reportlab Table whose cells select the embedded font: reportlab's default cell font is Helvetica, which is
+    not embedded and so not allowed in a PDF/A document, even where every cell holds a paragraph."""
+    table = Table(rows, **options)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR)]))
+    return table
+
+
 def build_pdf(
     template: Template,
     story: list[Flowable],
@@ -464,6 +474,7 @@ def build_pdf(
     title: str,
     author: str,
     subject: str,
+    lang: str,
 ) -> bytes:
     buffer = io.BytesIO()
     margin = float(template.layout["page"].get("margin_mm", 16)) * mm
@@ -480,6 +491,8 @@ def build_pdf(
         subject=subject,
         creator="digcomp",
         keywords=["DigComp", subject],
+        initialFontName=REGULAR,  # reportlab's default would select Helvetica, a font PDF/A forbids (not embedded)
+        lang=lang,
     )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
@@ -494,4 +507,5 @@ def render_pdf(template: Template, statement: Statement, signer_fingerprint: str
         title=f"{template.label('title', statement.languages[0])} — {statement.holder.full_name}",
         author=statement.issuer.name,
         subject=statement.certificate_id,
+        lang=statement.languages[0],
     )

@@ -19,8 +19,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from PIL import ImageCms
+from PIL.ImageCms import ImageCmsProfile
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import ExpandedName, XmpStructure, XmpValue
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -185,6 +188,42 @@ class Attachment:
     description: str
 
 
+PDFA_ID = "http://www.aiim.org/pdfa/ns/id/"
+
+
+@cache
+def _srgb_profile() -> bytes:
+    """An sRGB ICC profile (made by LittleCMS through Pillow): the output intent of a PDF/A document in RGB."""
+    return ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _declare_pdfa3b(writer: IncrementalPdfFileWriter) -> None:
+    """What PDF/A-3b asks beyond embedded fonts (reportlab embeds them): an sRGB output intent, XMP metadata that
+    repeats the document information and names the PDF/A part and conformance, and the document's language
+    (reportlab sets it). The signature's incremental update writes the XMP, so it matches the final /Info."""
+    profile = generic.StreamObject({generic.NameObject("/N"): generic.NumberObject(3)}, stream_data=_srgb_profile())  # type: ignore[no-untyped-call]
+    profile.compress()  # type: ignore[no-untyped-call]
+    intent = generic.DictionaryObject(  # type: ignore[no-untyped-call]
+        {
+            generic.NameObject("/Type"): generic.NameObject("/OutputIntent"),
+            generic.NameObject("/S"): generic.NameObject("/GTS_PDFA1"),
+            generic.NameObject("/OutputConditionIdentifier"): generic.TextStringObject("sRGB IEC61966-2.1"),
+            generic.NameObject("/Info"): generic.TextStringObject("sRGB IEC61966-2.1"),
+            generic.NameObject("/DestOutputProfile"): writer.add_object(profile),
+        }
+    )
+    writer.root[generic.NameObject("/OutputIntents")] = generic.ArrayObject([writer.add_object(intent)])
+    writer.update_root()  # type: ignore[no-untyped-call]
+    view, meta = writer.document_meta_view, writer.document_meta
+    meta.title, meta.author, meta.subject = view.title, view.author, view.subject
+    meta.keywords, meta.creator, meta.created = view.keywords, view.creator, view.created
+    meta.xmp_extra = [
+        XmpStructure.of(
+            (ExpandedName(PDFA_ID, "part"), XmpValue("3")), (ExpandedName(PDFA_ID, "conformance"), XmpValue("B"))
+        )
+    ]
+
+
 def sign_pdf(
     pdf: bytes,
     signer: LoadedKeySigner,
@@ -194,14 +233,18 @@ def sign_pdf(
     location: str,
     tsa_url: str | None = None,
 ) -> bytes:
-    """Attach the machine-readable files (as associated files of the document) and sign with a PAdES signature."""
+    """Attach the machine-readable files (as associated files of the document), declare the document PDF/A-3b and
+    sign with a PAdES signature."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _declare_pdfa3b(writer)
     for attachment in attachments:
         embedded = embed.EmbeddedFileObject.from_file_data(
             writer,
             data=attachment.data,
             mime_type=attachment.media_type,
-            params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=True),
+            params=embed.EmbeddedFileParams(
+                embed_size=True, embed_checksum=True, modification_date=dt.datetime.now(dt.UTC)
+            ),
         )
         spec = embed.FileSpec(
             file_spec_string=attachment.name,

@@ -280,7 +280,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from digcomp.credentials import service as credentials
-    from digcomp.credentials.signing import signing_key
+    from digcomp.credentials.signing import credential_key
     from digcomp.credentials.verify import UnusableInput
     from digcomp.settings import get_settings
 
@@ -291,7 +291,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     database = _database()
     try:
         with database.session() as session:
-            result = credentials.verify_file(session, data, catalog(), signing_key(get_settings()).credential)
+            result = credentials.verify_file(session, data, catalog(), credential_key(get_settings()))
     except UnusableInput as exc:
         raise CliError(f"{args.file}: {exc}") from None
     if args.format == "json":

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.access.throttle import LoginThrottle
+from digcomp.credentials.proof import CredentialKey
+from digcomp.credentials.signing import credential_key
 from digcomp.errors import Forbidden, Unauthenticated
 from digcomp.framework import Catalog
 from digcomp.settings import Settings
@@ -31,6 +33,14 @@ def get_catalog(request: Request) -> Catalog:
 def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_credential_key(request: Request) -> CredentialKey:
+    """The school's credential key, found (or created, in development) once per application."""
+    key: CredentialKey | None = getattr(request.app.state, "credential_key", None)
+    if key is None:
+        key = request.app.state.credential_key = credential_key(get_settings_dep(request))
+    return key
 
 
 def get_base_url(request: Request) -> str:
@@ -146,5 +156,6 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 CallerDep = Annotated[Caller, Depends(current_caller)]
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+CredentialKeyDep = Annotated[CredentialKey, Depends(get_credential_key)]
 PagingDep = Annotated[Paging, Depends(_paging)]
 BaseUrlDep = Annotated[str, Depends(_base_url)]

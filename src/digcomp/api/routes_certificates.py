@@ -9,9 +9,8 @@ from fastapi import APIRouter, File, Path, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, undefer
 
-from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, CredentialKeyDep, DatabaseDep, Ident, SettingsDep
 from digcomp.credentials import service, status_list
-from digcomp.credentials.signing import signing_key
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
 from digcomp.mobility.service import mobility_for
@@ -214,11 +213,10 @@ def school_status_list(
     number: Annotated[int, Path(ge=0, le=MOST_LISTS, description="The list's number, from statusListCredential")],
     db: DatabaseDep,
     base_url: BaseUrlDep,
-    settings: SettingsDep,
+    key: CredentialKeyDep,
 ) -> Response:
     """Public: a school's revocation list, a W3C BitstringStatusListCredential. A credential's ``credentialStatus``
     names its list and its bit (``statusListIndex``); the bit is set once the school revokes the credential."""
-    key = signing_key(settings).credential
     document = db.read(lambda s: service.signed_status_list(s, base_url, organisation_id, number, key))
     headers = {"Cache-Control": "max-age=60"}  # a revocation reaches verifiers within a minute
     return Response(json.dumps(document), media_type="application/json", headers=headers)
@@ -226,12 +224,11 @@ def school_status_list(
 
 @router.get("/organisations/{organisation_id}/profile", response_class=Response, tags=["verification"])
 def organisation_profile(
-    organisation_id: Ident, db: DatabaseDep, base_url: BaseUrlDep, settings: SettingsDep
+    organisation_id: Ident, db: DatabaseDep, base_url: BaseUrlDep, key: CredentialKeyDep
 ) -> Response:
     """Public, once a certificate names the organisation: its Open Badges profile, which a credential's ``issuer``
     and ``source`` ids resolve to. A school's lists the Ed25519 key (a Multikey) its credentials' proofs are
     made with: the ``verificationMethod`` of a proof is this profile's URL and the key, after ``#``."""
-    key = signing_key(settings).credential
     document = db.read(lambda s: service.public_profile(s, base_url, organisation_id, key))
     return Response(json.dumps(document), media_type="application/json", headers={"Cache-Control": "max-age=300"})
 
@@ -240,7 +237,7 @@ def organisation_profile(
 def verify_file(
     db: DatabaseDep,
     catalog: CatalogDep,
-    settings: SettingsDep,
+    key: CredentialKeyDep,
     file: Annotated[UploadFile, File(description="The signed PDF statement, or its JSON credential")],
 ) -> VerificationOut:
     """Public: upload a statement PDF or its Open Badges credential (JSON, checked by its proof); the answer says
@@ -249,7 +246,6 @@ def verify_file(
     if len(data) > MAX_VERIFY_BYTES:
         raise Invalid("the file is larger than 20 MB; a statement is much smaller")
     try:
-        key = signing_key(settings).credential
         return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_file(s, data, catalog, key))))
     except UnusableInput as exc:
         raise Invalid(str(exc)) from None

@@ -116,10 +116,6 @@ def _level(line: CompetenceLine, languages: list[str]) -> dict[str, list[str]]:
     }
 
 
-def _at_midnight(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
-
-
 def _assessment(
     template: Template, ident: str, line: CompetenceLine, awarding: dict[str, Any], issued: str, languages: list[str]
 ) -> dict[str, Any]:
@@ -202,7 +198,7 @@ def build_edc(statement: Statement, template: Template, public_url: str) -> dict
             {
                 "id": f"{ident}#mobility-period",
                 "type": "PeriodOfTime",
-                "startDate": _at_midnight(statement.start_date),
+                "startDate": f"{statement.start_date.isoformat()}T00:00:00Z",
                 "endDate": f"{statement.end_date.isoformat()}T23:59:59Z",
             }
         ],

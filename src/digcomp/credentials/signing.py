@@ -114,11 +114,7 @@ def signing_key(settings: Settings) -> SigningKey:
     """The configured school key (DIGCOMP_SIGNING_P12 + DIGCOMP_SIGNING_PASSPHRASE), or a development key
     generated on first use in the data directory — never in the repository."""
     folder = Path(settings.data_dir) / "signing"
-    if settings.credential_key is not None:
-        secret = settings.credential_key_passphrase
-        credential = CredentialKey(Path(settings.credential_key), secret.get_secret_value().encode() if secret else b"")
-    else:
-        credential = development_key(folder)
+    credential = credential_key(settings)
     if settings.signing_p12 is not None:
         passphrase = settings.signing_passphrase.get_secret_value().encode() if settings.signing_passphrase else b""
         return SigningKey(Path(settings.signing_p12), passphrase, False, credential)
@@ -126,6 +122,15 @@ def signing_key(settings: Settings) -> SigningKey:
     if not key_file.exists():
         _create_development_key(folder, key_file, passphrase_file)
     return SigningKey(key_file, passphrase_file.read_bytes().strip(), True, credential)
+
+
+def credential_key(settings: Settings) -> CredentialKey:
+    """The school's Ed25519 key for its JSON credentials' proofs (DIGCOMP_CREDENTIAL_KEY + passphrase), or a
+    development key generated on first use in the data directory."""
+    if settings.credential_key is None:
+        return development_key(Path(settings.data_dir) / "signing")
+    secret = settings.credential_key_passphrase
+    return CredentialKey(Path(settings.credential_key), secret.get_secret_value().encode() if secret else b"")
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from digcomp.api.deps import get_catalog, get_database, get_settings_dep
+from digcomp.api.deps import get_catalog, get_credential_key, get_database
 from digcomp.credentials import service as credentials
-from digcomp.credentials.signing import signing_key
 from digcomp.credentials.verify import UnusableInput
 from digcomp.web.common import localizer, render
 
@@ -30,7 +29,7 @@ def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Resp
     if len(data) > MAX_BYTES:
         return render(request, "verify.html", 413, result=None, message=loc.label("verify_too_large"))
     try:
-        key = signing_key(get_settings_dep(request)).credential
+        key = get_credential_key(request)
         result = get_database(request).read(lambda s: credentials.verify_file(s, data, get_catalog(request), key))
     except UnusableInput as exc:
         return render(request, "verify.html", 422, result=None, message=loc.error(exc.args[0]))

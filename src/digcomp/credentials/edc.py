@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import re
 import textwrap
 from functools import cache
 from typing import Any
@@ -281,6 +282,11 @@ def _truetype(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
+def _unnumbered(heading: str) -> str:
+    """A section heading of the PDF ("5. Digital competences …") without the PDF's section number."""
+    return re.sub(r"^\d+\.\s*", "", heading)
+
+
 def display_image(statement: Statement, template: Template, language: str) -> bytes:
     """One page in one language: title, holder, issuer, mobility, and each achieved competence with its level."""
     image = Image.new("L", (WIDTH, HEIGHT), 255)  # greyscale: a third of the work of colour, for black text
@@ -296,13 +302,13 @@ def display_image(statement: Statement, template: Template, language: str) -> by
 
     line(template.label("title", language), 36, bold=True, wrap=44)
     line(template.label("subtitle", language), 22, gap=30)
-    line(f"{template.label('section_holder', language)}: {statement.holder.full_name}", 28, bold=True)
+    line(f"{_unnumbered(template.label('section_holder', language))}: {statement.holder.full_name}", 28, bold=True)
     line(f"{template.label('issuer', language)}: {statement.issuer.name}")
     line(f"{template.label('host_partner', language)}: {statement.host.name}")
     period = f"{statement.start_date.isoformat()} – {statement.end_date.isoformat()}"
     line(f"{template.label('duration', language)}: {period}")
     line(f"{template.label('certificate_id', language)}: {statement.certificate_id}", gap=30)
-    line(template.label("section_skills", language), 28, bold=True)
+    line(_unnumbered(template.label("section_skills", language)), 28, bold=True)
     for competence in statement.competences:
         if competence.status != "achieved" or not competence.achieved_level:
             continue
@@ -311,7 +317,7 @@ def display_image(statement: Statement, template: Template, language: str) -> by
         level = competence.achieved_level_name.get(language, "")
         line(f"{template.label('achieved_level', language)}: {competence.achieved_level} {level}", 22)
     y = max(y, HEIGHT - MARGIN - 60)
-    line(template.label("not_europass", language), 16, wrap=110)
+    line(template.label("not_europass", language), 16, wrap=90)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()

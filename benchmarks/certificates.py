@@ -229,7 +229,8 @@ def main() -> None:
         print(
             f"certificate: floor (3 pages + QR + PAdES, key parsed once, size reserved; JSON proof; 2 pictures) "
             f"{floor:.0f} ms, "
-            f"digcomp's issuing path ({pages} pages, credential, attachment, PAdES) {full:.0f} ms, "
+            f"digcomp's issuing path ({pages} pages, credential with proof, EDC with 2 pictures, attachments, PAdES) "
+            f"{full:.0f} ms, "
             f"ratio {full / floor:.2f} (target <= 2)"
         )
         cores = os.cpu_count() or 1

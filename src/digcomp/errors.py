@@ -108,6 +108,10 @@ class UnsupportedType(DomainError):
     """415: the file's content is not a type we accept (judged from its bytes, never its name)."""
 
 
+class Unavailable(DomainError):
+    """503: an outside service the step needs (a timestamp authority, a CA's OCSP responder) did not answer."""
+
+
 class InvalidValue(ValueError):
     """A validator's complaint (pydantic turns it into a field error) that keeps its template for translation."""
 

@@ -41,7 +41,15 @@ class Settings(BaseSettings):
         default=None, description="PEM file with the school's Ed25519 key for the proofs of its JSON credentials."
     )
     credential_key_passphrase: SecretStr | None = None
-    tsa_url: str | None = Field(default=None, description="RFC 3161 timestamp authority (PAdES B-T).")
+    tsa_url: str | None = Field(
+        default=None,
+        description="RFC 3161 timestamp authority: with it, signatures are PAdES B-LT (timestamp and validation data).",
+    )
+    trust_roots: list[Path] = Field(
+        default_factory=list,
+        description="CA certificates (PEM or DER files) anchoring the signing and timestamping certificates' chains, "
+        "besides self-signed ones in the PKCS#12 file; as JSON in the environment: '[\"/etc/digcomp/root.pem\"]'.",
+    )
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest evidence file.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON or form body.")
     max_import_bytes: int = Field(default=2 * 1024 * 1024, description="Largest CSV import.")

@@ -22,6 +22,7 @@ from digcomp.errors import (
     TooLarge,
     TooManyRequests,
     Unauthenticated,
+    Unavailable,
     UnsupportedType,
 )
 from digcomp.store.db import ConcurrentUpdate
@@ -37,6 +38,7 @@ STATUS = {
     TooLarge: 413,
     UnsupportedType: 415,
     TooManyRequests: 429,
+    Unavailable: 503,
 }
 UNUSABLE_VALUE = "a value cannot be stored: text must not contain NUL characters and numbers must be in range"
 
@@ -68,6 +70,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "The input is not valid (the errors say which field and why)"),
         (429, "Too many attempts; see Retry-After"),
     )
+}
+
+
+SIGNING_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorOut,
+        "description": "The timestamp authority or a CA's revocation service did not answer (PAdES B-LT signing): "
+        "nothing was signed; try again later",
+    }
 }
 
 

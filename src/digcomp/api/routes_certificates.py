@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, undefer
 
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, CredentialKeyDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.errors import SIGNING_UNAVAILABLE
 from digcomp.credentials import service, status_list
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
@@ -95,7 +96,12 @@ def _out(certificate: Certificate, public_url: str) -> CertificateOut:
     )
 
 
-@router.post("/mobilities/{mobility_id}/certificate", status_code=201, response_model=CertificateOut)
+@router.post(
+    "/mobilities/{mobility_id}/certificate",
+    status_code=201,
+    response_model=CertificateOut,
+    responses=SIGNING_UNAVAILABLE,
+)
 def issue(
     mobility_id: Ident,
     data: IssueIn,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.errors import SIGNING_UNAVAILABLE
 from digcomp.credentials import agreements
 from digcomp.mobility.service import mobility_for
 from digcomp.plans import service
@@ -41,7 +42,10 @@ def get_version(mobility_id: Ident, number: Ident, db: DatabaseDep, actor: Actor
 @router.get(
     f"{BASE}/versions/{{number}}/agreement.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "The signed learning agreement"}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The signed learning agreement"},
+        **SIGNING_UNAVAILABLE,
+    },
 )
 def download_agreement(
     mobility_id: Ident,

@@ -25,7 +25,6 @@ from digcomp.credentials.signing import (
     SigningKey,
     key_fingerprint,
     key_subject,
-    loaded_signer,
     sign_pdf,
     signing_key,
 )
@@ -135,13 +134,12 @@ def build_agreement(
     )
 
 
-def sign_agreement(agreement: LearningAgreement, key: SigningKey, public_url: str, tsa_url: str | None = None) -> bytes:
-    signer = loaded_signer(key)
+def sign_agreement(agreement: LearningAgreement, key: SigningKey, public_url: str) -> bytes:
     fingerprint = key_fingerprint(key)
     document = json.dumps(agreement_document(agreement, public_url), ensure_ascii=False, indent=2)
     return sign_pdf(
         render_agreement(load_template(), agreement, fingerprint),
-        signer,
+        key,
         attachments=[
             Attachment(
                 AGREEMENT_FILE,
@@ -152,7 +150,6 @@ def sign_agreement(agreement: LearningAgreement, key: SigningKey, public_url: st
         ],
         reason=f"Learning agreement {agreement.agreement_id}",
         location=agreement.sending.name,
-        tsa_url=tsa_url,
     )
 
 
@@ -179,7 +176,7 @@ def agreement_for(
     base = (base_url or settings.offline_base_url).rstrip("/")
     content = build_agreement(session, catalog, base, mobility, version, new_agreement_id(utcnow().year))
     key = signing_key(settings)
-    pdf = sign_agreement(content, key, base, settings.tsa_url)
+    pdf = sign_agreement(content, key, base)
     agreement = Agreement(
         id=content.agreement_id,
         mobility_id=mobility.id,

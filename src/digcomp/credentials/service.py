@@ -28,7 +28,6 @@ from digcomp.credentials.signing import (
     SigningKey,
     key_fingerprint,
     key_subject,
-    loaded_signer,
     sign_pdf,
     signing_key,
 )
@@ -191,9 +190,8 @@ class Rendered:
     signer_subject: str
 
 
-def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_url: str | None = None) -> Rendered:
+def render_and_sign(statement: Statement, key: SigningKey, public_url: str) -> Rendered:
     """The CPU-bound part of issuing: PDF, credential, signature. Safe to run in a worker process."""
-    signer = loaded_signer(key)
     fingerprint = key_fingerprint(key)
     template = load_template()
     pdf = render_pdf(template, statement, fingerprint)
@@ -203,7 +201,7 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_
     edc = json.dumps(build_edc(statement, template, public_url), ensure_ascii=False, indent=2)
     signed = sign_pdf(
         pdf,
-        signer,
+        key,
         attachments=[
             Attachment(
                 CREDENTIAL_FILE,
@@ -220,7 +218,6 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str, tsa_
         ],
         reason=f"Recognition statement {statement.certificate_id}",
         location=statement.issuer.name,
-        tsa_url=tsa_url,
     )
     return Rendered(statement.certificate_id, signed, credential, edc, fingerprint, key_subject(key))
 
@@ -346,7 +343,7 @@ def issue(
         supersedes,
         free_status_index(session),
     )
-    rendered = render_and_sign(statement, signing_key(settings), base, settings.tsa_url)
+    rendered = render_and_sign(statement, signing_key(settings), base)
     return _store(session, actor, mobility, validation, rendered, languages, supersedes, statement.status), True
 
 
@@ -569,14 +566,14 @@ def pending_mobilities(
 
 
 _worker_key: SigningKey | None = None
-_worker_urls: tuple[str, str | None] = ("", None)
+_worker_url = ""
 
 
-def _init_worker(key: SigningKey, public_url: str, tsa_url: str | None) -> None:
+def _init_worker(key: SigningKey, public_url: str) -> None:
     """Set up a worker process; it ends with its parent, even one killed with SIGKILL (Linux)."""
-    global _worker_key, _worker_urls
+    global _worker_key, _worker_url
     _die_with_parent()
-    _worker_key, _worker_urls = key, (public_url, tsa_url)
+    _worker_key, _worker_url = key, public_url
     load_template()
 
 
@@ -593,7 +590,7 @@ def _die_with_parent() -> None:
 
 def _work(statement: Statement) -> Rendered:
     assert _worker_key is not None
-    return render_and_sign(statement, _worker_key, *_worker_urls)
+    return render_and_sign(statement, _worker_key, _worker_url)
 
 
 def issue_many(
@@ -614,13 +611,9 @@ def issue_many(
     key = signing_key(settings)
     issued: list[str] = []
     base_url = settings.offline_base_url
-    pool = (
-        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(key, base_url, settings.tsa_url))
-        if workers > 1
-        else None
-    )
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(key, base_url)) if workers > 1 else None
     if pool is None:
-        _init_worker(key, base_url, settings.tsa_url)
+        _init_worker(key, base_url)
     try:
         for start in range(0, len(mobility_ids), chunk):
             jobs = _jobs(database, catalog, base_url, mobility_ids[start : start + chunk], languages)

@@ -1,5 +1,7 @@
 """The issuing school's signing key, and PAdES signing with pyHanko (the machine-readable credential is
-attached first, as an associated file, so the signature covers it)."""
+attached first, as an associated file, so the signature covers it). With a timestamp authority configured the
+signature is PAdES B-LT: timestamped, with the certificates and revocation data that validate it embedded, so it can
+still be checked once the signing certificate has expired."""
 
 from __future__ import annotations
 
@@ -21,13 +23,19 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from PIL import ImageCms
 from PIL.ImageCms import ImageCmsProfile
+from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.model import ExpandedName, XmpStructure, XmpValue
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from digcomp.credentials.proof import CredentialKey, development_key
+from digcomp.errors import Unavailable
 from digcomp.settings import Settings
 
 DEV_KEY_FILE = "dev-signing.p12"
@@ -65,13 +73,24 @@ class LoadedKeySigner(signers.SimpleSigner):
 
 
 @dataclass(frozen=True)
+class Timestamping:
+    """An RFC 3161 timestamp authority, and the CA certificates that anchor the signing and the timestamping
+    certificates' chains (besides the self-signed ones in the PKCS#12 file)."""
+
+    url: str
+    trust_roots: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
 class SigningKey:
-    """The school's keys: a PKCS#12 file for the PDF signature, an Ed25519 key for the JSON credentials' proofs."""
+    """The school's keys: a PKCS#12 file for the PDF signature, an Ed25519 key for the JSON credentials' proofs;
+    and, when configured, the timestamp authority that makes the PDF signatures long-term (PAdES B-LT)."""
 
     p12: Path
     passphrase: bytes
     development: bool
     credential: CredentialKey
+    timestamping: Timestamping | None = None
 
     def signer(self) -> LoadedKeySigner:
         signer = signers.SimpleSigner.load_pkcs12(str(self.p12), passphrase=self.passphrase)  # type: ignore[no-untyped-call]
@@ -115,13 +134,14 @@ def signing_key(settings: Settings) -> SigningKey:
     generated on first use in the data directory — never in the repository."""
     folder = Path(settings.data_dir) / "signing"
     credential = credential_key(settings)
+    timestamping = Timestamping(settings.tsa_url, tuple(settings.trust_roots)) if settings.tsa_url else None
     if settings.signing_p12 is not None:
         passphrase = settings.signing_passphrase.get_secret_value().encode() if settings.signing_passphrase else b""
-        return SigningKey(Path(settings.signing_p12), passphrase, False, credential)
+        return SigningKey(Path(settings.signing_p12), passphrase, False, credential, timestamping)
     key_file, passphrase_file = folder / DEV_KEY_FILE, folder / DEV_PASSPHRASE_FILE
     if not key_file.exists():
         _create_development_key(folder, key_file, passphrase_file)
-    return SigningKey(key_file, passphrase_file.read_bytes().strip(), True, credential)
+    return SigningKey(key_file, passphrase_file.read_bytes().strip(), True, credential, timestamping)
 
 
 def credential_key(settings: Settings) -> CredentialKey:
@@ -229,17 +249,36 @@ def _declare_pdfa3b(writer: IncrementalPdfFileWriter) -> None:
     ]
 
 
+@cache
+def _trust_roots(key: SigningKey) -> list[asn1_x509.Certificate]:
+    configured = key.timestamping.trust_roots if key.timestamping else ()
+    signer = loaded_signer(key)
+    own = [c for c in [signer.signing_cert, *signer.cert_registry] if c is not None and c.self_signed != "no"]
+    return [*own, *(cert for path in configured for cert in load_certs_from_pemder([str(path)]))]  # type: ignore[no-untyped-call]
+
+
+def _validation_context(key: SigningKey) -> ValidationContext:
+    """Where the signature's validation data comes from: a fresh context per signature, so the revocation data
+    embedded is fetched now (OCSP or CRL, from the URLs in the certificates) and never a cached older answer."""
+    return ValidationContext(
+        trust_roots=_trust_roots(key),
+        other_certs=list(loaded_signer(key).cert_registry),
+        allow_fetching=True,
+        revocation_mode="hard-fail",  # a certificate that names a revocation service must have its answer embedded
+    )
+
+
 def sign_pdf(
     pdf: bytes,
-    signer: LoadedKeySigner,
+    key: SigningKey,
     *,
     attachments: list[Attachment],
     reason: str,
     location: str,
-    tsa_url: str | None = None,
 ) -> bytes:
     """Attach the machine-readable files (as associated files of the document), declare the document PDF/A-3b and
-    sign with a PAdES signature."""
+    sign with a PAdES signature: B-B, or B-LT when the key has a timestamp authority."""
+    signer = loaded_signer(key)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     _declare_pdfa3b(writer)
     for attachment in attachments:
@@ -259,14 +298,27 @@ def sign_pdf(
             af_relationship=generic.NameObject("/Data"),
         )
         embed.embed_file(writer, spec)
+    long_term = key.timestamping is not None
     meta = signers.PdfSignatureMetadata(
         field_name="SchoolSignature",
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
         location=location,
+        embed_validation_info=long_term,
+        validation_context=_validation_context(key) if long_term else None,
     )
-    timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
+    timestamper = timestamps.HTTPTimeStamper(key.timestamping.url) if key.timestamping else None
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
-    out = pdf_signer.sign_pdf(writer, bytes_reserved=signer.reserve(timestamped=timestamper is not None))
+    try:
+        out = pdf_signer.sign_pdf(writer, bytes_reserved=signer.reserve(timestamped=long_term))
+    except TimestampRequestError:
+        raise Unavailable("the timestamp authority did not answer; nothing was signed, try again later") from None
+    except (SigningError, PathBuildingError, PathValidationError) as exc:
+        if not long_term:
+            raise
+        raise Unavailable(
+            "the signature's validation data could not be collected ({error}); nothing was signed",
+            error=str(exc),
+        ) from None
     return out.getvalue()  # type: ignore[no-any-return]

@@ -18,6 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -62,6 +63,8 @@ class Inspection:
     signer_fingerprint: str | None = None
     signer_subject: str | None = None
     signed_at: dt.datetime | None = None
+    timestamp_authority: str | None = None  # a PAdES B-T/B-LT signature: who attested ``signed_at``
+    long_term: bool = False  # the validation data (certificates, revocation data) is embedded: PAdES B-LT
     credential: dict[str, Any] | None = None  # the embedded machine-readable copy
     document: str = "statement"  # statement | agreement
     format: str = "pdf"  # pdf | credential (the JSON credential on its own, checked by its proof)
@@ -207,7 +210,15 @@ def _inspect(data: bytes) -> Inspection:
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert], allow_fetching=False))
     if not status.intact or not status.valid:
         inspection.problems.append(Phrase("the signature does not match the document: it was changed after signing"))
-    if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
+    timestamp = status.timestamp_validity
+    if timestamp is not None:
+        if not timestamp.intact:
+            inspection.problems.append(Phrase("the signature's timestamp does not match the signature"))
+        inspection.signed_at = timestamp.timestamp
+        inspection.timestamp_authority = timestamp.signing_cert.subject.human_friendly
+    # After a B-LT signature comes one more revision, adding only the validation data (the /DSS): allowed.
+    inspection.long_term = status.modification_level is ModificationLevel.LTA_UPDATES and "/DSS" in reader.root
+    if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE and not inspection.long_term:
         inspection.problems.append(
             Phrase("the file has content that the signature does not cover (added after signing)")
         )
@@ -274,6 +285,21 @@ def decide(
             reasons.append(Phrase("the credential's proof is intact and was made with the issuing school's key"))
         else:
             reasons.append(Phrase("the signature is intact and covers the whole document"))
+        if inspection.timestamp_authority and inspection.signed_at:
+            reasons.append(
+                Phrase(
+                    "timestamped on {date} by {authority}",
+                    date=inspection.signed_at.date(),
+                    authority=inspection.timestamp_authority,
+                )
+            )
+        if inspection.long_term:
+            reasons.append(
+                Phrase(
+                    "the data to check the signature after its certificate expires "
+                    "(certificates, revocation data) is embedded"
+                )
+            )
     if entry is None:
         reasons.append(Phrase("no certificate with this id was issued by this service"))
         result.update(verdict=Verdict.unknown.value, reasons=reasons)

@@ -15,7 +15,7 @@ from digcomp.access import service as access
 from digcomp.access.actor import Actor, require_planner
 from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settings_dep
 from digcomp.credentials import service as credentials
-from digcomp.errors import DomainError, Invalid
+from digcomp.errors import DomainError, Invalid, Unavailable
 from digcomp.framework import DEFAULT_FRAMEWORK, pick
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.i18n import UI_LANGUAGES
@@ -160,7 +160,7 @@ def _act(request: Request, mobility_id: int, work: Any, done: str, anchor: str =
         get_database(request).run(lambda s: work(s, actor, mobility_for(s, actor, mobility_id)))
     except (DomainError, ValidationError) as exc:
         message, errors = problem_text(exc, localizer(request))
-        status = 422 if isinstance(exc, ValidationError | Invalid) else 409
+        status = 422 if isinstance(exc, ValidationError | Invalid) else 503 if isinstance(exc, Unavailable) else 409
         return _page(request, actor, mobility_id, status_code=status, message=message or "; ".join(errors.values()))
     return back(f"/mobilities/{mobility_id}", done, anchor)
 

@@ -357,6 +357,16 @@ def test_an_employer_reads_the_competences_at_a_glance(client: TestClient, datab
     page = client.get(f"/verify/{issued['id']}", headers={"accept-language": "en"}).text
     assert "Digital competences stated" in page
     assert "Developing digital content" in page
+    assert "Hotel Aurora (Spain)" in page  # where and when, as on the statement
+    assert "2 Mar 2026 – 29 May 2026" in page
+    page_lv = client.get(f"/verify/{issued['id']}", headers={"accept-language": "lv"}).text
+    assert "Hotel Aurora (Spānija)" in page_lv
+    assert verification["placement"] == {
+        "host": "Hotel Aurora",
+        "host_country": "ES",
+        "start_date": "2026-03-02",
+        "end_date": "2026-05-29",
+    }
 
 
 def test_the_date_of_birth_is_on_the_statement_only_with_the_learners_consent(

@@ -56,6 +56,13 @@ class StatedCompetence(BaseModel):
     target_level: int
 
 
+class Placement(BaseModel):
+    host: str
+    host_country: str = Field(description="ISO 3166-1 alpha-2")
+    start_date: str
+    end_date: str
+
+
 class VerificationOut(BaseModel):
     verdict: str = Field(description="valid, revoked, tampered or unknown")
     reasons: list[str]
@@ -71,6 +78,7 @@ class VerificationOut(BaseModel):
     replaced_by_version: int | None = Field(
         default=None, description="An agreement: the plan version whose agreement replaces it"
     )
+    placement: Placement | None = Field(default=None, description="Where and when the mobility took place")
     competences: list[StatedCompetence] = Field(default=[], description="What the statement certifies")
     signer_subject: str | None = None
     signer_fingerprint: str | None = None

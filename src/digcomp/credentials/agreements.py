@@ -19,7 +19,7 @@ from digcomp.credentials.agreement import (
     agreement_document,
 )
 from digcomp.credentials.agreement_pdf import render_agreement
-from digcomp.credentials.parties import party_of, person_of
+from digcomp.credentials.parties import party_of, person_of, placement_of
 from digcomp.credentials.signing import (
     Attachment,
     SigningKey,
@@ -229,6 +229,7 @@ def register_entry(session: Session, agreement_id: str, catalog: Catalog | None 
         signer_fingerprint=agreement.signer_fingerprint,
         holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
         issuer=mobility.sending_organisation.name,
+        placement=placement_of(mobility),
         issued_at=agreement.issued_at,
         pdf_sha256=agreement.pdf_sha256,
         revoked_at=None,

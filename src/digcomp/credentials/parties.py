@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from digcomp.credentials.statement import Party, Person
 from digcomp.i18n import country_names
-from digcomp.store.models import Organisation
+from digcomp.store.models import Mobility, Organisation
 from digcomp.store.models import Person as StoredPerson
 
 
@@ -29,3 +29,13 @@ def profile_url(base_url: str, organisation_id: int) -> str:
 
 def person_of(person: StoredPerson) -> Person:
     return Person(given_name=person.given_name, family_name=person.family_name, title=person.job_title)
+
+
+def placement_of(mobility: Mobility) -> dict[str, str]:
+    """Where and when the mobility took place, as a verification answer shows it."""
+    return {
+        "host": mobility.host_organisation.name,
+        "host_country": mobility.host_organisation.country,
+        "start_date": mobility.start_date.isoformat(),
+        "end_date": mobility.end_date.isoformat(),
+    }

@@ -20,7 +20,7 @@ from digcomp.audit import log as audit
 from digcomp.credentials import agreements, status_list
 from digcomp.credentials.edc import build_edc
 from digcomp.credentials.openbadge import build_credential, issuer_profile, profile
-from digcomp.credentials.parties import party_of, person_of
+from digcomp.credentials.parties import party_of, person_of, placement_of
 from digcomp.credentials.pdf import render_pdf
 from digcomp.credentials.proof import CredentialKey, add_proof
 from digcomp.credentials.signing import (
@@ -484,6 +484,7 @@ def register_entry(session: Session, certificate_id: str, catalog: Catalog | Non
         signer_fingerprint=certificate.signer_fingerprint,
         holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
         issuer=mobility.sending_organisation.name,
+        placement=placement_of(mobility),
         issued_at=certificate.issued_at,
         pdf_sha256=certificate.pdf_sha256,
         revoked_at=certificate.revoked_at,

@@ -83,6 +83,7 @@ class RegisterEntry:
     supersedes: str | None = None  # the revoked certificate this one replaced
     superseded_by: str | None = None  # the certificate issued to replace this one
     competences: list[dict[str, Any]] = field(default_factory=list)  # what the statement certifies, at a glance
+    placement: dict[str, str] = field(default_factory=dict)  # host organisation, its country, the dates
     document: str = "statement"  # statement | agreement (a learning agreement: never revoked, maybe replaced)
     replaced_by_version: int | None = None  # an agreement: a later agreed plan version replaces it
 
@@ -305,7 +306,11 @@ def decide(
         result.update(verdict=Verdict.unknown.value, reasons=reasons)
         return result
     result.update(
-        holder=entry.holder, issuer=entry.issuer, issued_at=entry.issued_at.isoformat(), competences=entry.competences
+        holder=entry.holder,
+        issuer=entry.issuer,
+        issued_at=entry.issued_at.isoformat(),
+        placement=entry.placement,
+        competences=entry.competences,
     )
     pdf = inspection if inspection is not None and inspection.format == "pdf" else None
     if pdf and pdf.signer_fingerprint != entry.signer_fingerprint:

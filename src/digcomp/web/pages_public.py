@@ -42,6 +42,9 @@ def _shown(result: dict[str, Any]) -> dict[str, Any]:
     for key, target in (("issued_at", "issued"), ("revoked_at", "revoked")):
         if shown.get(key):
             shown[target] = dt.datetime.fromisoformat(shown[key])
+    if shown.get("placement"):
+        placement = shown["placement"]
+        shown["start"], shown["end"] = (dt.date.fromisoformat(placement[k]) for k in ("start_date", "end_date"))
     return shown
 
 

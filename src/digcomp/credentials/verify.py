@@ -216,7 +216,8 @@ def _inspect(data: bytes) -> Inspection:
         if not timestamp.intact:
             inspection.problems.append(Phrase("the signature's timestamp does not match the signature"))
         inspection.signed_at = timestamp.timestamp
-        inspection.timestamp_authority = timestamp.signing_cert.subject.human_friendly
+        authority = timestamp.signing_cert.subject
+        inspection.timestamp_authority = authority.native.get("common_name") or authority.human_friendly
     # After a B-LT signature comes one more revision, adding only the validation data (the /DSS): allowed.
     inspection.long_term = status.modification_level is ModificationLevel.LTA_UPDATES and "/DSS" in reader.root
     if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE and not inspection.long_term:

@@ -128,7 +128,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
     def suggestions(text: str) -> list[dict[str, Any]]:
         try:
-            found = engine.suggest(text, args.lang, args.top)
+            found = engine.suggest(text, args.lang, args.top, eqf_level=args.eqf)
         except ValueError as exc:
             raise CliError(str(exc)) from None
         return [s.model_dump(mode="json") for s in found]
@@ -139,7 +139,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             print(json.dumps(result, ensure_ascii=False, indent=2))
         else:
             for s in result:
-                print(f"{s['competence']} {s['title']}  (score {s['score']:.3f}, level {s['level']} {s['level_name']})")
+                sureness = f"{s['confidence']}, {s['score']:.2f}"
+                print(f"{s['competence']} {s['title']}  ({sureness}; level {s['level']} {s['level_name']})")
                 print("".join(f"    - {reason}\n" for reason in s["why"]), end="")
         return 0
     stream = sys.stdin if args.file == "-" else _open_text(args.file)
@@ -458,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="one statement per line; - reads standard input; prints one JSON array per line")
     p.add_argument("--lang", default="auto", help="auto (default), en, lv, or another EU language code")
     p.add_argument("--top", type=int, default=3)
+    p.add_argument("--eqf", type=int, default=None, help="EQF level of the qualification (sets the usual levels)")
     p.add_argument("--framework", default=None)
     p.add_argument("--format", choices=("json", "text"), default="json")
 

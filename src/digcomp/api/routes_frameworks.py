@@ -72,12 +72,17 @@ class SuggestionRequest(BaseModel):
     top: int = Field(default=3, ge=1, le=21)
     framework: str = "digcomp-2.2"
     explain_in: Literal["en", "lv"] = Field(default="en", description="Language of the reasons")
+    eqf_level: int | None = Field(
+        default=None, ge=1, le=8, description="EQF level of the learner's qualification; sets the usual level band"
+    )
 
 
 @router.post("/suggestions", response_model=list[Suggestion], tags=["mapping"])
 def suggest(request: SuggestionRequest, catalog: CatalogDep, actor: ActorDep) -> list[Suggestion]:
     fw = _framework(catalog, request.framework)
     try:
-        return suggester(fw.id).suggest(request.text, request.language, request.top, explain_in=request.explain_in)
+        return suggester(fw.id).suggest(
+            request.text, request.language, request.top, explain_in=request.explain_in, eqf_level=request.eqf_level
+        )
     except ValueError as exc:
         raise Invalid(str(exc), [{"loc": ["body", "language"], "msg": str(exc)}]) from exc

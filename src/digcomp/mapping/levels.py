@@ -156,3 +156,48 @@ def estimate_level(text: str) -> LevelEstimate:
     limiting = [c for c, _ in found if c.limits_autonomy]
     level = min(c.level for c in limiting) if limiting else max(c.level for c, _ in found)
     return LevelEstimate(level, [(c.level, words, c.meaning) for c, words in found])
+
+
+# The DigComp levels a learner's outcome is usually set at, by the EQF level of the qualification studied: a school
+# may change them (DIGCOMP_LEVEL_BANDS). VET qualifications are EQF 2-5; 4 is the usual Latvian VET diploma.
+DEFAULT_BANDS: dict[int, tuple[int, int]] = {
+    1: (1, 2),
+    2: (2, 3),
+    3: (2, 3),
+    4: (3, 4),
+    5: (3, 5),
+    6: (4, 6),
+    7: (5, 6),
+    8: (5, 6),
+}
+DEFAULT_EQF = 4
+
+# Work that is technically demanding for the band: writing code, automating, configuring systems, data, networks.
+TECHNICAL = re.compile(
+    r"\b(program\w*|script\w*|macro\w*|automat\w*|configur\w*|database\w*|network\w*|firmware|algorithm\w*|"
+    r"troubleshoot\w*|cnc|code|coding|"
+    r"programm\w*|skript\w*|makro\w*|automatiz\w*|konfigur\w*|datubaz\w*|tikl\w*|algoritm\w*|"
+    r"automatizz\w*|rete|reti)\b"
+)
+
+
+@dataclass(frozen=True)
+class LevelChoice:
+    level: int
+    reason: str  # "cues" | "band" | "band_technical"
+    band: tuple[int, int]
+    cues: list[tuple[int, str, str]]
+    technical: str = ""  # the technical word that raised the level
+
+
+def choose_level(text: str, band: tuple[int, int], top: int = 8) -> LevelChoice:
+    """Explicit cues decide; otherwise the lower end of the qualification's band, one more for technically demanding
+    work (never above the band). Levels 7-8 only ever come from an explicit cue."""
+    estimate = estimate_level(text)
+    if estimate.level is not None:
+        return LevelChoice(min(estimate.level, top), "cues", band, estimate.cues)
+    low, high = band
+    technical = TECHNICAL.search(fold(text))
+    if technical and low < high:
+        return LevelChoice(min(low + 1, high, 6, top), "band_technical", band, [], technical.group(0))
+    return LevelChoice(min(low, 6, top), "band", band, [])

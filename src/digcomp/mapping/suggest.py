@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, Field
 
 from digcomp.framework import DEFAULT_FRAMEWORK, Catalog, catalog, pick
-from digcomp.mapping.analyzer import analyze
-from digcomp.mapping.index import CompetenceIndex, collect_documents
-from digcomp.mapping.levels import LevelEstimate, estimate_level
+from digcomp.i18n import language_name
+from digcomp.mapping.analyzer import Analysis, analyze
+from digcomp.mapping.index import CompetenceIndex, CompetenceScore, collect_documents
+from digcomp.mapping.levels import DEFAULT_BANDS, DEFAULT_EQF, LevelChoice, choose_level
 from digcomp.mapping.lexicon import Lexicon, load_lexicon
+from digcomp.mapping.semantic import Embedder, SemanticIndex, SemanticScore, framework_vectors, load_embedder
 from digcomp.mapping.text import SUPPORTED_LANGUAGES, detect_language
 
-DEFAULT_LEVEL = 3
 MAX_TOP = 21
 REASONS_FILE = Path(__file__).with_name("reasons.yaml")
 
@@ -34,24 +38,82 @@ def _wording(language: str) -> dict[str, str]:
     return words
 
 
+Confidence = Literal["high", "medium", "low"]
+
+
 class Suggestion(BaseModel):
     competence: str = Field(examples=["3.1"])
     framework: str = Field(examples=["digcomp-2.2"])
     framework_version: str
     title: str
-    score: float = Field(description="Similarity of the statement to the competence, 0..1; comparable within a list.")
+    score: float = Field(
+        description="How likely this competence is the right one, 0..1 (calibrated on held-out statements)."
+    )
+    confidence: Confidence = Field(
+        description="high, medium or low; a low suggestion is a guess to check, never preselected."
+    )
     level: int = Field(description="Suggested target level")
     level_name: str
     why: list[str] = Field(description="What matched and what set the level, in words a coordinator can check.")
 
 
+# Fusion and calibration, fitted on the tuning sets only (benchmarks/mapping.py --fit prints them again):
+# the lexical and the semantic scores are standardised over the competences and mixed 0.6 : 0.4; a softmax at
+# temperature T turns the mix into probabilities.
+LEXICAL_SHARE = 0.6
+TEMPERATURE = {"fused": 0.4, "lexical": 0.55}
+HIGH, MEDIUM = 0.6, 0.3
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    spread = float(values.std())
+    return (values - values.mean()) / spread if spread > 1e-9 else values * 0.0
+
+
+def _probabilities(fused: np.ndarray, temperature: float) -> np.ndarray:
+    scaled = fused / temperature
+    scaled -= scaled.max()
+    weights = np.exp(scaled)
+    return weights / weights.sum()  # type: ignore[no-any-return]
+
+
+def confidence_of(probability: float) -> Confidence:
+    return "high" if probability >= HIGH else "medium" if probability >= MEDIUM else "low"
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every competence of the framework, best first, with what the reasons need."""
+
+    competences: list[str]
+    probabilities: list[float]
+    lexical: dict[str, CompetenceScore]
+    semantic: dict[str, SemanticScore]
+    analysis: Analysis
+
+
 class Suggester:
     """Suggestions for one target framework. Build once (about a second); each suggestion takes milliseconds."""
 
-    def __init__(self, cat: Catalog, framework_id: str = DEFAULT_FRAMEWORK, lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self,
+        cat: Catalog,
+        framework_id: str = DEFAULT_FRAMEWORK,
+        lexicon: Lexicon | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.framework = cat.get(framework_id)
         self.lexicon = lexicon or load_lexicon()
-        self.index = CompetenceIndex(self.framework.id, collect_documents(cat, self.framework), self.lexicon)
+        documents = collect_documents(cat, self.framework)
+        self.index = CompetenceIndex(self.framework.id, documents, self.lexicon)
+        self.semantic = (
+            SemanticIndex(embedder, documents, framework_vectors(embedder, self.framework.id, documents))
+            if embedder is not None
+            else None
+        )
+        self.translations: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+        for document in documents:
+            self.translations[document.framework, document.kind, document.ref][document.language] = document.text
 
     def language_of(self, text: str, language: str = "auto") -> str:
         if language == "auto":
@@ -60,32 +122,62 @@ class Suggester:
             raise ValueError(f"unsupported language '{language}' (choose from auto, {', '.join(SUPPORTED_LANGUAGES)})")
         return language
 
+    def rank(self, text: str, language: str, exclude_key: str | None = None) -> Ranking:
+        analysis = analyze(text, language, self.lexicon, self.index.vocabulary)
+        lexical = {r.competence: r for r in self.index.score(self.index.query_vector(analysis), exclude_key)}
+        order = list(self.framework.competence_by_id)
+        fused = _standardised(np.array([lexical[c].score for c in order]))
+        semantic: dict[str, SemanticScore] = {}
+        if self.semantic is not None:
+            excluded = frozenset(i for i, key in enumerate(self.index.keys) if key == exclude_key)
+            semantic = self.semantic.score(text, excluded)
+            meaning = _standardised(np.array([semantic[c].score for c in order]))
+            fused = LEXICAL_SHARE * fused + (1 - LEXICAL_SHARE) * meaning
+        probabilities = _probabilities(fused, TEMPERATURE["fused" if semantic else "lexical"])
+        best = np.argsort(-probabilities, kind="stable")
+        return Ranking([order[i] for i in best], [float(probabilities[i]) for i in best], lexical, semantic, analysis)
+
     def suggest(
-        self, text: str, language: str = "auto", top: int = 3, *, explain_in: str = "en", exclude_key: str | None = None
+        self,
+        text: str,
+        language: str = "auto",
+        top: int = 3,
+        *,
+        explain_in: str = "en",
+        exclude_key: str | None = None,
+        eqf_level: int | None = None,
     ) -> list[Suggestion]:
         """The ``top`` competences for a statement, best first; titles in the statement's language (Latvian or
-        English) and reasons in ``explain_in`` (en or lv)."""
+        English) and reasons in ``explain_in`` (en or lv). The level comes from the statement's cues, or from the
+        band of the qualification's EQF level (VET, EQF 4, when not given)."""
         if not text.strip():
             raise ValueError("the statement is empty")
         if not 1 <= top <= MAX_TOP:
             raise ValueError(f"top must be between 1 and {MAX_TOP}")
+        if eqf_level is not None and eqf_level not in DEFAULT_BANDS:
+            raise ValueError("eqf_level must be between 1 and 8")
         detected = language == "auto"
         language = self.language_of(text, language)
-        analysis = analyze(text, language, self.lexicon, self.index.vocabulary)
-        query = self.index.query_vector(analysis)
-        ranked = self.index.score(query, exclude_key=exclude_key)[:top]
-        estimate = estimate_level(text)
+        ranking = self.rank(text, language, exclude_key)
+        explain_in = "lv" if explain_in == "lv" else "en"
         ui_language = "lv" if language == "lv" else "en"
-        words = _wording("lv" if explain_in == "lv" else "en")
+        words = _wording(explain_in)
+        choice = choose_level(text, DEFAULT_BANDS[eqf_level or DEFAULT_EQF], self.framework.max_level)
+        level_reason = self._level_reason(choice, eqf_level, words)
         suggestions = []
-        for result in ranked:
-            competence = self.framework.competence_by_id[result.competence]
-            level, level_reason = self._level(estimate, result.best_documents, words)
-            why = [words["language"].format(language=language) + (words["detected"] if detected else "")]
-            why += self._term_reasons(result.contributions, analysis.sources, words)
-            if result.best_documents:
-                best = self.index.documents[result.best_documents[0]]
-                why.append(words["closest"].format(ref=f"{best.framework} {best.ref}", text=_clip(best.text)))
+        for competence_id, probability in zip(ranking.competences[:top], ranking.probabilities, strict=False):
+            competence = self.framework.competence_by_id[competence_id]
+            confidence = confidence_of(probability)
+            why = [
+                words["language"].format(language=language_name(language, explain_in))
+                + (words["detected"] if detected else "")
+            ]
+            if confidence == "low":
+                why.insert(0, words["check_this"])
+            why.append(self._term_reason(ranking.lexical[competence_id], ranking.analysis, words))
+            closest = self._closest(ranking, competence_id, explain_in, words)
+            if closest:
+                why.append(closest)
             why.append(level_reason)
             suggestions.append(
                 Suggestion(
@@ -93,41 +185,49 @@ class Suggester:
                     framework=self.framework.id,
                     framework_version=self.framework.version,
                     title=pick(competence.title, ui_language),
-                    score=round(result.score, 4),
-                    level=level,
-                    level_name=pick(self.framework.level_by_number[level].name, ui_language),
+                    score=round(probability, 4),
+                    confidence=confidence,
+                    level=choice.level,
+                    level_name=pick(self.framework.level_by_number[choice.level].name, ui_language),
                     why=why,
                 )
             )
         return suggestions
 
-    def _term_reasons(
-        self, contributions: dict[str, float], sources: dict[str, str], words: dict[str, str]
-    ) -> list[str]:
-        strongest = sorted(contributions.items(), key=lambda kv: -kv[1])[:5]
-        if not strongest:
-            return [words["no_match"]]
-        parts = []
-        for term, _ in strongest:
-            source = sources.get(term, term)
-            parts.append(term if source.casefold() == term else f"{source} → {term}")
-        return [words["matched"].format(terms=", ".join(parts))]
+    def _term_reason(self, score: CompetenceScore, analysis: Analysis, words: dict[str, str]) -> str:
+        """The statement's own words that the competence's texts share (never the lexicon's internal terms)."""
+        strongest = sorted(score.contributions.items(), key=lambda kv: -kv[1])
+        shown = list(dict.fromkeys(analysis.sources.get(term, term) for term, _ in strongest if ":" not in term))
+        if not shown:
+            return words["no_match"]
+        return words["matched"].format(terms=", ".join(shown[:5]))
 
-    def _level(self, estimate: LevelEstimate, best_documents: list[int], words: dict[str, str]) -> tuple[int, str]:
-        top = self.framework.max_level
-        if estimate.level is not None:
-            level = min(estimate.level, top)
+    def _closest(self, ranking: Ranking, competence_id: str, language: str, words: dict[str, str]) -> str:
+        """The framework text closest in meaning (or, without the model, in words), in the page's language where
+        the framework has it."""
+        semantic = ranking.semantic.get(competence_id)
+        lexical = ranking.lexical[competence_id].best_documents
+        best = semantic.best_document if semantic else (lexical[0] if lexical else None)
+        if best is None:
+            return ""
+        document = self.index.documents[best]
+        texts = self.translations[document.framework, document.kind, document.ref]
+        text = texts.get(language) or texts.get("en") or document.text
+        framework = self.framework if document.framework == self.framework.id else None
+        name = f"{framework.name} {framework.version}" if framework else document.framework
+        return words["closest"].format(ref=name, text=_clip(text))
+
+    def _level_reason(self, choice: LevelChoice, eqf_level: int | None, words: dict[str, str]) -> str:
+        if choice.reason == "cues":
             cues = "; ".join(
-                f"“{matched}” ({words.get(f'cue:{meaning}', meaning)}) → {lvl}"
-                for lvl, matched, meaning in estimate.cues
+                f"“{matched}” ({words.get(f'cue:{meaning}', meaning)}) → {lvl}" for lvl, matched, meaning in choice.cues
             )
-            return level, words["level_cues"].format(level=level, cues=cues)
-        levels = Counter(lvl for i in best_documents for lvl in self.index.documents[i].levels)
-        if levels:
-            level = min(round(sum(k * v for k, v in levels.items()) / sum(levels.values())), top)
-            return level, words["level_from_texts"].format(level=level)
-        level = min(DEFAULT_LEVEL, top)
-        return level, words["level_default"].format(level=level)
+            return words["level_cues"].format(level=choice.level, cues=cues)
+        band = f"{choice.band[0]}–{choice.band[1]}"
+        eqf = eqf_level or DEFAULT_EQF
+        if choice.reason == "band_technical":
+            return words["level_technical"].format(level=choice.level, band=band, eqf=eqf, word=choice.technical)
+        return words["level_band"].format(level=choice.level, band=band, eqf=eqf)
 
 
 def _clip(text: str, length: int = 140) -> str:
@@ -137,5 +237,9 @@ def _clip(text: str, length: int = 140) -> str:
 
 @lru_cache(maxsize=4)
 def suggester(framework_id: str = DEFAULT_FRAMEWORK) -> Suggester:
-    """The process-wide suggester for a framework (built on first use)."""
-    return Suggester(catalog(), framework_id)
+    """The process-wide suggester for a framework (built on first use), with the configured embedding model."""
+    from digcomp.settings import get_settings
+
+    settings = get_settings()
+    embedder = load_embedder(settings.embedding_model, settings.embedding_model_sha256)
+    return Suggester(catalog(), framework_id, embedder=embedder)

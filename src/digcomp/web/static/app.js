@@ -46,9 +46,10 @@
     found.forEach((s) => {
       const button = el("button", { type: "button", class: "secondary use-suggestion", text: labels.use });
       button.addEventListener("click", () => use(s.competence, s.level));
-      box.appendChild(el("div", { class: "suggestion" }, [
+      box.appendChild(el("div", { class: `suggestion ${s.confidence}` }, [
         el("strong", { text: `${s.competence} ${s.title}` }),
-        el("span", { text: ` · ${labels.level} ${s.level} (${s.level_name}) · ${labels.score} ${s.score.toFixed(2)}` }),
+        el("span", { text: ` · ${labels.level} ${s.level} (${s.level_name}) ` }),
+        el("span", { class: `confidence ${s.confidence}`, text: labels[s.confidence] }),
         el("ul", {}, s.why.map((w) => el("li", { text: w }))),
         button,
       ]));

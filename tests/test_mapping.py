@@ -181,6 +181,8 @@ def test_closest_framework_text_in_the_pages_language_where_the_framework_has_it
     [best] = suggester().suggest("Izveido prezentāciju par uzņēmuma produktiem", top=1, explain_in="lv")
     closest = next(r for r in best.why if r.startswith("tuvākais ietvara teksts"))
     assert re.search(r"[āēīūšžčņļķģ]", closest), closest  # a Latvian framework text, not an English one
+    [programming] = suggester().suggest("Recognises the role of programming in robots", top=1)
+    assert not any("digcomp-" in reason for reason in programming.why)  # frameworks by name, never by id
 
 
 def test_the_shipped_framework_vectors_belong_to_the_model_and_the_texts() -> None:

@@ -111,6 +111,7 @@ class Suggester:
             if embedder is not None
             else None
         )
+        self.framework_names = {fw.id: f"{fw.name} {fw.version}" for fw in cat.frameworks.values()}
         self.translations: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
         for document in documents:
             self.translations[document.framework, document.kind, document.ref][document.language] = document.text
@@ -213,8 +214,7 @@ class Suggester:
         document = self.index.documents[best]
         texts = self.translations[document.framework, document.kind, document.ref]
         text = texts.get(language) or texts.get("en") or document.text
-        framework = self.framework if document.framework == self.framework.id else None
-        name = f"{framework.name} {framework.version}" if framework else document.framework
+        name = self.framework_names.get(document.framework, document.framework)
         return words["closest"].format(ref=name, text=_clip(text))
 
     def _level_reason(self, choice: LevelChoice, eqf_level: int | None, words: dict[str, str]) -> str:

@@ -82,8 +82,8 @@ def texts_digest(documents: list[Document]) -> str:
     return hashlib.sha256("\n".join(d.text for d in documents).encode("utf-8")).hexdigest()
 
 
-def vectors_path(framework_id: str, folder: Path | None = None) -> Path:
-    return (folder or shipped("frameworks") / "vectors") / f"{framework_id}.npz"
+def vectors_path(framework_id: str) -> Path:
+    return shipped("frameworks") / "vectors" / f"{framework_id}.npz"
 
 
 def compute_vectors(embedder: Embedder, documents: list[Document]) -> np.ndarray:

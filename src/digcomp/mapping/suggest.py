@@ -130,7 +130,11 @@ class Suggester:
         fused = _standardised(np.array([lexical[c].score for c in order]))
         semantic: dict[str, SemanticScore] = {}
         if self.semantic is not None:
-            excluded = frozenset(i for i, key in enumerate(self.index.keys) if key == exclude_key)
+            excluded = (
+                frozenset(i for i, key in enumerate(self.index.keys) if key == exclude_key)
+                if exclude_key
+                else frozenset()
+            )
             semantic = self.semantic.score(text, excluded)
             meaning = _standardised(np.array([semantic[c].score for c in order]))
             fused = LEXICAL_SHARE * fused + (1 - LEXICAL_SHARE) * meaning

@@ -23,6 +23,7 @@ from digcomp.i18n import language_code
 from digcomp.mobility import service
 from digcomp.mobility.schemas import (
     CountryCode,
+    EqfLevel,
     LanguageCode,
     MobilityCreate,
     OrganisationCreate,
@@ -51,6 +52,7 @@ OPTIONAL_COLUMNS = (
     "programme",
     "project_reference",
     "qualification",
+    "eqf_level",
     "objective",
     "working_language",
     "group_name",
@@ -100,6 +102,7 @@ class ImportRow(BaseModel):
     programme: str = "Erasmus+"
     project_reference: str = Field(default="", max_length=100)
     qualification: dict[str, Annotated[str, Field(max_length=400)]] = {}
+    eqf_level: Annotated[EqfLevel, BeforeValidator(_blank_to_none)] = None
     objective: dict[str, Annotated[str, Field(max_length=10_000)]] = {}
     working_language: Annotated[LanguageCode, BeforeValidator(lambda v: v or "en")] = "en"
     group_name: str = Field(default="", max_length=100)
@@ -246,6 +249,7 @@ def _create(session: Session, actor: Actor, sending: int, row: ImportRow) -> Mob
         programme=row.programme or "Erasmus+",
         project_reference=row.project_reference,
         qualification=row.qualification,
+        eqf_level=row.eqf_level,
         objective=row.objective,
         working_language=row.working_language,
         group_name=row.group_name,

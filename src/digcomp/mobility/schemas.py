@@ -28,7 +28,14 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4
 
 CountryCode = Annotated[str, AfterValidator(country_code)]
 LanguageCode = Annotated[str, AfterValidator(language_code)]
-
+EqfLevel = Annotated[
+    Annotated[int, Field(ge=1, le=8)] | None,
+    Field(
+        description="EQF level of the qualification (1-8); it sets the proficiency levels suggested for the plan. "
+        "Not given: the usual VET band (EQF 4)",
+        examples=[4],
+    ),
+]
 
 TEXTS_EXAMPLE = {"lv": "Viesnīcas reģistratūras darbs", "en": "Hotel reception work"}
 # A text held per language: {"lv": "…", "en": "…"} (ISO 639-1 codes; blank entries are dropped).
@@ -167,6 +174,7 @@ class _MobilityFields(_In):
         default="", examples=["2026-1-LV01-KA121-VET-000123456"]
     )
     qualification: ShortTexts = {}
+    eqf_level: EqfLevel = None
     working_language: LanguageCode = "en"
     objective: LongTexts = {}
     tasks: LongTexts = {}
@@ -201,6 +209,7 @@ class MobilityUpdate(_In):
     programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     qualification: ShortTexts | None = None
+    eqf_level: EqfLevel = None
     working_language: LanguageCode | None = None
     objective: LongTexts | None = None
     tasks: LongTexts | None = None
@@ -220,6 +229,7 @@ class MobilityOut(_Out):
     programme: str
     project_reference: str
     qualification: dict[str, str]
+    eqf_level: int | None
     working_language: str
     objective: dict[str, str]
     tasks: dict[str, str]

@@ -143,6 +143,8 @@ class Mobility(Base):
     project_reference: Mapped[str] = mapped_column(String(100), default="")
     # Texts held per language (language code -> text): the school's language, the working language, more.
     qualification: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The qualification's EQF level: it sets the proficiency levels suggested for the plan (None: the VET default).
+    eqf_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
     working_language: Mapped[str] = mapped_column(String(2), default="en")
     objective: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     tasks: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

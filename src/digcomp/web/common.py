@@ -74,6 +74,7 @@ FIELD_LABELS = {
     "mentor_job_title": "mentor_job_title",
     "working_language": "working_language",
     "qualification": "qualification",
+    "eqf_level": "eqf_level",
     "objective": "objective",
     "tasks": "tasks",
     "programme": "programme",

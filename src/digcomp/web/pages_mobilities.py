@@ -335,6 +335,7 @@ async def new_mobility(request: Request) -> Response:
                 programme=values.get("programme", "Erasmus+"),
                 project_reference=values.get("project_reference", ""),
                 qualification=form_texts(values, "qualification"),
+                eqf_level=values.get("eqf_level") or None,
                 working_language=values.get("working_language") or "en",
                 tasks=form_texts(values, "tasks"),
                 group_name=values.get("group_name", ""),

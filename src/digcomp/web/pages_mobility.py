@@ -399,7 +399,8 @@ async def _save_outcome(request: Request, mobility_id: int, outcome_id: int | No
             )
         text_language, text = written[0]
         suggest_in = text_language if text_language in ("lv", "en") else "auto"
-        found = suggester().suggest(text, suggest_in, top=3, explain_in=lang)
+        eqf_level = get_database(request).read(lambda s: mobility_for(s, actor, mobility_id).eqf_level)
+        found = suggester().suggest(text, suggest_in, top=3, explain_in=lang, eqf_level=eqf_level)
         return _outcome_form(request, actor, mobility_id, values, outcome_id, suggestions=found)
     catalog = get_catalog(request)
 
@@ -471,6 +472,7 @@ def _mobility_values(mobility: Mobility) -> dict[str, Any]:
         "project_reference": mobility.project_reference,
         "group_name": mobility.group_name,
         "report_every_days": str(mobility.report_every_days),
+        "eqf_level": str(mobility.eqf_level or ""),
         "learner_given_name": mobility.learner.given_name,
         "learner_family_name": mobility.learner.family_name,
         "learner_email": mobility.learner.email or "",
@@ -543,6 +545,7 @@ async def edit_mobility(request: Request, mobility_id: int) -> Response:
                 "project_reference": values.get("project_reference", ""),
                 "group_name": values.get("group_name", ""),
                 "qualification": form_texts(values, "qualification"),
+                "eqf_level": values.get("eqf_level") or None,
                 "objective": form_texts(values, "objective"),
                 "tasks": form_texts(values, "tasks"),
             }

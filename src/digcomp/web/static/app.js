@@ -38,7 +38,10 @@
     const written = textarea.getAttribute("lang");
     const response = await fetch("/api/v1/suggestions", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
-      body: JSON.stringify({ text: statement, language: ["lv", "en"].includes(written) ? written : "auto", top: 3, explain_in: lang }),
+      body: JSON.stringify({
+        text: statement, language: ["lv", "en"].includes(written) ? written : "auto", top: 3, explain_in: lang,
+        eqf_level: form.dataset.eqf ? Number(form.dataset.eqf) : null,
+      }),
     });
     if (!response.ok) return;
     const found = await response.json();

@@ -99,6 +99,7 @@ def test_tampering_behind_the_apps_back_is_detected(
             connection.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
         else:
             connection.execute(text("DROP TRIGGER audit_log_no_update"))
+            connection.execute(text("DROP TRIGGER audit_log_only_erasure"))
         target = connection.execute(
             text("SELECT id FROM audit_log WHERE action = 'plan.confirmed' ORDER BY id")
         ).first()

@@ -177,7 +177,8 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
         )
     code, printed = run(capsys, "verify", str(pdf_path), "--format", "json")
     answer = json.loads(printed)
-    assert (code, answer["verdict"], answer["revocation_reason"]) == (1, "revoked", "Issued for the wrong group")
+    assert (code, answer["verdict"]) == (1, "revoked")
+    assert "Issued for the wrong group" not in printed  # why is the school's business, not the public's
     assert "REVOKED" in run(capsys, "verify", str(pdf_path))[1]
 
     not_pdf = cli_data / "notes.txt"
@@ -250,7 +251,9 @@ def test_issue_download_verify_and_revoke_through_the_api(client: TestClient, da
     assert revoked["revocation_reason"] == "Wrong mobility dates"
     assert client.post(revoke, headers=m.as_["validator"], json={"reason": "again!"}).status_code == 409
     after = ok(client.post(f"{API}/verifications", files={"file": ("s.pdf", pdf.content, "application/pdf")}))
-    assert (after["verdict"], after["revocation_reason"]) == ("revoked", "Wrong mobility dates")
+    assert after["verdict"] == "revoked"
+    assert "revocation_reason" not in after
+    assert not any("Wrong mobility dates" in reason for reason in after["reasons"])
     assert ok(client.get(f"{API}/certificates/{issued['id']}/verification"))["verdict"] == "revoked"
     assert ok(client.get(f"{API}/certificates/DC-2026-NOSUCHCERT/verification"))["verdict"] == "unknown"
     bad = client.post(f"{API}/verifications", files={"file": ("x.pdf", b"hello", "application/pdf")})

@@ -26,6 +26,8 @@ def test_the_api_stores_and_checks_the_eqf_level(client: TestClient, database: D
     assert "eqf_level" in refused.text
     assert "8" in refused.text
     assert ok(client.get(f"{API}/mobilities/{m.id}", headers=coordinator))["eqf_level"] == 3
+    ok(client.patch(f"{API}/mobilities/{m.id}", headers=coordinator, json={"eqf_level": None}))  # not stated again
+    assert ok(client.get(f"{API}/mobilities/{m.id}", headers=coordinator))["eqf_level"] is None
 
 
 def test_a_group_import_carries_the_eqf_level(client: TestClient, database: Database) -> None:

@@ -279,6 +279,30 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from digcomp.assessment.evidence_store import EvidenceStore
+    from digcomp.privacy import erasure
+    from digcomp.settings import get_settings
+
+    database = _database()
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    expired = database.read(lambda s: erasure.expired_learners(s, today))
+    for e in expired:
+        print(f"person {e.person_id} (school {e.organisation_id}): last mobility ended {e.last_end_date.isoformat()}")
+    if args.dry_run or not expired:
+        print(f"{len(expired)} learner(s) past their school's retention period" + (" (dry run)" if expired else ""))
+        return 0
+    settings = get_settings()
+    store = EvidenceStore(settings.data_dir / "evidence")
+    reports = database.run(lambda s: erasure.apply_retention(s, today))
+    for report in reports:
+        erasure.after_commit(database.engine, store, report)
+    print(f"erased the personal data of {len(reports)} learner(s)")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from digcomp.credentials import service as credentials
     from digcomp.credentials.signing import credential_key
@@ -512,6 +536,14 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_audit_checkpoint,
         "Anchor every audit chain that grew in the global checkpoint chain (run periodically; the worker does).",
     )
+
+    p = add(
+        "retention",
+        cmd_retention,
+        "Erase the personal data of learners whose last mobility ended longer ago than their school keeps data.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="only list who would be erased")
+    p.add_argument("--today", help="the date to count from (YYYY-MM-DD; default: today)")
 
     return parser
 

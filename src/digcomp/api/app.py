@@ -20,6 +20,7 @@ from digcomp.api import (
     routes_frameworks,
     routes_mobilities,
     routes_plans,
+    routes_privacy,
     routes_recognition,
 )
 from digcomp.api.middleware import AnswerHeaders, BodyLimit
@@ -126,6 +127,7 @@ def create_app(
         routes_mobilities,
         routes_plans,
         routes_audit,
+        routes_privacy,
         routes_recognition,
         routes_certificates,
     ):

@@ -72,7 +72,6 @@ class VerificationOut(BaseModel):
     issuer: str | None = None
     issued_at: str | None = None
     revoked_at: str | None = None
-    revocation_reason: str | None = None
     supersedes: str | None = None
     superseded_by: str | None = None
     replaced_by_version: int | None = Field(

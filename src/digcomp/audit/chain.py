@@ -5,6 +5,12 @@ wait for each other. Each entry's hash covers its content and the previous entry
 checkpoints anchors the others: each checkpoint records the newest (seq, hash) of the chains that grew since the last
 one, so an entry removed or a chain cut short behind a checkpoint is found even if its head row was rewound.
 Entries written before chains existed form one chain of their own (no chain name, ordered by id).
+
+Personal data can be erased without breaking a chain: an entry's hash covers a salted digest of its personal part
+(who acted, as a label, and the before/after values), not the part itself. Erasing a person blanks the part and the
+salt; the digest stays, so the chain still verifies, and without the salt the digest reveals nothing. An entry that
+still has its part is checked against the digest; an erased one must be blank, so erasing cannot disguise a change.
+Entries written before this scheme (no digest) have their personal part hashed directly and cannot be erased.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +42,29 @@ class EntryContent:
     prev_hash: str
     chain: str | None = None
     seq: int | None = None
+    personal_salt: str | None = None  # None once erased (or in entries written before personal digests)
+    personal_digest: str | None = None
+
+    @property
+    def erased(self) -> bool:
+        return self.personal_digest is not None and self.personal_salt is None
+
+
+def _canonical(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def personal_digest(salt: str, actor_label: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    return hashlib.sha256(
+        salt.encode("ascii") + _canonical({"actor_label": actor_label, "before": before, "after": after})
+    ).hexdigest()
+
+
+def sealed(content: EntryContent) -> EntryContent:
+    """The entry with a fresh salt and the digest of its personal part."""
+    salt = secrets.token_hex(16)
+    digest = personal_digest(salt, content.actor_label, content.before, content.after)
+    return EntryContent(**{**content.__dict__, "personal_salt": salt, "personal_digest": digest})
 
 
 def entry_hash(entry: EntryContent) -> str:
@@ -42,20 +72,29 @@ def entry_hash(entry: EntryContent) -> str:
         "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": entry.actor_id,
         "actor_role": entry.actor_role,
-        "actor_label": entry.actor_label,
         "action": entry.action,
         "entity": entry.entity,
         "mobility_id": entry.mobility_id,
-        "before": entry.before,
-        "after": entry.after,
         "prev_hash": entry.prev_hash,
     }
+    if entry.personal_digest is None:
+        payload |= {"actor_label": entry.actor_label, "before": entry.before, "after": entry.after}
+    else:
+        payload["personal_digest"] = entry.personal_digest
     if entry.chain is None:
         payload["id"] = entry.id
     else:
         payload["chain"], payload["seq"] = entry.chain, entry.seq
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(payload)).hexdigest()
+
+
+def _personal_part_intact(entry: EntryContent) -> bool:
+    if entry.personal_digest is None:
+        return True  # covered by the entry's hash itself
+    if entry.personal_salt is None:  # erased: nothing may be left, so nothing can have been changed under cover
+        return entry.actor_label == "" and entry.before is None and entry.after is None
+    digest = personal_digest(entry.personal_salt, entry.actor_label, entry.before, entry.after)
+    return digest == entry.personal_digest
 
 
 def chain_of(mobility_id: int | None, organisation_id: int | None) -> str:
@@ -96,7 +135,7 @@ def verify(
             return ChainReport(
                 False, count, ident, "does not link to the previous entry (an entry was removed or reordered)"
             )
-        if entry_hash(content) != stored:
+        if entry_hash(content) != stored or not _personal_part_intact(content):
             return ChainReport(False, count, ident, "its content does not match its hash (the entry was altered)")
         tip.seq, tip.hash = expected_seq, stored
         if content.chain is not None:

@@ -11,7 +11,16 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
-from digcomp.audit.chain import CHECKPOINTS, GENESIS, ChainReport, EntryContent, chain_of, entry_hash, verify
+from digcomp.audit.chain import (
+    CHECKPOINTS,
+    GENESIS,
+    ChainReport,
+    EntryContent,
+    chain_of,
+    entry_hash,
+    sealed,
+    verify,
+)
 from digcomp.store.models import AuditChain, AuditEntry, AuditHead, utcnow
 
 BATCH = 1000
@@ -76,20 +85,22 @@ def _append(
     after: dict[str, Any] | None,
 ) -> EntryContent:
     last_seq, last_hash = _head(session, chain)
-    content = EntryContent(
-        id=None,
-        at=utcnow(),
-        actor_id=actor.person_id if actor else None,
-        actor_role=actor.role.value if actor else "system",
-        actor_label=actor.label if actor else "digcomp",
-        action=action,
-        entity=entity,
-        mobility_id=mobility_id,
-        before=before,
-        after=after,
-        prev_hash=last_hash,
-        chain=chain,
-        seq=last_seq + 1,
+    content = sealed(
+        EntryContent(
+            id=None,
+            at=utcnow(),
+            actor_id=actor.person_id if actor else None,
+            actor_role=actor.role.value if actor else "system",
+            actor_label=actor.label if actor else "digcomp",
+            action=action,
+            entity=entity,
+            mobility_id=mobility_id,
+            before=before,
+            after=after,
+            prev_hash=last_hash,
+            chain=chain,
+            seq=last_seq + 1,
+        )
     )
     digest = entry_hash(content)
     fields = {k: v for k, v in content.__dict__.items() if k != "id"}
@@ -153,6 +164,8 @@ def _content(entry: AuditEntry) -> EntryContent:
         prev_hash=entry.prev_hash,
         chain=entry.chain,
         seq=entry.seq,
+        personal_salt=entry.personal_salt,
+        personal_digest=entry.personal_digest,
     )
 
 

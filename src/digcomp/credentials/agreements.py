@@ -233,7 +233,6 @@ def register_entry(session: Session, agreement_id: str, catalog: Catalog | None 
         issued_at=agreement.issued_at,
         pdf_sha256=agreement.pdf_sha256,
         revoked_at=None,
-        revocation_reason="",
         document="agreement",
         replaced_by_version=newer,
         competences=[

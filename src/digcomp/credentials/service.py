@@ -488,7 +488,6 @@ def register_entry(session: Session, certificate_id: str, catalog: Catalog | Non
         issued_at=certificate.issued_at,
         pdf_sha256=certificate.pdf_sha256,
         revoked_at=certificate.revoked_at,
-        revocation_reason=certificate.revocation_reason,
         supersedes=certificate.supersedes_id,
         superseded_by=session.scalars(
             select(Certificate.id).where(Certificate.supersedes_id == certificate.id)

@@ -79,7 +79,6 @@ class RegisterEntry:
     issued_at: dt.datetime
     pdf_sha256: str
     revoked_at: dt.datetime | None
-    revocation_reason: str
     supersedes: str | None = None  # the revoked certificate this one replaced
     superseded_by: str | None = None  # the certificate issued to replace this one
     competences: list[dict[str, Any]] = field(default_factory=list)  # what the statement certifies, at a glance
@@ -344,15 +343,9 @@ def decide(
         reasons.append(Phrase("replaced by certificate {ident}, issued after a correction", ident=entry.superseded_by))
         result.update(superseded_by=entry.superseded_by)
     if entry.revoked_at is not None:
-        reasons.append(
-            Phrase("revoked on {date}: {reason}", date=entry.revoked_at.date(), reason=entry.revocation_reason)
-        )
-        result.update(
-            verdict=Verdict.revoked.value,
-            reasons=reasons,
-            revoked_at=entry.revoked_at.isoformat(),
-            revocation_reason=entry.revocation_reason,
-        )
+        # Why is the school's business (it may concern the learner): the public answer says only when.
+        reasons.append(Phrase("revoked on {date}", date=entry.revoked_at.date()))
+        result.update(verdict=Verdict.revoked.value, reasons=reasons, revoked_at=entry.revoked_at.isoformat())
         return result
     if entry.document == "agreement":
         if entry.replaced_by_version is None:

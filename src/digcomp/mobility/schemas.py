@@ -94,6 +94,9 @@ class OrganisationUpdate(_In):
     contact_name: ShortText | None = None
     contact_email: EmailStr | None = None
     contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    retention_years: int | None = Field(
+        default=None, ge=1, le=50, description="A school keeps learners' personal data this long after a mobility ends"
+    )
 
 
 class OrganisationOut(_Out):
@@ -107,6 +110,7 @@ class OrganisationOut(_Out):
     contact_name: str
     contact_email: str
     contact_phone: str
+    retention_years: int
 
 
 class PersonCreate(_In):

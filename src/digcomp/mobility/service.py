@@ -19,10 +19,12 @@ from digcomp.mobility.schemas import (
     PersonCreate,
     PersonUpdate,
 )
+from digcomp.privacy.consent import record_consent
 from digcomp.store.db import added_unless_duplicate
 from digcomp.store.models import (
     Base,
     Confirmation,
+    ConsentKind,
     MentorLink,
     Mobility,
     Organisation,
@@ -113,6 +115,8 @@ def update_organisation(
     refuse_nulls(changes, {"contact_email"})
     if "contact_email" in changes:
         changes["contact_email"] = changes["contact_email"] or ""
+    if "retention_years" in changes:
+        require(actor.role is Role.admin, "only the school's admin sets how long personal data is kept")
     before = snapshot(organisation)
     _apply(organisation, changes)
     session.flush()
@@ -185,7 +189,7 @@ def update_person(session: Session, actor: Actor, person: Person, data: PersonUp
     )
     refuse_nulls(changes, {"email", "date_of_birth", "language", "recognition_committee", "date_of_birth_shown"})
     if "date_of_birth_shown" in changes:
-        require(actor.person_id == person.id, "only the person themself consents to showing their date of birth")
+        record_consent(session, actor, person, ConsentKind.date_of_birth, bool(changes.pop("date_of_birth_shown")))
     if "recognition_committee" in changes:
         require(actor.role is Role.admin and actor.via_link is None, "only the school's admin names its committee")
         if changes["recognition_committee"] and person.role not in SCHOOL_STAFF:
@@ -299,7 +303,7 @@ def update_mobility(session: Session, actor: Actor, mobility: Mobility, data: Mo
     and voids a confirmation they gave to a draft plan."""
     require_planner(actor)
     changes = data.model_dump(exclude_unset=True)
-    refuse_nulls(changes, {"mentor_id", "coordinator_id"})
+    refuse_nulls(changes, {"mentor_id", "coordinator_id", "eqf_level"})
     if "host_organisation_id" in changes:
         _check_host(session, actor, changes["host_organisation_id"])
         if "mentor_id" not in changes and changes["host_organisation_id"] != mobility.host_organisation_id:

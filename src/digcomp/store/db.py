@@ -66,6 +66,7 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")  # erased personal data is overwritten, not left in free pages
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -101,6 +101,8 @@ class Organisation(Base):
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(50), default="")
+    # A school keeps its learners' personal data this many years after their mobility ended (``digcomp retention``).
+    retention_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -123,6 +125,7 @@ class Person(Base):
     # A named member of the school's recognition committee: may recognise results though not a validator.
     recognition_committee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # personal data erased (GDPR Art. 17)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
@@ -570,6 +573,10 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The hash covers ``personal_digest`` = sha256(salt + actor_label, before, after); erasure blanks those and the
+    # salt, the only change the database allows (triggers), so the chain still verifies (see ``audit.chain``).
+    personal_salt: Mapped[str | None] = mapped_column(String(32))
+    personal_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -602,6 +609,63 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[float]
+
+
+# --- privacy and e-mail -----------------------------------------------------------------------------------------
+
+
+class PrivacyNotice(Base):
+    """A version of a school's privacy notice; the newest is in force. Consents name the version they were given to."""
+
+    __tablename__ = "privacy_notices"
+    __table_args__ = (UniqueConstraint("organisation_id", "version", name="one_number_per_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    version: Mapped[int]
+    text: Mapped[dict[str, str]] = mapped_column(JSON)  # language code -> text
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class ConsentKind(StrEnum):
+    photos = "photos"  # photos of the learner as evidence
+    date_of_birth = "date_of_birth"  # the date of birth printed on the statement
+
+
+class Consent(Base):
+    """One answer of a learner (or their parent, recorded by the school) to one question; the newest answer holds."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[ConsentKind] = mapped_column(_enum(ConsentKind, "consent_kind"))
+    granted: Mapped[bool]
+    notice_version: Mapped[int | None]
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class OutgoingMail(Base):
+    """An e-mail waiting to be sent, written in the transaction of the event it tells about, so nothing is lost
+    when the mail server is down; the sender retries with growing pauses. ``dedupe_key`` keeps a reminder single."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 # --- certificates ----------------------------------------------------------------------------------------------

@@ -279,6 +279,20 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail_send(args: argparse.Namespace) -> int:
+    from digcomp.mail import service as mail
+    from digcomp.settings import get_settings
+
+    settings = get_settings()
+    if not settings.smtp_host:
+        raise CliError("no mail server: set DIGCOMP_SMTP_HOST (and _PORT, _SECURITY, _USERNAME, _PASSWORD)")
+    reminders, delivery = mail.run_once(_database(), settings)
+    print(
+        f"reminders queued: {reminders}; sent: {delivery.sent}; failed: {delivery.failed}; waiting: {delivery.waiting}"
+    )
+    return 1 if delivery.failed else 0
+
+
 def cmd_retention(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -537,6 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Anchor every audit chain that grew in the global checkpoint chain (run periodically; the worker does).",
     )
 
+    add("mail-send", cmd_mail_send, "Queue today's rating reminders and send every e-mail that is due.")
     p = add(
         "retention",
         cmd_retention,

@@ -48,6 +48,13 @@ def queue_app(conninfo: str) -> procrastinate.App:
 
         _database().run(audit.checkpoint)
 
+    @app.periodic(cron="* * * * *")
+    @app.task(name="send_mail", queue=CERTIFICATES, queueing_lock="send_mail")
+    def send_mail(timestamp: int) -> None:
+        from digcomp.mail import service as mail
+
+        mail.run_once(_database(), get_settings())
+
     return app
 
 

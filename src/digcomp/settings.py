@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,21 @@ class Settings(BaseSettings):
         "compatible multilingual-e5-small file (with embedding_model_sha256); or 'none' for lexical suggestions.",
     )
     embedding_model_sha256: str | None = None
+    smtp_host: str | None = Field(
+        default=None,
+        description="Mail server for the e-mails (invitations, reminders); unset: they wait in the outbox.",
+    )
+    smtp_port: int = Field(default=587, description="587 with STARTTLS, 465 with implicit TLS, 25 for a local relay.")
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = Field(default="digcomp <noreply@localhost>", description="Sender of the e-mails.")
+    reminder_days: int = Field(
+        default=7,
+        ge=1,
+        le=60,
+        description="Remind the mentor this many days before a placement ends if ratings are missing.",
+    )
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, description="Largest evidence file.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON or form body.")
     max_import_bytes: int = Field(default=2 * 1024 * 1024, description="Largest CSV import.")

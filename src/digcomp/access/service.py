@@ -16,6 +16,7 @@ from digcomp.access.throttle import LoginThrottle
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
 from digcomp.i18n import official_language
+from digcomp.mail import outbox
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import (
@@ -248,6 +249,9 @@ def authenticate(session: Session, settings: Settings, secret: str) -> Actor:
 
 class MentorLinkCreate(BaseModel):
     days_valid: int = Field(default=DEFAULT_LINK_DAYS, ge=1, le=365)
+    email_to_mentor: bool = Field(
+        default=True, description="E-mail the link to the mentor (in their language) if they have an address"
+    )
 
 
 class MentorLinkOut(BaseModel):
@@ -259,6 +263,7 @@ class MentorLinkOut(BaseModel):
     expires_at: dt.datetime
     revoked_at: dt.datetime | None
     active: bool = Field(description="Not revoked, not expired, and its mentor still mentors the mobility")
+    emailed: bool = Field(default=False, description="An invitation with the link was queued to the mentor's e-mail")
     token: str
     url: str
 
@@ -316,7 +321,10 @@ def create_mentor_link(
         after={"mentor_id": link.mentor_id, "expires_at": link.expires_at.isoformat()},
     )
     session.refresh(link)
-    return _link_view(session, settings, link, mobility, base_url)
+    view = _link_view(session, settings, link, mobility, base_url)
+    if data.email_to_mentor:
+        view.emailed = outbox.mentor_invitation(session, mobility, view.url, link.expires_at)
+    return view
 
 
 def revoke_mentor_link(session: Session, actor: Actor, mobility: Mobility, link_id: int) -> None:

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from digcomp import __version__, web
+from digcomp import __version__, jobs, web
 from digcomp.access.throttle import LoginThrottle
 from digcomp.api import (
     errors,
@@ -25,6 +25,7 @@ from digcomp.api import (
 )
 from digcomp.api.middleware import AnswerHeaders, BodyLimit
 from digcomp.framework import catalog as load_catalog
+from digcomp.mail import service as mail
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
 from digcomp.store.rate_limits import DatabaseStorage
@@ -94,7 +95,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_services and database is None:  # a database handed in is the caller's, already migrated
             app.state.database.migrate()
-        yield
+        if start_services and settings.smtp_host and not jobs.uses_queue(settings):
+            async with mail.in_background(app.state.database, settings):
+                yield
+        else:
+            yield  # PostgreSQL: the worker sends (``digcomp worker``)
         if start_services and (database is None or owns_database):
             app.state.database.dispose()
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, SettingsDep
@@ -32,7 +32,7 @@ class ErasureOut(BaseModel):
 
 
 class NoticeIn(BaseModel):
-    text: Annotated[LongTexts, Field(description="The notice per language")]
+    text: Annotated[LongTexts, AfterValidator(require_text), Field(description="The notice per language")]
 
 
 class NoticeOut(BaseModel):
@@ -93,8 +93,7 @@ def get_notice(db: DatabaseDep, actor: ActorDep) -> NoticeOut | None:
 @router.post("/privacy-notice", response_model=NoticeOut, status_code=201)
 def publish_notice(data: NoticeIn, db: DatabaseDep, actor: ActorDep) -> NoticeOut:
     """A new version of the school's notice (the school's admin); consents given later name it."""
-    text = require_text(data.text)
-    return db.run(lambda s: NoticeOut.model_validate(consent.publish_notice(s, actor, text), from_attributes=True))
+    return db.run(lambda s: NoticeOut.model_validate(consent.publish_notice(s, actor, data.text), from_attributes=True))
 
 
 @router.get("/people/{person_id}/consents", response_model=list[ConsentOut])

@@ -51,6 +51,7 @@ from digcomp.credentials.verify import (
 from digcomp.errors import Conflict, Invalid, NotFound, Phrase
 from digcomp.framework import Catalog
 from digcomp.i18n import UI_LANGUAGES, language_name
+from digcomp.mail import outbox
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
 from digcomp.recognition import rules as recognition_rules
@@ -300,6 +301,7 @@ def _store(
             "supersedes": supersedes,
         },
     )
+    outbox.certificate_issued(session, mobility, certificate.id)
     return certificate
 
 

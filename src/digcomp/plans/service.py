@@ -12,6 +12,7 @@ from digcomp.access.actor import Actor, MobilityParties, require, require_planne
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Phrase, problem
 from digcomp.framework import Catalog
+from digcomp.mail import outbox
 from digcomp.mobility.service import parties
 from digcomp.plans import rules
 from digcomp.plans.schemas import (
@@ -32,6 +33,7 @@ from digcomp.store.models import (
     PlanStatus,
     PlanVersion,
     ProgrammeModule,
+    Role,
     Validation,
     utcnow,
 )
@@ -303,7 +305,12 @@ def confirm(session: Session, actor: Actor, mobility: Mobility, version: PlanVer
     digest = version_hash(version)
     version.confirmations.append(Confirmation(role=role, person_id=actor.person_id, content_hash=digest))
     _audit(session, actor, "plan.confirmed", version, after={"role": role.value, "content_hash": digest})
-    if not rules.missing_confirmations(c.role for c in version.confirmations):
+    missing = rules.missing_confirmations(c.role for c in version.confirmations)
+    if missing:
+        waiting = {Role.learner: mobility.learner, Role.mentor: mobility.mentor, Role.coordinator: mobility.coordinator}
+        people = [person for role in missing if (person := waiting.get(role)) is not None]
+        outbox.plan_waiting(session, mobility, version.id, version.number, people)
+    else:
         for earlier in version.plan.versions:
             if earlier.status is PlanStatus.agreed:
                 earlier.status = PlanStatus.superseded

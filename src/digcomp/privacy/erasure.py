@@ -102,7 +102,8 @@ def erase(session: Session, actor: Actor | None, person: Person) -> ErasureRepor
         session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.contains(email.lower())))
         session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.contains(email)))
     session.execute(delete(Consent).where(Consent.person_id == person.id))
-    session.execute(delete(OutgoingMail).where(OutgoingMail.recipient_id == person.id))
+    about = or_(OutgoingMail.recipient_id == person.id, OutgoingMail.mobility_id.in_(mobility_ids))
+    session.execute(delete(OutgoingMail).where(about))  # sent or not: they name the person
     session.execute(
         update(MentorLink)
         .where(MentorLink.mentor_id == person.id, MentorLink.revoked_at.is_(None))
@@ -204,7 +205,9 @@ def after_commit(engine: Engine, store: EvidenceStore, report: ErasureReport) ->
     connection = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
     try:
         for _ in range(50):
-            busy, _log, _done = connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor = connection.cursor()
+            busy, _log, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.close()
             if not busy:
                 return
             time.sleep(0.1)  # a reader still holds old pages; it finishes soon

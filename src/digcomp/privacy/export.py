@@ -33,6 +33,7 @@ from digcomp.store.models import (
     Mobility,
     Outcome,
     OutcomeCompetence,
+    OutgoingMail,
     Person,
     Plan,
     PlanVersion,
@@ -151,6 +152,9 @@ def export_person(session: Session, actor: Actor, person_id: int, store: Evidenc
                     "account": record(account) if account else None,
                     "consents": _records(
                         session.scalars(select(Consent).where(Consent.person_id == person.id).order_by(Consent.id))
+                    ),
+                    "emails": _records(
+                        session.scalars(select(OutgoingMail).where(OutgoingMail.recipient_id == person.id))
                     ),
                     "progress_reports_written": _records(
                         session.scalars(select(ProgressReport).where(ProgressReport.author_id == person.id))

@@ -655,6 +655,7 @@ class OutgoingMail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    mobility_id: Mapped[int | None] = mapped_column(ForeignKey("mobilities.id"), index=True)  # the one it is about
     to_address: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2))
     kind: Mapped[str] = mapped_column(String(40))

@@ -60,6 +60,7 @@ def upgrade() -> None:
         "outbox",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("recipient_id", sa.Integer(), sa.ForeignKey("people.id"), nullable=True, index=True),
+        sa.Column("mobility_id", sa.Integer(), sa.ForeignKey("mobilities.id"), nullable=True, index=True),
         sa.Column("to_address", sa.String(254), nullable=False),
         sa.Column("language", sa.String(2), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),

@@ -1,0 +1,161 @@
+"""E-mails, written to the outbox in the transaction of the event they tell about (so an e-mail exists exactly when
+its event does, and nothing is lost while the mail server is down), in the recipient's language from the label
+files (``mail/labels/<language>.yaml``; a language without a file, or a key missing from one, reads English)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from digcomp.i18n import format_day
+from digcomp.store.models import Mobility, Organisation, OutgoingMail, Person
+
+LABELS = Path(__file__).with_name("labels")
+FALLBACK = "en"
+SECRET_KINDS = frozenset({"mentor_invitation", "password_reset"})  # the body holds a link that logs in: not kept
+
+
+@cache
+def labels(language: str) -> dict[str, Any]:
+    path = LABELS / f"{language}.yaml"
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8"))) if path.exists() else {}
+
+
+def _label(language: str, key: str) -> Any:
+    return labels(language).get(key) or labels(FALLBACK)[key]
+
+
+def language_of(person: Person) -> str:
+    """The language the person reads (their own setting, else their organisation's) if there are e-mails in it,
+    else English — text and dates alike."""
+    language = person.language or person.organisation.language or FALLBACK
+    return language if labels(language) else FALLBACK
+
+
+def compose(language: str, kind: str, name: str, school: Organisation, values: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body; dates in ``values`` are written the recipient's way."""
+    shown = {k: format_day(v, language) if isinstance(v, dt.date) else v for k, v in values.items()}
+    shown.setdefault("school", school.name)
+    template = _label(language, kind)
+    contact = school.contact_email
+    signature = (
+        _label(language, "signature").format(school=school.name, contact=contact)
+        if contact
+        else _label(language, "signature_no_contact").format(school=school.name)
+    )
+    body = "\n\n".join(
+        [_label(language, "greeting").format(name=name), template["body"].format(**shown).strip(), signature]
+    )
+    return template["subject"].format(**shown), body + "\n"
+
+
+def enqueue(
+    session: Session,
+    recipient: Person,
+    kind: str,
+    school: Organisation,
+    values: dict[str, Any],
+    *,
+    mobility: Mobility | None = None,
+    dedupe_key: str | None = None,
+) -> OutgoingMail | None:
+    """Queue one e-mail to a person; None when they have no address (or the same ``dedupe_key`` was queued)."""
+    if not recipient.email or recipient.erased_at is not None:
+        return None
+    if dedupe_key and queued(session, dedupe_key):
+        return None
+    language = language_of(recipient)
+    subject, body = compose(language, kind, recipient.given_name, school, values)
+    mail = OutgoingMail(
+        recipient_id=recipient.id,
+        mobility_id=mobility.id if mobility else None,
+        to_address=recipient.email,
+        language=language,
+        kind=kind,
+        subject=subject,
+        body=body,
+        dedupe_key=dedupe_key,
+    )
+    session.add(mail)
+    return mail
+
+
+# --- the events -------------------------------------------------------------------------------------------------
+
+
+def _placement(mobility: Mobility) -> dict[str, Any]:
+    learner = mobility.learner
+    return {
+        "learner": f"{learner.given_name} {learner.family_name}",
+        "host": mobility.host_organisation.name,
+        "start": mobility.start_date,
+        "end": mobility.end_date,
+    }
+
+
+def mentor_invitation(session: Session, mobility: Mobility, link: str, expires: dt.datetime) -> bool:
+    if mobility.mentor is None:
+        return False
+    values = {**_placement(mobility), "link": link, "expires": expires.date()}
+    return (
+        enqueue(session, mobility.mentor, "mentor_invitation", mobility.sending_organisation, values, mobility=mobility)
+        is not None
+    )
+
+
+def plan_waiting(session: Session, mobility: Mobility, version_id: int, number: int, people: list[Person]) -> None:
+    """Ask the parties who have not confirmed a plan version yet; each is asked once per version."""
+    values = {**_placement(mobility), "version": number, "link": f"{base_url()}/mobilities/{mobility.id}"}
+    for person in people:
+        key = f"plan_waiting:{version_id}:{person.id}"
+        enqueue(
+            session, person, "plan_waiting", mobility.sending_organisation, values, mobility=mobility, dedupe_key=key
+        )
+
+
+def certificate_issued(session: Session, mobility: Mobility, certificate_id: str) -> None:
+    base = base_url()
+    values = {
+        **_placement(mobility),
+        "link": f"{base}/mobilities/{mobility.id}",
+        "verify": f"{base}/verify/{certificate_id}",
+    }
+    key = f"certificate_issued:{certificate_id}"
+    school = mobility.sending_organisation
+    enqueue(session, mobility.learner, "certificate_issued", school, values, mobility=mobility, dedupe_key=key)
+
+
+def reminder_key(mobility: Mobility) -> str:
+    return f"rating_reminder:{mobility.id}:{mobility.end_date.isoformat()}"  # once per end date, even if it moves
+
+
+def queued(session: Session, dedupe_key: str) -> bool:
+    return bool(session.scalar(select(exists().where(OutgoingMail.dedupe_key == dedupe_key))))
+
+
+def rating_reminder(session: Session, mobility: Mobility, missing: int, link: str) -> bool:
+    if mobility.mentor is None:
+        return False
+    values = {**_placement(mobility), "missing": missing, "link": link}
+    school = mobility.sending_organisation
+    key = reminder_key(mobility)
+    mail = enqueue(session, mobility.mentor, "rating_reminder", school, values, mobility=mobility, dedupe_key=key)
+    return mail is not None
+
+
+def base_url() -> str:
+    from digcomp.settings import get_settings
+
+    return get_settings().offline_base_url
+
+
+def pending(session: Session) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(OutgoingMail).where(OutgoingMail.sent_at.is_(None))) or 0
+    )

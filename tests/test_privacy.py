@@ -200,7 +200,9 @@ def test_consents_are_recorded_with_date_and_notice_version(client: TestClient, 
 
 
 def test_database_and_key_files_are_readable_by_the_owner_only(site: Demo) -> None:
-    for path in [*site.folder.glob("digcomp.sqlite3*"), *(site.settings.data_dir / "signing").glob("*")]:
+    evidence = site.settings.data_dir / "evidence"
+    files = [*site.folder.glob("digcomp.sqlite3*"), *(site.settings.data_dir / "signing").glob("*"), evidence]
+    for path in files:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path.name} is {oct(mode)}"
 

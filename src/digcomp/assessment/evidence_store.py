@@ -151,9 +151,10 @@ class EvidenceStore:
             check_content(Path(temporary), media_type, self.max_pixels)
             stored = StoredFile(digest.hexdigest(), size, media_type)
             target = self.path(stored.sha256)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.root, 0o700)  # photos of learners, often minors: the owner only
             os.replace(temporary, target)  # the same content always lands at the same path: idempotent
-            os.chmod(target, 0o640)
+            os.chmod(target, 0o600)
             return stored
         finally:
             if os.path.exists(temporary):

@@ -42,6 +42,7 @@ TAGS = [
     {"name": "plans", "description": "Learning-outcome plans, their versions and the three parties' agreement."},
     {"name": "assessment", "description": "Identify, document, assess, validate."},
     {"name": "audit", "description": "The hash-chained record of every decision."},
+    {"name": "privacy", "description": "A person's data export and erasure, privacy notices, consents."},
     {"name": "recognition", "description": "The school's recognition of the validated result."},
     {"name": "certificates", "description": "Signed statements and credentials: issue, download, revoke."},
     {"name": "verification", "description": "Checking a statement or credential, for anyone."},

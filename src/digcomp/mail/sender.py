@@ -86,11 +86,11 @@ def _claim(session: Session, now: dt.datetime) -> list[int]:
 def deliver_due(database: Database, settings: Settings, now: dt.datetime | None = None) -> Delivery:
     """Send every e-mail that is due; None of this runs without ``smtp_host``."""
     if not settings.smtp_host:
-        return Delivery(waiting=database.read(_count_waiting))
+        return Delivery(waiting=database.read(pending))
     now = now or utcnow()
     claimed = database.run(lambda s: _claim(s, now))
     if not claimed:
-        return Delivery(waiting=database.read(_count_waiting))
+        return Delivery(waiting=database.read(pending))
     messages = database.read(
         lambda s: {
             m.id: _message(settings, m) for m in s.scalars(select(OutgoingMail).where(OutgoingMail.id.in_(claimed)))
@@ -113,7 +113,7 @@ def deliver_due(database: Database, settings: Settings, now: dt.datetime | None 
     failed = sum(1 for error in outcomes.values() if error)
     if failed:
         log.warning("%d e-mail(s) not delivered; they are retried later", failed)
-    return Delivery(sent=len(outcomes) - failed, failed=failed, waiting=database.read(_count_waiting))
+    return Delivery(sent=len(outcomes) - failed, failed=failed, waiting=database.read(pending))
 
 
 def _record(session: Session, outcomes: dict[int, str | None], now: dt.datetime) -> None:
@@ -127,7 +127,3 @@ def _record(session: Session, outcomes: dict[int, str | None], now: dt.datetime)
         else:
             mail.last_error = error[:2000]
             mail.next_attempt_at = now + backoff(mail.attempts)
-
-
-def _count_waiting(session: Session) -> int:
-    return pending(session)

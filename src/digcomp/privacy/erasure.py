@@ -18,7 +18,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, Select, delete, null, or_, select, update
+from sqlalchemy import Engine, Select, delete, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require
@@ -98,9 +98,8 @@ def erase(session: Session, actor: Actor | None, person: Person) -> ErasureRepor
         account.email = f"erased-{person.id}@erased.invalid"
         account.password_hash = "!"  # matches no password
         account.active = False
-    if email:
-        session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.contains(email.lower())))
-        session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.contains(email)))
+    if email:  # the login throttle keys accounts by the lower-cased address
+        session.execute(delete(RateLimitCounter).where(RateLimitCounter.key.contains(email.strip().lower())))
     session.execute(delete(Consent).where(Consent.person_id == person.id))
     about = or_(OutgoingMail.recipient_id == person.id, OutgoingMail.mobility_id.in_(mobility_ids))
     session.execute(delete(OutgoingMail).where(about))  # sent or not: they name the person
@@ -191,8 +190,8 @@ def _erase_audit(session: Session, person_id: int, mobility_ids: list[int]) -> t
         .values(actor_label="", before=null(), after=null(), personal_salt=null())
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
-    kept = len(list(session.scalars(select(AuditEntry.id).where(concerning, AuditEntry.personal_digest.is_(None)))))
-    return int(erased), kept
+    kept = session.scalar(select(func.count()).where(concerning, AuditEntry.personal_digest.is_(None)))
+    return int(erased), int(kept or 0)
 
 
 def after_commit(engine: Engine, store: EvidenceStore, report: ErasureReport) -> None:
@@ -229,18 +228,16 @@ class Expired:
 def expired_learners(session: Session, today: dt.date) -> list[Expired]:
     """Learners whose last mobility ended more than their school's retention period ago, not yet erased."""
     rows = session.execute(
-        select(Mobility.learner_id, Mobility.sending_organisation_id, Mobility.end_date, Organisation.retention_years)
-        .join(Organisation, Organisation.id == Mobility.sending_organisation_id)
-        .join(Person, Person.id == Mobility.learner_id)
+        select(Person.id, Person.organisation_id, func.max(Mobility.end_date), Organisation.retention_years)
+        .join(Mobility, Mobility.learner_id == Person.id)
+        .join(Organisation, Organisation.id == Person.organisation_id)  # a learner's own school keeps the data
         .where(Person.erased_at.is_(None))
+        .group_by(Person.id, Person.organisation_id, Organisation.retention_years)
+        .order_by(Person.id)
     )
-    latest: dict[int, tuple[int, dt.date, int]] = {}
-    for learner_id, school_id, end_date, years in rows:
-        if learner_id not in latest or end_date > latest[learner_id][1]:
-            latest[learner_id] = (school_id, end_date, years)
     return [
         Expired(learner_id, school_id, end_date)
-        for learner_id, (school_id, end_date, years) in sorted(latest.items())
+        for learner_id, school_id, end_date, years in rows
         if _years_after(end_date, years) < today
     ]
 

@@ -24,11 +24,20 @@ def login(client: TestClient, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def web_login(client: TestClient, email: str, language: str = "en") -> None:
+    """Log in to the web pages (the session cookie stays on ``client``), reading them in ``language``."""
+    client.cookies.clear()
+    client.cookies.set("digcomp_lang", language)
+    response = client.post("/login", data={"email": email, "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
 @dataclass
 class School:
     id: int
     name: str
     admin: dict[str, str]
+    admin_email: str = ""
 
 
 def register_school(client: TestClient, database: Database, name: str = "Rīgas Tehniskā koledža") -> School:
@@ -36,7 +45,7 @@ def register_school(client: TestClient, database: Database, name: str = "Rīgas 
     email = f"admin{slug}@school.example.lv"
     with database.session() as session:
         created = access.create_school(session, name, "LV", "Anna", "Admine", email, PASSWORD)
-    return School(created.organisation_id, name, login(client, email))
+    return School(created.organisation_id, name, login(client, email), email)
 
 
 @dataclass

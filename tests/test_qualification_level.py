@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from digcomp.mapping.levels import DEFAULT_BANDS
 from digcomp.store.db import Database
-from tests.journey import API, PASSWORD, create_mobility, ok, register_school
+from tests.journey import API, create_mobility, ok, register_school, web_login
 from tests.test_api_import import upload
 
 STATEMENT_LV = "Izglītojamais sagatavo viesnīcas pakalpojumu prezentāciju viesiem"
@@ -46,13 +46,6 @@ def test_a_group_import_carries_the_eqf_level(client: TestClient, database: Data
     assert [(e["row"], e["field"]) for e in bad.json()["errors"]] == [(2, "eqf_level")]
 
 
-def _web_login(client: TestClient, email: str, language: str) -> None:
-    client.cookies.clear()
-    client.cookies.set("digcomp_lang", language)
-    response = client.post("/login", data={"email": email, "password": PASSWORD}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-
-
 def _suggested_levels(client: TestClient, mobility_id: int) -> list[int]:
     page = client.post(
         f"/mobilities/{mobility_id}/plan/outcomes/new", data={"text_lv": STATEMENT_LV, "action": "suggest"}
@@ -66,7 +59,7 @@ def test_the_coordinator_sets_the_level_in_the_web_form_and_the_suggestions_foll
 ) -> None:
     m = create_mobility(client, database)
     coordinator = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["admin"]))
-    _web_login(client, coordinator["email"], "lv")
+    web_login(client, coordinator["email"], "lv")
 
     edit = client.get(f"/mobilities/{m.id}/edit")
     assert "Kvalifikācijas EKI līmenis" in edit.text

@@ -7,14 +7,27 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pydantic import ValidationError
 
 from digcomp.errors import Invalid, InvalidValue
 
 MAX_ROWS = 2000
+MAX_BYTES = 2 * 1024 * 1024
 T = TypeVar("T")
+
+
+def read_upload(stream: BinaryIO, max_bytes: int = MAX_BYTES) -> bytes:
+    """An uploaded file's bytes, refused with a clear message when it is larger than a spreadsheet should be."""
+    content = stream.read(max_bytes + 1)
+    return within_limit(content, max_bytes)
+
+
+def within_limit(content: bytes, max_bytes: int = MAX_BYTES) -> bytes:
+    if len(content) > max_bytes:
+        raise Invalid("the file is larger than {size} MB", size=max(1, max_bytes // (1024 * 1024)))
+    return content
 
 
 def read_rows(content: bytes, required: Sequence[str], build: Callable[[dict[str, Any]], T]) -> list[T]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep
-from digcomp.errors import Invalid
+from digcomp.csvtable import read_upload
 from digcomp.mobility import importer, progress, service
 from digcomp.mobility.schemas import (
     MobilityCreate,
@@ -30,7 +30,6 @@ from digcomp.mobility.schemas import (
 from digcomp.store.models import Mobility, Organisation, Person, Role, utcnow
 
 router = APIRouter()
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -168,14 +167,32 @@ def add_progress_report(
     return db.run(work)
 
 
-@router.post("/mobilities/import", status_code=201, response_model=importer.ImportResult, tags=["mobilities"])
+@router.post(
+    "/mobilities/import",
+    status_code=201,
+    response_model=importer.ImportResult,
+    tags=["mobilities"],
+    responses={200: {"model": importer.ImportResult, "description": "A dry run, or nothing new to create"}},
+)
 def import_mobilities(
     db: DatabaseDep,
     actor: ActorDep,
+    response: Response,
     file: Annotated[UploadFile, File(description="CSV (UTF-8), one mobility per row")],
+    dry_run: Annotated[
+        bool,
+        Query(
+            description="Check the file and answer what would be created, updated or left unchanged; nothing is written"
+        ),
+    ] = False,
 ) -> importer.ImportResult:
-    content = file.file.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise Invalid("the file is larger than {size} MB", size=MAX_IMPORT_BYTES // (1024 * 1024))
-    rows = importer.parse(content)
-    return db.run(lambda s: importer.apply(s, actor, rows))
+    """Import a group. People, hosts and mobilities already stored are recognised (see the row outcomes), so
+    importing the same file twice changes nothing."""
+    rows = importer.parse(read_upload(file.file))
+    if dry_run:
+        response.status_code = 200
+        return importer.as_dry_run(db.rehearse(lambda s: importer.apply(s, actor, rows)))
+    result = db.run(lambda s: importer.apply(s, actor, rows))
+    if not result.created:
+        response.status_code = 200
+    return result

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.access.actor import require_staff
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident
-from digcomp.errors import Invalid
+from digcomp.csvtable import read_upload
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service
 from digcomp.recognition.schemas import ModuleImportResult, ModuleIn, ModuleOut, RecognitionIn, RecognitionOut
@@ -38,9 +38,7 @@ def import_modules(
 ) -> ModuleImportResult:
     """The programme's modules from a spreadsheet: new codes are added, known codes updated; all or nothing, with
     every problem listed by row."""
-    content = file.file.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise Invalid("the file is larger than {size} MB", size=MAX_IMPORT_BYTES // (1024 * 1024))
+    content = read_upload(file.file, MAX_IMPORT_BYTES)
     return db.run(lambda s: service.import_modules(s, actor, content))
 
 

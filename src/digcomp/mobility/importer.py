@@ -1,8 +1,18 @@
 """Import a group of learners and their mobilities from a spreadsheet saved as CSV.
 
 All or nothing: every row is checked first; if any row is wrong the answer lists each problem with its row
-number and nothing is written. Organisations and people that already exist (same name and country; same
-e-mail in the organisation) are reused.
+number and nothing is written. Importing the same file again changes nothing: what is stored already is
+recognised and only what the file changes is updated (a blank cell never clears a stored value).
+
+- A learner is the school's learner with the row's learner number, else with its e-mail, else the one learner
+  of that name (and date of birth) who has no other number or e-mail.
+- A host is the school's host organisation of that name and country; its mentor is the person there with the
+  row's mentor e-mail, else the one mentor of that name: an existing mentor account is linked, not copied.
+- A mobility is the learner's mobility from this school whose dates overlap the row's (a learner is on one
+  placement at a time).
+
+A dry run does all of it in a transaction that is rolled back, and answers what would be created, updated or
+left unchanged.
 
 Texts held per language take one column per language: ``qualification_lv``, ``qualification_en``,
 ``objective_it``, ``tasks_en`` …; a column without a language suffix (``tasks``) is in the working language.
@@ -11,9 +21,12 @@ Texts held per language take one column per language: ``qualification_lv``, ``qu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require_planner
@@ -26,10 +39,13 @@ from digcomp.mobility.schemas import (
     EqfLevel,
     LanguageCode,
     MobilityCreate,
+    MobilityUpdate,
     OrganisationCreate,
+    OrganisationUpdate,
     PersonCreate,
+    PersonUpdate,
 )
-from digcomp.store.models import Mobility, Organisation, OrganisationKind, Role
+from digcomp.store.models import Mobility, Organisation, OrganisationKind, Person, Role
 
 REQUIRED_COLUMNS = (
     "learner_given_name",
@@ -43,6 +59,7 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = (
     "learner_email",
+    "learner_number",
     "learner_date_of_birth",
     "host_address",
     "mentor_given_name",
@@ -87,6 +104,7 @@ class ImportRow(BaseModel):
     learner_given_name: str = Field(min_length=1, max_length=100)
     learner_family_name: str = Field(min_length=1, max_length=100)
     learner_email: OptionalEmail = None
+    learner_number: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=50)] = None
     learner_date_of_birth: OptionalDate = None
     sending_organisation: str = Field(min_length=1, max_length=200)
     sending_country: CountryCode
@@ -99,12 +117,12 @@ class ImportRow(BaseModel):
     coordinator_email: OptionalEmail = None
     start_date: Date
     end_date: Date
-    programme: str = "Erasmus+"
+    programme: str = ""
     project_reference: str = Field(default="", max_length=100)
     qualification: dict[str, Annotated[str, Field(max_length=400)]] = {}
     eqf_level: Annotated[EqfLevel, BeforeValidator(_blank_to_none)] = None
     objective: dict[str, Annotated[str, Field(max_length=10_000)]] = {}
-    working_language: Annotated[LanguageCode, BeforeValidator(lambda v: v or "en")] = "en"
+    working_language: Annotated[LanguageCode | None, BeforeValidator(_blank_to_none)] = None
     group_name: str = Field(default="", max_length=100)
     tasks: dict[str, Annotated[str, Field(max_length=10_000)]] = {}
 
@@ -117,9 +135,34 @@ class ImportRow(BaseModel):
         return self
 
 
+class Action(StrEnum):
+    created = "created"
+    updated = "updated"
+    unchanged = "unchanged"
+
+
+class RowOutcome(BaseModel):
+    """What one row did (or, in a dry run, would do) to each record it describes."""
+
+    row: int
+    learner: str
+    learner_action: Action
+    host_action: Action
+    mentor_action: Action | None = None
+    mobility_action: Action
+    mobility_id: int | None = Field(description="None in a dry run for a mobility that would be created")
+    changes: list[str] = Field(
+        description="The fields an update changes, as record.field", examples=[["mobility.end_date"]]
+    )
+
+
 class ImportResult(BaseModel):
-    created: int
+    dry_run: bool = False
+    created: int = Field(description="Mobilities created")
+    updated: int = Field(description="Mobilities (or their learner, host or mentor) updated")
+    unchanged: int = Field(description="Rows that matched what is stored already")
     mobility_ids: list[int]
+    rows: list[RowOutcome]
 
 
 def _per_language(raw: dict[str, Any]) -> dict[str, Any]:
@@ -145,11 +188,12 @@ def parse(content: bytes) -> list[ImportRow]:
 
 
 def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int = 2) -> ImportResult:
-    """Create what the rows describe in the caller's transaction (rolled back as a whole on any error)."""
+    """Create or update what the rows describe in the caller's transaction (rolled back as a whole on any error)."""
     require_planner(actor)
     school = session.get_one(Organisation, actor.organisation_id)
-    created: list[Mobility] = []
+    outcomes: list[RowOutcome] = []
     for offset, row in enumerate(rows):
+        number = first_row + offset
         try:
             if row.sending_organisation.casefold() != school.name.casefold() or row.sending_country != school.country:
                 raise Invalid(
@@ -158,7 +202,7 @@ def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int 
                     school=school.name,
                 )
             try:
-                created.append(_create(session, actor, school.id, row))
+                outcomes.append(_RowImport(session, actor, school.id, row).run(number))
             except ValidationError as exc:
                 problems = [
                     problem([str(p) for p in e["loc"]], str(e["msg"]).removeprefix("Value error, "))
@@ -169,90 +213,323 @@ def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int 
             details = exc.errors or [{"msg": exc.message, "template": exc.template, "params": exc.params}]
             raise Invalid(
                 "row {row}: {problem}; nothing was imported",
-                [{"row": first_row + offset, **d} for d in details],
-                row=first_row + offset,
+                [{"row": number, **d} for d in details],
+                row=number,
                 problem=Phrase(exc.template, **exc.params),
             ) from None
-    return ImportResult(created=len(created), mobility_ids=[m.id for m in created])
+    return _summary(outcomes)
 
 
-def _host(session: Session, actor: Actor, name: str, country: str, address: str = "") -> int:
-    existing = service.find_organisation(session, actor.organisation_id, name, country)
-    if existing:
-        return existing.id
-    data = OrganisationCreate(name=name, kind=OrganisationKind.company, country=country, address=address)
-    return service.create_organisation(session, actor, data).id
+def _summary(outcomes: list[RowOutcome], dry_run: bool = False) -> ImportResult:
+    def touched(o: RowOutcome) -> bool:
+        return Action.updated in (o.learner_action, o.host_action, o.mentor_action, o.mobility_action)
+
+    created = [o for o in outcomes if o.mobility_action is Action.created]
+    updated = [o for o in outcomes if o.mobility_action is not Action.created and touched(o)]
+    return ImportResult(
+        dry_run=dry_run,
+        created=len(created),
+        updated=len(updated),
+        unchanged=len(outcomes) - len(created) - len(updated),
+        mobility_ids=list(dict.fromkeys(o.mobility_id for o in outcomes if o.mobility_id is not None)),
+        rows=outcomes,
+    )
 
 
-def _person(
-    session: Session,
-    actor: Actor,
-    organisation_id: int,
-    given: str,
-    family: str,
-    email: str | None,
-    role: Role,
-    **extra: Any,
-) -> int:
-    if email:
-        existing = service.find_person(session, organisation_id, email)
-        if existing:
-            if existing.role != role:
-                raise Invalid(
-                    "{email} is already registered as a {actual}, not a {expected}",
-                    email=email,
-                    actual=Term(existing.role.value),
-                    expected=Term(role.value),
+def as_dry_run(result: ImportResult) -> ImportResult:
+    """The answer of a rehearsal: ids of records that were rolled back mean nothing."""
+    rows = [
+        o.model_copy(update={"mobility_id": None}) if o.mobility_action is Action.created else o for o in result.rows
+    ]
+    return _summary(rows, dry_run=True)
+
+
+def _changed(stored: object, values: dict[str, Any]) -> dict[str, Any]:
+    """The given values that differ from the stored record's."""
+    return {name: value for name, value in values.items() if getattr(stored, name) != value}
+
+
+def _merged_texts(stored: dict[str, str], given: dict[str, str]) -> dict[str, str]:
+    return {**stored, **given}
+
+
+class _RowImport:
+    """One row: find or create its learner, host, mentor and mobility, and update what the row changes."""
+
+    def __init__(self, session: Session, actor: Actor, school_id: int, row: ImportRow) -> None:
+        self.session, self.actor, self.school_id, self.row = session, actor, school_id, row
+        self.changes: list[str] = []
+
+    def run(self, number: int) -> RowOutcome:
+        row = self.row
+        learner, learner_action = self._learner()
+        host, host_action = self._host()
+        mentor, mentor_action = self._mentor(host) if row.mentor_given_name else (None, None)
+        mobility, mobility_action = self._mobility(learner, host, mentor)
+        return RowOutcome(
+            row=number,
+            learner=f"{row.learner_given_name} {row.learner_family_name}",
+            learner_action=learner_action,
+            host_action=host_action,
+            mentor_action=mentor_action,
+            mobility_action=mobility_action,
+            mobility_id=mobility.id,
+            changes=self.changes,
+        )
+
+    def _update_person(self, person: Person, values: dict[str, Any], record: str) -> Action:
+        changes = _changed(person, values)
+        if not changes:
+            return Action.unchanged
+        service.update_person(self.session, self.actor, person, PersonUpdate(**changes))
+        self.changes += [f"{record}.{name}" for name in changes]
+        return Action.updated
+
+    # --- learner
+
+    def _learner(self) -> tuple[Person, Action]:
+        row = self.row
+        person, identified = self._known_learner()
+        if person is None:
+            data = PersonCreate(
+                organisation_id=self.school_id,
+                given_name=row.learner_given_name,
+                family_name=row.learner_family_name,
+                email=row.learner_email,
+                learner_number=row.learner_number,
+                role=Role.learner,
+                date_of_birth=row.learner_date_of_birth,
+            )
+            return service.create_person(self.session, self.actor, data), Action.created
+        values: dict[str, Any] = {
+            "email": row.learner_email,
+            "learner_number": row.learner_number,
+            "date_of_birth": row.learner_date_of_birth,
+        }
+        if identified:  # found by number or e-mail: the file may correct the spelling of the name
+            values |= {"given_name": row.learner_given_name, "family_name": row.learner_family_name}
+        given = {name: value for name, value in values.items() if value is not None}
+        return person, self._update_person(person, given, "learner")
+
+    def _known_learner(self) -> tuple[Person | None, bool]:
+        """The stored learner the row is about, and whether a number or e-mail identified them."""
+        row, school = self.row, self.school_id
+        by_number = (
+            self.session.scalars(
+                select(Person).where(Person.organisation_id == school, Person.learner_number == row.learner_number)
+            ).first()
+            if row.learner_number
+            else None
+        )
+        by_email = service.find_person(self.session, school, row.learner_email) if row.learner_email else None
+        if by_number and by_email and by_number.id != by_email.id:
+            raise Invalid(
+                "learner number {number} is {first}'s, but {email} is {second}'s",
+                number=row.learner_number,
+                first=_name(by_number),
+                email=row.learner_email,
+                second=_name(by_email),
+            )
+        found = by_number or by_email
+        if found is not None:
+            _expect_role(found, Role.learner, row.learner_email or row.learner_number or "")
+            return found, True
+        return self._one_by_name(
+            Person.organisation_id == school,
+            Role.learner,
+            row.learner_given_name,
+            row.learner_family_name,
+            compatible=lambda p: (
+                (p.email is None or row.learner_email is None)
+                and (p.learner_number is None or row.learner_number is None)
+                and (p.date_of_birth is None or row.learner_date_of_birth in (None, p.date_of_birth))
+            ),
+            tell_apart="learner_number",
+        ), False
+
+    def _one_by_name(
+        self,
+        where: ColumnElement[bool],
+        role: Role,
+        given: str,
+        family: str,
+        compatible: Callable[[Person], bool],
+        tell_apart: str,
+    ) -> Person | None:
+        """The one person of this role and name (case aside) that nothing tells apart from the row; None if there
+        is none. Two such people are an error: the file must say which one it means."""
+        query = select(Person).where(where, Person.role == role, Person.erased_at.is_(None))
+        same = [
+            p
+            for p in self.session.scalars(query)
+            if p.given_name.casefold() == given.casefold()
+            and p.family_name.casefold() == family.casefold()
+            and compatible(p)
+        ]
+        if len(same) > 1:
+            raise Invalid(
+                "there are {count} people named {name}: add a {column} to say which one",
+                count=len(same),
+                name=f"{given} {family}",
+                column=tell_apart,
+            )
+        return same[0] if same else None
+
+    # --- host and mentor
+
+    def _host(self) -> tuple[Organisation, Action]:
+        row = self.row
+        host = service.find_organisation(
+            self.session, self.actor.organisation_id, row.host_organisation, row.host_country
+        )
+        if host is None:
+            data = OrganisationCreate(
+                name=row.host_organisation,
+                kind=OrganisationKind.company,
+                country=row.host_country,
+                address=row.host_address,
+            )
+            return service.create_organisation(self.session, self.actor, data), Action.created
+        if host.kind is OrganisationKind.school:
+            raise Invalid("'{name}' is a school, not a host organisation", name=host.name)
+        changes = _changed(host, {"address": row.host_address} if row.host_address else {})
+        if not changes:
+            return host, Action.unchanged
+        service.update_organisation(self.session, self.actor, host, OrganisationUpdate(**changes))
+        self.changes += [f"host.{name}" for name in changes]
+        return host, Action.updated
+
+    def _mentor(self, host: Organisation) -> tuple[Person, Action]:
+        row = self.row
+        found = service.find_person(self.session, host.id, row.mentor_email) if row.mentor_email else None
+        if found is None and row.mentor_email:
+            elsewhere = self.session.scalars(
+                select(Person).where(
+                    func.lower(Person.email) == row.mentor_email.lower(),
+                    Person.organisation_id.in_(
+                        select(Organisation.id).where(Organisation.registered_by_id == self.actor.organisation_id)
+                    ),
                 )
-            return existing.id
-    data = PersonCreate(
-        organisation_id=organisation_id, given_name=given, family_name=family, email=email, role=role, **extra
-    )
-    return service.create_person(session, actor, data).id
+            ).first()
+            if elsewhere is not None:
+                raise Invalid(
+                    "{email} is registered at {organisation}, not at {host}",
+                    email=row.mentor_email,
+                    organisation=elsewhere.organisation.name,
+                    host=host.name,
+                )
+        if found is not None:
+            _expect_role(found, Role.mentor, row.mentor_email or "")
+            values = {"given_name": row.mentor_given_name, "family_name": row.mentor_family_name}
+            return found, self._update_person(found, values, "mentor")
+        same_name = self._one_by_name(
+            Person.organisation_id == host.id,
+            Role.mentor,
+            row.mentor_given_name,
+            row.mentor_family_name,
+            compatible=lambda p: p.email is None or row.mentor_email is None,
+            tell_apart="mentor_email",
+        )
+        if same_name is not None:
+            given = {"email": row.mentor_email} if row.mentor_email else {}
+            return same_name, self._update_person(same_name, given, "mentor")
+        data = PersonCreate(
+            organisation_id=host.id,
+            given_name=row.mentor_given_name,
+            family_name=row.mentor_family_name,
+            email=row.mentor_email,
+            role=Role.mentor,
+        )
+        return service.create_person(self.session, self.actor, data), Action.created
 
+    # --- mobility
 
-def _create(session: Session, actor: Actor, sending: int, row: ImportRow) -> Mobility:
-    host = _host(session, actor, row.host_organisation, row.host_country, row.host_address)
-    learner = _person(
-        session,
-        actor,
-        sending,
-        row.learner_given_name,
-        row.learner_family_name,
-        row.learner_email,
-        Role.learner,
-        date_of_birth=row.learner_date_of_birth,
-    )
-    mentor = (
-        _person(session, actor, host, row.mentor_given_name, row.mentor_family_name, row.mentor_email, Role.mentor)
-        if row.mentor_given_name
-        else None
-    )
-    coordinator = None
-    if row.coordinator_email:
-        found = service.find_person(session, sending, row.coordinator_email)
+    def _coordinator(self) -> int | None:
+        row = self.row
+        if not row.coordinator_email:
+            return None
+        found = service.find_person(self.session, self.school_id, row.coordinator_email)
         if found is None:
             raise Invalid(
                 "no coordinator with e-mail {email} at {school}",
                 email=row.coordinator_email,
                 school=row.sending_organisation,
             )
-        coordinator = found.id
-    data = MobilityCreate(
-        learner_id=learner,
-        sending_organisation_id=sending,
-        host_organisation_id=host,
-        mentor_id=mentor,
-        coordinator_id=coordinator,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        programme=row.programme or "Erasmus+",
-        project_reference=row.project_reference,
-        qualification=row.qualification,
-        eqf_level=row.eqf_level,
-        objective=row.objective,
-        working_language=row.working_language,
-        group_name=row.group_name,
-        tasks=row.tasks,
-    )
-    return service.create_mobility(session, actor, data)
+        return found.id
+
+    def _mobility(self, learner: Person, host: Organisation, mentor: Person | None) -> tuple[Mobility, Action]:
+        row = self.row
+        coordinator = self._coordinator()
+        overlapping = list(
+            self.session.scalars(
+                select(Mobility).where(
+                    Mobility.learner_id == learner.id,
+                    Mobility.sending_organisation_id == self.school_id,
+                    Mobility.start_date < row.end_date,
+                    Mobility.end_date > row.start_date,
+                )
+            )
+        )
+        if len(overlapping) > 1:
+            raise Invalid(
+                "{name} has {count} mobilities between {start} and {end}; correct them one by one",
+                name=_name(learner),
+                count=len(overlapping),
+                start=row.start_date,
+                end=row.end_date,
+            )
+        if not overlapping:
+            data = MobilityCreate(
+                learner_id=learner.id,
+                sending_organisation_id=self.school_id,
+                host_organisation_id=host.id,
+                mentor_id=mentor.id if mentor else None,
+                coordinator_id=coordinator,
+                start_date=row.start_date,
+                end_date=row.end_date,
+                programme=row.programme or "Erasmus+",
+                project_reference=row.project_reference,
+                qualification=row.qualification,
+                eqf_level=row.eqf_level,
+                objective=row.objective,
+                working_language=row.working_language or "en",
+                group_name=row.group_name,
+                tasks=row.tasks,
+            )
+            return service.create_mobility(self.session, self.actor, data), Action.created
+        mobility = overlapping[0]
+        given: dict[str, Any] = {
+            "start_date": row.start_date,
+            "end_date": row.end_date,
+            "host_organisation_id": host.id,
+            "mentor_id": mentor.id if mentor else None,
+            "coordinator_id": coordinator,
+            "programme": row.programme,
+            "project_reference": row.project_reference,
+            "eqf_level": row.eqf_level,
+            "working_language": row.working_language,
+            "group_name": row.group_name,
+        }
+        given = {name: value for name, value in given.items() if value not in (None, "")}
+        for name in PER_LANGUAGE:
+            given[name] = _merged_texts(getattr(mobility, name), getattr(row, name))
+        changes = _changed(mobility, given)
+        if not changes:
+            return mobility, Action.unchanged
+        service.update_mobility(self.session, self.actor, mobility, MobilityUpdate(**changes))
+        self.changes += [f"mobility.{name}" for name in changes]
+        return mobility, Action.updated
+
+
+def _name(person: Person) -> str:
+    return f"{person.given_name} {person.family_name}"
+
+
+def _expect_role(person: Person, role: Role, identifier: str) -> None:
+    if person.role != role:
+        raise Invalid(
+            "{email} is already registered as a {actual}, not a {expected}",
+            email=identifier,
+            actual=Term(person.role.value),
+            expected=Term(role.value),
+        )

@@ -36,6 +36,10 @@ EqfLevel = Annotated[
         examples=[4],
     ),
 ]
+LearnerNumber = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None,
+    Field(description="The school's own number for the learner; unique within the school", examples=["LVT-2024-117"]),
+]
 
 TEXTS_EXAMPLE = {"lv": "Viesnīcas reģistratūras darbs", "en": "Hotel reception work"}
 # A text held per language: {"lv": "…", "en": "…"} (ISO 639-1 codes; blank entries are dropped).
@@ -118,6 +122,7 @@ class PersonCreate(_In):
     given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     email: EmailStr | None = None
+    learner_number: LearnerNumber = None
     role: Role
     job_title: ShortText = ""
     date_of_birth: dt.date | None = None
@@ -128,6 +133,7 @@ class PersonUpdate(_In):
     given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     email: EmailStr | None = None
+    learner_number: LearnerNumber = None
     job_title: ShortText | None = None
     date_of_birth: dt.date | None = None
     language: LanguageCode | None = None
@@ -145,6 +151,7 @@ class PersonOut(_Out):
     given_name: str
     family_name: str
     email: str | None
+    learner_number: str | None = None
     role: Role
     job_title: str
     date_of_birth: dt.date | None = None

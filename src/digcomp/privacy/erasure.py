@@ -110,6 +110,7 @@ def erase(session: Session, actor: Actor | None, person: Person) -> ErasureRepor
     )
     person.given_name, person.family_name = ERASED_GIVEN_NAME, f"#{person.id}"
     person.email, person.date_of_birth, person.date_of_birth_shown, person.job_title = None, None, False, ""
+    person.learner_number = None
     person.erased_at = utcnow()
     session.flush()
     audit.record(

@@ -152,6 +152,13 @@ class Database:
                     raise
         raise AssertionError("unreachable")
 
+    def rehearse(self, work: Callable[[Session], _T]) -> _T:
+        """Run ``work`` in a transaction that is always rolled back: what it would do, with nothing written."""
+        with self._writer, self._sessions() as session, session.begin() as transaction:
+            result = work(session)
+            transaction.rollback()
+            return result
+
     def dispose(self) -> None:
         self.engine.dispose()
 

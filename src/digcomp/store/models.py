@@ -108,13 +108,18 @@ class Organisation(Base):
 
 class Person(Base):
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("organisation_id", "email", name="organisation_email"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "email", name="organisation_email"),
+        UniqueConstraint("organisation_id", "learner_number", name="organisation_learner_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
+    # The school's own number for a learner (matric. nr.): how a re-imported spreadsheet recognises them.
+    learner_number: Mapped[str | None] = mapped_column(String(50))
     role: Mapped[Role] = mapped_column(_enum(Role, "person_role"))
     job_title: Mapped[str] = mapped_column(String(200), default="")
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import defaultdict
 from typing import Annotated, Any
 
@@ -15,6 +17,7 @@ from digcomp.access import service as access
 from digcomp.access.actor import Actor, require_planner
 from digcomp.access.credentials import LINK_TOKEN_PREFIX
 from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_database, get_settings_dep, throttle_of
+from digcomp.csvtable import read_upload, within_limit
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
 from digcomp.mobility import importer
@@ -359,22 +362,40 @@ async def new_mobility(request: Request) -> Response:
 def import_page(request: Request) -> Response:
     actor = require_login(request)
     require_planner(actor)
-    return render(request, "import.html", result=None, message="", errors=[])
+    return render(request, "import.html", result=None, message="", errors=[], checked="")
+
+
+def _carried(checked: str) -> bytes:
+    try:
+        return base64.b64decode(checked.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise Invalid("the checked file did not arrive whole; choose the file again") from None
 
 
 @router.post("/import", response_class=HTMLResponse)
-def import_file(request: Request, file: Annotated[UploadFile, File()]) -> Response:
+def import_file(
+    request: Request,
+    file: Annotated[UploadFile | None, File()] = None,
+    checked: Annotated[str, Form(description="The checked file, carried from the dry run (base64)")] = "",
+    dry_run: Annotated[bool, Form()] = False,
+) -> Response:
+    """Check a file first (a dry run shows what would be created, updated or left alone), then import it."""
     actor = require_login(request)
     require_same_origin(request)
-    content = file.file.read(2 * 1024 * 1024 + 1)
+    database = get_database(request)
     try:
+        content = read_upload(file.file) if file and file.filename else within_limit(_carried(checked))
         rows = importer.parse(content)
-        result = get_database(request).run(lambda s: importer.apply(s, actor, rows))
+        if dry_run:
+            result = importer.as_dry_run(database.rehearse(lambda s: importer.apply(s, actor, rows)))
+        else:
+            result = database.run(lambda s: importer.apply(s, actor, rows))
     except DomainError as exc:
         loc = localizer(request)
         errors = [
             {**e, "msg": loc.message(e["template"], e.get("params")) if "template" in e else e["msg"]}
             for e in getattr(exc, "errors", [])
         ]
-        return render(request, "import.html", 422, result=None, message=loc.error(exc), errors=errors)
-    return render(request, "import.html", result=result, message="", errors=[])
+        return render(request, "import.html", 422, result=None, message=loc.error(exc), errors=errors, checked="")
+    carried = base64.b64encode(content).decode() if dry_run else ""
+    return render(request, "import.html", result=result, message="", errors=[], checked=carried)

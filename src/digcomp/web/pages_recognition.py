@@ -15,6 +15,7 @@ from digcomp.access.actor import Actor, require_staff
 from digcomp.api.deps import get_catalog, get_database
 from digcomp.api.routes_recognition import MAX_IMPORT_BYTES
 from digcomp.assessment.service import validation_in_force
+from digcomp.csvtable import read_upload
 from digcomp.errors import DomainError, Invalid
 from digcomp.framework import pick
 from digcomp.mobility.service import mobility_for
@@ -158,10 +159,8 @@ async def add_module(request: Request, mobility_id: int) -> Response:
 def import_modules(request: Request, mobility_id: int, file: Annotated[UploadFile, File()]) -> Response:
     actor = require_login(request)
     require_same_origin(request)
-    content = file.file.read(MAX_IMPORT_BYTES + 1)
     try:
-        if len(content) > MAX_IMPORT_BYTES:
-            raise Invalid("the file is larger than {size} MB", size=MAX_IMPORT_BYTES // (1024 * 1024))
+        content = read_upload(file.file, MAX_IMPORT_BYTES)
         get_database(request).run(lambda s: recognition.import_modules(s, actor, content))
     except DomainError as exc:
         loc = localizer(request)

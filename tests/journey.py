@@ -177,6 +177,13 @@ def validated_mobility(client: TestClient, database: Database, school_name: str 
     """A mobility taken through plan, identification, evidence, assessment and validation via the API."""
     m = create_mobility(client, database, school_name)
     agreed_plan(client, m)
+    assess_and_validate(client, m)
+    return m
+
+
+def assess_and_validate(client: TestClient, m: Mobility) -> None:
+    """The learner identifies each agreed outcome, the mentor documents and rates it (level 4), the validator
+    validates."""
     base = f"{API}/mobilities/{m.id}/assessment"
     view = ok(client.get(base, headers=m.as_["coordinator"]))
     for outcome in view["outcomes"]:
@@ -203,4 +210,3 @@ def validated_mobility(client: TestClient, database: Database, school_name: str 
             )
         )
     ok(client.post(f"{base}/validation", headers=m.as_["validator"], json={}), 201)
-    return m

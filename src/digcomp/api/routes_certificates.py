@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, undefer
 
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, CredentialKeyDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.downloads import download
 from digcomp.api.errors import SIGNING_UNAVAILABLE
 from digcomp.credentials import service, status_list
 from digcomp.credentials.verify import UnusableInput
@@ -143,7 +144,7 @@ def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -
     certificate = db.read(
         lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
     )
-    files = {
+    files: dict[str, tuple[bytes | str | None, str, str]] = {
         "pdf": (certificate.pdf, "application/pdf", ".pdf"),
         "credential": (certificate.credential, "application/ld+json", ".credential.json"),
         "edc": (certificate.edc, "application/ld+json", ".edc.json"),
@@ -151,8 +152,7 @@ def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -
     body, media_type, suffix = files[part]
     if body is None:
         raise NotFound("European Digital Credential of certificate", certificate.id)
-    disposition = f'attachment; filename="{certificate.id}{suffix}"'
-    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+    return download(body.encode() if isinstance(body, str) else body, media_type, f"{certificate.id}{suffix}")
 
 
 @router.get("/mobilities/{mobility_id}/certificate.pdf", response_class=Response)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.downloads import download
 from digcomp.api.errors import SIGNING_UNAVAILABLE
 from digcomp.credentials import agreements
 from digcomp.mobility.service import mobility_for
@@ -66,8 +67,7 @@ def download_agreement(
         return agreement.id, agreement.pdf
 
     ident, pdf = db.run(work)
-    disposition = f'attachment; filename="learning-agreement-{ident}.pdf"'
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+    return download(pdf, "application/pdf", f"learning-agreement-{ident}.pdf")
 
 
 @router.post(f"{BASE}/versions/{{number}}/outcomes", status_code=201, response_model=OutcomeOut)

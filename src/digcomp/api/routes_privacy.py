@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.downloads import download
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import LongTexts, require_text
@@ -62,11 +63,7 @@ def export_person(person_id: Ident, db: DatabaseDep, actor: ActorDep, settings: 
     """Everything held about the person (GDPR Art. 15, 20). The person themself, or their school's staff."""
     store = evidence_store(settings)
     data = db.read(lambda s: export.export_person(s, actor, person_id, store))
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="person-{person_id}.zip"'},
-    )
+    return download(data, "application/zip", f"person-{person_id}.zip")
 
 
 @router.post("/people/{person_id}/erasure", response_model=ErasureOut)

@@ -14,25 +14,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
-from digcomp.access.actor import Actor, require_planner
+from digcomp.access.actor import Actor, require_planner, require_staff
 from digcomp.access.credentials import LINK_TOKEN_PREFIX
 from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_database, get_settings_dep, throttle_of
+from digcomp.api.downloads import download
 from digcomp.csvtable import read_upload, within_limit
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
-from digcomp.mobility import importer
+from digcomp.mobility import importer, overview, spreadsheet
 from digcomp.mobility import service as registry
+from digcomp.mobility.overview import RESULT_COLUMNS
 from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, PersonCreate
-from digcomp.plans.service import plan_of
 from digcomp.store.models import (
-    Certificate,
     Mobility,
     Organisation,
     OrganisationKind,
-    PlanStatus,
+    Person,
     Role,
     TokenKind,
     Validation,
+    utcnow,
 )
 from digcomp.web.common import (
     LANG_COOKIE,
@@ -155,28 +156,11 @@ def mentor_link(request: Request, token: str) -> Response:
 # --- the list and the chart -----------------------------------------------------------------------------------
 
 
-def _rows(session: Session, actor: Actor, group: str | None) -> list[dict[str, Any]]:
-    query = select(Mobility).where(registry.visible_mobilities(actor)).order_by(Mobility.start_date.desc(), Mobility.id)
-    if group:
-        query = query.where(Mobility.group_name == group)
-    rows = []
-    for mobility in session.scalars(query).unique():
-        plan = plan_of(session, mobility)
-        current = plan.versions[-1] if plan and plan.versions else None
-        validated = session.scalar(select(Validation.id).where(Validation.mobility_id == mobility.id)) is not None
-        certificate = session.scalars(
-            select(Certificate.id).where(Certificate.mobility_id == mobility.id, Certificate.revoked_at.is_(None))
-        ).first()
-        agreed = bool(plan and any(v.status is PlanStatus.agreed for v in plan.versions))
-        rows.append(
-            {
-                "mobility": mobility,
-                "plan": current.status.value if current else None,
-                "stage": "validated" if validated else ("assessment" if agreed else None),
-                "certificate": certificate,
-            }
-        )
-    return rows
+def competence_title(catalog: Catalog, framework: str, competence: str, lang: str) -> str:
+    try:
+        return pick(catalog.competence(framework, competence).title, lang)
+    except LookupError:  # a framework no longer loaded: its id still says what it was
+        return competence
 
 
 def chart_data(session: Session, catalog: Catalog, actor: Actor, group: str | None, lang: str) -> list[dict[str, Any]]:
@@ -213,20 +197,65 @@ def chart_data(session: Session, catalog: Catalog, actor: Actor, group: str | No
     return data
 
 
+OverviewQuery = Annotated[overview.OverviewFilter, Query()]
+
+
 @router.get("/mobilities", response_class=HTMLResponse)
-def mobilities(request: Request, group: Annotated[str | None, Query()] = None, done: str | None = None) -> Response:
+def mobilities(request: Request, filters: OverviewQuery, done: str | None = None) -> Response:
+    """Everyone's list of their mobilities; for the school's staff, the overview of the whole school with filters,
+    search, sorting, the group's results to download and a print view."""
     actor = require_login(request)
     catalog = get_catalog(request)
     lang = language(request)
+    today = utcnow().date()
 
     def work(s: Session) -> dict[str, Any]:
-        groups = sorted(
-            {g for g in s.scalars(select(Mobility.group_name).where(registry.visible_mobilities(actor))) if g}
-        )
-        return {"rows": _rows(s, actor, group), "groups": groups, "chart": chart_data(s, catalog, actor, group, lang)}
+        visible = registry.visible_mobilities(actor)
+        groups = sorted({g for g in s.scalars(select(Mobility.group_name).where(visible)) if g})
+        coordinators = s.scalars(
+            select(Person)
+            .where(Person.id.in_(select(Mobility.coordinator_id).where(visible)))
+            .order_by(Person.family_name, Person.given_name)
+        ).all()
+        return {
+            "rows": overview.overview(s, actor, filters, today),
+            "groups": groups,
+            "coordinators": coordinators,
+            "chart": chart_data(s, catalog, actor, filters.group, lang),
+        }
 
     data = get_database(request).read(work)
-    return render(request, "mobilities.html", group=group, done=done, **data)
+    query = filters.model_dump(exclude_defaults=True, mode="json")
+    return render(request, "mobilities.html", filters=filters, query=query, done=done, today=today, **data)
+
+
+@router.get("/mobilities/results.{format}")
+def mobility_results(request: Request, filters: OverviewQuery, format: str) -> Response:
+    """The results of the mobilities the overview shows, as a file with headings in the page's language."""
+    actor = require_login(request)
+    require_staff(actor)
+    loc = localizer(request)
+    catalog, lang = get_catalog(request), language(request)
+    found = get_database(request).read(lambda s: overview.result_lines(s, actor, filters, utcnow().date()))
+    columns = [*RESULT_COLUMNS]
+    columns.insert(columns.index("competence") + 1, "competence_title")
+    header = [loc.label(f"results_{name}") for name in columns]
+
+    def cells(line: overview.ResultLine) -> list[spreadsheet.Cell]:
+        values: dict[str, spreadsheet.Cell] = {
+            **line.model_dump(),
+            "competence_title": competence_title(catalog, line.framework, line.competence, lang),
+            "result": loc.label(f"results_{line.result.value}") if line.result else None,
+        }
+        return [values[name] for name in columns]
+
+    rows = [cells(line) for line in found]
+    name = f"{loc.label('results_file')}-{filters.group or loc.label('all_groups')}.{format}"
+    if format == "csv":
+        return download(spreadsheet.to_csv(header, rows), spreadsheet.CSV_MEDIA_TYPE, name)
+    if format == "xlsx":
+        return download(spreadsheet.to_xlsx(loc.label("results_file"), header, rows), spreadsheet.XLSX_MEDIA_TYPE, name)
+    return render(request, "message.html", 404, title_key="not_found", message=loc.label("bad_address"))
 
 
 # --- a new mobility ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Small enhancements; every page works without them. Live DigComp suggestions while typing an outcome,
-// "use this suggestion", the level descriptor of the chosen competence and level, copying a link, and
-// the confirmation after a save staying in view.
+// "use this suggestion", the level descriptor of the chosen competence and level, copying a link, printing,
+// and the confirmation after a save staying in view.
 (function () {
   document.querySelectorAll("button.copy").forEach((button) =>
     button.addEventListener("click", async () => {
@@ -9,6 +9,10 @@
       try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand("copy"); }
       button.textContent = button.dataset.done;
     }));
+  document.querySelectorAll("button[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
   const saved = document.getElementById("saved");
   if (saved) setTimeout(() => saved.classList.add("fade"), 4000);
 

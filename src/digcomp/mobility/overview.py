@@ -1,0 +1,411 @@
+"""A coordinator's view of the school's mobilities: for each learner the plan, assessment, recognition and
+certificate, what is missing and how many days are left; filtered, searched and sorted; and the results of a group,
+one line per planned competence, for the school's report.
+
+``status_of`` derives a row's state from plain facts; ``overview`` gathers the facts of many mobilities in one
+query per kind of record, whatever the number of mobilities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from digcomp.access.actor import Actor
+from digcomp.mail.reminders import missing_ratings
+from digcomp.mobility.service import visible_mobilities
+from digcomp.plans.rules import missing_confirmations
+from digcomp.store.models import (
+    Certificate,
+    Confirmation,
+    Mobility,
+    Outcome,
+    OutcomeCompetence,
+    Person,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    Recognition,
+    ResultStatus,
+    Role,
+    Validation,
+)
+
+ENDING_SOON_DAYS = 14
+
+
+class PlanState(StrEnum):
+    none = "none"
+    draft = "draft"  # written, not yet confirmed by everyone
+    agreed = "agreed"
+
+
+class AssessmentState(StrEnum):
+    not_started = "not_started"  # no agreed plan yet
+    in_progress = "in_progress"
+    validated = "validated"
+
+
+class RecognitionState(StrEnum):
+    not_due = "not_due"  # nothing validated yet
+    pending = "pending"
+    recognised = "recognised"
+
+
+class Missing(StrEnum):
+    mentor = "mentor"
+    plan = "plan"
+    confirmations = "confirmations"
+    ratings = "ratings"
+    validation = "validation"
+    recognition = "recognition"
+    certificate = "certificate"
+
+
+class MissingItem(BaseModel):
+    what: Missing
+    count: int | None = Field(default=None, description="For ratings: competences nobody has rated yet")
+    roles: list[Role] = Field(default=[], description="For confirmations: who has not confirmed the plan")
+
+
+class Show(StrEnum):
+    all = "all"
+    missing = "missing"  # something is missing
+    overdue = "overdue"  # ended, not validated
+    ending = "ending"  # ends within two weeks, not validated
+    done = "done"  # certificate in force
+
+
+class SortKey(StrEnum):
+    learner = "learner"
+    group = "group"
+    host = "host"
+    end_date = "end_date"
+    plan = "plan"
+    assessment = "assessment"
+    certificate = "certificate"
+    missing = "missing"
+
+
+class OverviewFilter(BaseModel):
+    group: str | None = Field(default=None, max_length=100, description="Only this group")
+    coordinator_id: int | None = Field(default=None, description="Only this coordinator's learners")
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Search: learner, learner number, group, host, mentor or certificate id (accents optional)",
+    )
+    show: Show = Show.all
+    sort: SortKey = SortKey.end_date
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is stored about one mobility's progress."""
+
+    end_date: dt.date
+    has_mentor: bool
+    versions: Sequence[PlanStatus] = ()  # oldest first
+    draft_outcomes: int = 0  # outcomes in the newest version, if it is a draft
+    confirmed: frozenset[Role] = frozenset()  # who confirmed the newest version
+    unrated: int = 0
+    validated: bool = False
+    recognised: bool = False
+    certificate: str | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    plan: PlanState
+    assessment: AssessmentState
+    recognition: RecognitionState
+    missing: list[MissingItem] = field(default_factory=list)
+    overdue: bool = False
+    days_to_end: int = 0
+
+
+def status_of(facts: Facts, today: dt.date) -> State:
+    """Where a mobility stands and what it still needs, in the order the stages come."""
+    agreed = PlanStatus.agreed in facts.versions or PlanStatus.superseded in facts.versions
+    plan = PlanState.agreed if agreed else (PlanState.draft if facts.versions else PlanState.none)
+    missing: list[MissingItem] = []
+    if not facts.has_mentor:
+        missing.append(MissingItem(what=Missing.mentor))
+    newest_is_draft = bool(facts.versions) and facts.versions[-1] is PlanStatus.draft
+    if plan is PlanState.none or (plan is PlanState.draft and not facts.draft_outcomes):
+        missing.append(MissingItem(what=Missing.plan))
+    elif newest_is_draft and facts.draft_outcomes:  # a first plan, or a change to the agreed one
+        missing.append(MissingItem(what=Missing.confirmations, roles=missing_confirmations(facts.confirmed)))
+    if facts.validated:
+        assessment = AssessmentState.validated
+        recognition = RecognitionState.recognised if facts.recognised else RecognitionState.pending
+        if not facts.recognised:
+            missing.append(MissingItem(what=Missing.recognition))
+        if facts.certificate is None:
+            missing.append(MissingItem(what=Missing.certificate))
+    else:
+        assessment = AssessmentState.in_progress if agreed else AssessmentState.not_started
+        recognition = RecognitionState.not_due
+        if agreed and facts.unrated:
+            missing.append(MissingItem(what=Missing.ratings, count=facts.unrated))
+        elif agreed:
+            missing.append(MissingItem(what=Missing.validation))
+    days = (facts.end_date - today).days
+    return State(plan, assessment, recognition, missing, overdue=days < 0 and not facts.validated, days_to_end=days)
+
+
+class OverviewRow(BaseModel):
+    mobility_id: int
+    learner_id: int
+    learner: str
+    learner_number: str | None
+    group_name: str
+    coordinator_id: int | None
+    coordinator: str | None
+    host: str
+    host_country: str
+    mentor: str | None
+    start_date: dt.date
+    end_date: dt.date
+    days_to_end: int = Field(description="Days until the placement ends; negative once it has ended")
+    overdue: bool = Field(description="Ended and not validated")
+    plan: PlanState
+    assessment: AssessmentState
+    recognition: RecognitionState
+    certificate: str | None = Field(description="The certificate in force")
+    missing: list[MissingItem]
+
+
+def _name(person: Person | None) -> str | None:
+    return f"{person.given_name} {person.family_name}" if person else None
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: 'berzins' finds 'Bērziņš'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _matches(row: OverviewRow, needle: str) -> bool:
+    haystack = [
+        row.learner,
+        row.learner_number or "",
+        row.group_name,
+        row.host,
+        row.mentor or "",
+        row.certificate or "",
+    ]
+    return any(needle in _folded(text) for text in haystack)
+
+
+def _shown(row: OverviewRow, show: Show) -> bool:
+    if show is Show.missing:
+        return bool(row.missing)
+    if show is Show.overdue:
+        return row.overdue
+    if show is Show.ending:
+        return 0 <= row.days_to_end <= ENDING_SOON_DAYS and row.assessment is not AssessmentState.validated
+    if show is Show.done:
+        return row.certificate is not None
+    return True
+
+
+STAGE_ORDER = {state: n for n, state in enumerate([*PlanState, *AssessmentState])}
+
+
+def _sort_key(row: OverviewRow, key: SortKey) -> tuple[object, ...]:
+    learner = _folded(row.learner)
+    value: object = {
+        SortKey.learner: learner,
+        SortKey.group: _folded(row.group_name),
+        SortKey.host: _folded(row.host),
+        SortKey.end_date: row.end_date,
+        SortKey.plan: STAGE_ORDER[row.plan],
+        SortKey.assessment: STAGE_ORDER[row.assessment],
+        SortKey.certificate: row.certificate or "",
+        SortKey.missing: len(row.missing),
+    }[key]
+    return (value, learner, row.mobility_id)
+
+
+def _mobilities(actor: Actor, filters: OverviewFilter) -> Select[Mobility]:
+    query = select(Mobility).where(visible_mobilities(actor))
+    if filters.group:
+        query = query.where(Mobility.group_name == filters.group)
+    if filters.coordinator_id is not None:
+        query = query.where(Mobility.coordinator_id == filters.coordinator_id)
+    return query
+
+
+def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.date) -> list[OverviewRow]:
+    mobilities = list(session.scalars(_mobilities(actor, filters)).unique())
+    facts = _facts(session, mobilities)
+    rows = []
+    for mobility in mobilities:
+        state = status_of(facts[mobility.id], today)
+        rows.append(
+            OverviewRow(
+                mobility_id=mobility.id,
+                learner_id=mobility.learner_id,
+                learner=_name(mobility.learner) or "",
+                learner_number=mobility.learner.learner_number,
+                group_name=mobility.group_name,
+                coordinator_id=mobility.coordinator_id,
+                coordinator=_name(mobility.coordinator),
+                host=mobility.host_organisation.name,
+                host_country=mobility.host_organisation.country,
+                mentor=_name(mobility.mentor),
+                start_date=mobility.start_date,
+                end_date=mobility.end_date,
+                days_to_end=state.days_to_end,
+                overdue=state.overdue,
+                plan=state.plan,
+                assessment=state.assessment,
+                recognition=state.recognition,
+                certificate=facts[mobility.id].certificate,
+                missing=state.missing,
+            )
+        )
+    needle = _folded(filters.q.strip()) if filters.q else ""
+    rows = [r for r in rows if _shown(r, filters.show) and (not needle or _matches(r, needle))]
+    return sorted(rows, key=lambda r: _sort_key(r, filters.sort), reverse=filters.descending)
+
+
+def _facts(session: Session, mobilities: Iterable[Mobility]) -> dict[int, Facts]:
+    """The progress facts of each mobility, read with one query per kind of record."""
+    by_id = {m.id: m for m in mobilities}
+    ids = list(by_id)
+    versions: dict[int, list[tuple[int, PlanStatus]]] = defaultdict(list)
+    for mobility_id, version_id, status in session.execute(
+        select(Plan.mobility_id, PlanVersion.id, PlanVersion.status)
+        .join(PlanVersion, PlanVersion.plan_id == Plan.id)
+        .where(Plan.mobility_id.in_(ids))
+        .order_by(PlanVersion.number)
+    ):
+        versions[mobility_id].append((version_id, status))
+    newest = {mobility_id: found[-1][0] for mobility_id, found in versions.items()}
+    outcomes: dict[int, int] = defaultdict(int)
+    for (version_id,) in session.execute(select(Outcome.version_id).where(Outcome.version_id.in_(newest.values()))):
+        outcomes[version_id] += 1
+    confirmed: dict[int, set[Role]] = defaultdict(set)
+    for version_id, role in session.execute(
+        select(Confirmation.version_id, Confirmation.role).where(Confirmation.version_id.in_(newest.values()))
+    ):
+        confirmed[version_id].add(role)
+    validations = dict(
+        session.execute(
+            select(Validation.mobility_id, Validation.id).where(
+                Validation.mobility_id.in_(ids), Validation.reopened_at.is_(None)
+            )
+        ).all()
+    )
+    recognised = set(
+        session.scalars(select(Recognition.validation_id).where(Recognition.validation_id.in_(validations.values())))
+    )
+    certificates = dict(
+        session.execute(
+            select(Certificate.mobility_id, Certificate.id).where(
+                Certificate.mobility_id.in_(ids), Certificate.revoked_at.is_(None)
+            )
+        ).all()
+    )
+    unrated = missing_ratings(session, ids)
+    facts = {}
+    for mobility_id, mobility in by_id.items():
+        version = newest.get(mobility_id)
+        statuses = [status for _, status in versions.get(mobility_id, [])]
+        draft = bool(statuses) and statuses[-1] is PlanStatus.draft
+        facts[mobility_id] = Facts(
+            end_date=mobility.end_date,
+            has_mentor=mobility.mentor_id is not None,
+            versions=statuses,
+            draft_outcomes=outcomes[version] if draft and version is not None else 0,
+            confirmed=frozenset(confirmed[version]) if version is not None else frozenset(),
+            unrated=unrated.get(mobility_id, 0),
+            validated=mobility_id in validations,
+            recognised=validations.get(mobility_id) in recognised,
+            certificate=certificates.get(mobility_id),
+        )
+    return facts
+
+
+# --- the group's results ------------------------------------------------------------------------------------------
+
+
+class ResultLine(BaseModel):
+    """One planned competence of one learner: the target, and what was achieved once validated."""
+
+    group_name: str
+    learner: str
+    learner_number: str | None
+    host: str
+    start_date: dt.date
+    end_date: dt.date
+    framework: str
+    competence: str
+    target_level: int
+    achieved_level: int | None
+    result: ResultStatus | None = Field(description="None until the results are validated")
+    certificate: str | None
+
+
+def result_lines(session: Session, actor: Actor, filters: OverviewFilter, today: dt.date) -> list[ResultLine]:
+    """The results of the mobilities the overview shows with these filters, in its order."""
+    rows = overview(session, actor, filters, today)
+    ids = [r.mobility_id for r in rows]
+    validated: dict[int, list[tuple[str, str, int, int | None, ResultStatus | None]]] = defaultdict(list)
+    for validation in session.scalars(
+        select(Validation).where(Validation.mobility_id.in_(ids), Validation.reopened_at.is_(None))
+    ):
+        for r in sorted(validation.results, key=lambda r: r.position):
+            validated[validation.mobility_id].append(
+                (r.framework, r.competence, r.target_level, r.achieved_level, r.status)
+            )
+    planned: dict[int, list[tuple[str, str, int, int | None, ResultStatus | None]]] = defaultdict(list)
+    latest_agreed = (
+        select(Plan.mobility_id, PlanVersion.id.label("version_id"))
+        .join(PlanVersion, PlanVersion.plan_id == Plan.id)
+        .where(Plan.mobility_id.in_(ids), PlanVersion.status == PlanStatus.agreed)
+        .subquery()
+    )
+    targets = session.execute(
+        select(latest_agreed.c.mobility_id, OutcomeCompetence)
+        .join(Outcome, Outcome.version_id == latest_agreed.c.version_id)
+        .join(OutcomeCompetence, OutcomeCompetence.outcome_id == Outcome.id)
+        .order_by(Outcome.position, OutcomeCompetence.position)
+    )
+    for mobility_id, target in targets:
+        planned[mobility_id].append((target.framework, target.competence, target.target_level, None, None))
+    lines = []
+    for row in rows:
+        for framework, competence, target, achieved, result in validated.get(row.mobility_id) or planned.get(
+            row.mobility_id, []
+        ):
+            lines.append(
+                ResultLine(
+                    group_name=row.group_name,
+                    learner=row.learner,
+                    learner_number=row.learner_number,
+                    host=row.host,
+                    start_date=row.start_date,
+                    end_date=row.end_date,
+                    framework=framework,
+                    competence=competence,
+                    target_level=target,
+                    achieved_level=achieved,
+                    result=result,
+                    certificate=row.certificate,
+                )
+            )
+    return lines
+
+
+RESULT_COLUMNS = list(ResultLine.model_fields)

@@ -222,7 +222,10 @@ _TOKEN_HOLDER = (
     )
     .join(Account, Account.person_id == Person.id)
     .join(AccessToken, AccessToken.account_id == Account.id)
-    .where(AccessToken.secret_hash == bindparam("secret_hash"))
+    .where(
+        AccessToken.secret_hash == bindparam("secret_hash"),
+        AccessToken.kind.in_([TokenKind.api, TokenKind.session]),  # a password link never logs anyone in
+    )
 )
 
 
@@ -335,3 +338,56 @@ def revoke_mentor_link(session: Session, actor: Actor, mobility: Mobility, link_
     if link.revoked_at is None:
         link.revoked_at = utcnow()
         audit.record(session, actor, "mentor_link.revoked", f"mentor_link:{link.id}", mobility_id=mobility.id)
+
+
+class SchoolMentorLinkOut(BaseModel):
+    """A mentor link as the school's list shows it: who may use it and until when (the link itself is not shown)."""
+
+    id: int
+    mobility_id: int
+    learner_name: str
+    mentor_id: int
+    mentor_name: str
+    host: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    active: bool
+
+
+def school_mentor_links(session: Session, actor: Actor, *, active_only: bool) -> list[SchoolMentorLinkOut]:
+    """Every mentor link of the school's mobilities, newest first."""
+    require_planner(actor)
+    now = utcnow()
+    query = (
+        select(MentorLink, Mobility)
+        .join(Mobility, Mobility.id == MentorLink.mobility_id)
+        .where(Mobility.sending_organisation_id == actor.organisation_id)
+        .order_by(MentorLink.id.desc())
+    )
+    if active_only:
+        query = query.where(
+            MentorLink.revoked_at.is_(None), MentorLink.expires_at > now, MentorLink.mentor_id == Mobility.mentor_id
+        )
+    mentors = {
+        p.id: p
+        for p in session.scalars(select(Person).where(Person.id.in_(query.with_only_columns(MentorLink.mentor_id))))
+    }
+    views = []
+    for link, mobility in session.execute(query).unique():
+        mentor = mentors[link.mentor_id]
+        views.append(
+            SchoolMentorLinkOut(
+                id=link.id,
+                mobility_id=mobility.id,
+                learner_name=f"{mobility.learner.given_name} {mobility.learner.family_name}",
+                mentor_id=link.mentor_id,
+                mentor_name=f"{mentor.given_name} {mentor.family_name}",
+                host=mobility.host_organisation.name,
+                created_at=link.created_at,
+                expires_at=link.expires_at,
+                revoked_at=link.revoked_at,
+                active=link.revoked_at is None and link.expires_at > now and link.mentor_id == mobility.mentor_id,
+            )
+        )
+    return views

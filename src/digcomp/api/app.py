@@ -23,6 +23,7 @@ from digcomp.api import (
     routes_plans,
     routes_privacy,
     routes_recognition,
+    routes_school,
 )
 from digcomp.api.middleware import AnswerHeaders, BodyLimit
 from digcomp.framework import catalog as load_catalog
@@ -43,6 +44,7 @@ TAGS = [
     {"name": "plans", "description": "Learning-outcome plans, their versions and the three parties' agreement."},
     {"name": "assessment", "description": "Identify, document, assess, validate."},
     {"name": "overview", "description": "The school's mobilities at a glance and a group's results (CSV, XLSX)."},
+    {"name": "school", "description": "School administration: staff, passwords, mentor links, branding, key."},
     {"name": "audit", "description": "The hash-chained record of every decision."},
     {"name": "privacy", "description": "A person's data export and erasure, privacy notices, consents."},
     {"name": "recognition", "description": "The school's recognition of the validated result."},
@@ -64,13 +66,13 @@ def body_limit(settings: Settings, path: str) -> int:
 
 
 class _RedactLinks(logging.Filter):
-    """Mentor-link tokens are credentials: the access log shows /m/… instead of the token."""
+    """Mentor-link and password-link tokens are credentials: the access log shows /m/… and /password/… instead."""
 
-    pattern = re.compile(r"/m/[^\s?\"]+")
+    pattern = re.compile(r"/(m|password)/[^\s?\"]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(self.pattern.sub("/m/…", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(self.pattern.sub(r"/\1/…", a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
@@ -137,6 +139,7 @@ def create_app(
         routes_plans,
         routes_audit,
         routes_privacy,
+        routes_school,
         routes_recognition,
         routes_certificates,
     ):

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Table, bindparam, select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Table, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
@@ -209,3 +209,45 @@ def entries_of_mobility(session: Session, mobility_id: int) -> list[AuditEntry]:
     return list(
         session.scalars(select(AuditEntry).where(AuditEntry.mobility_id == mobility_id).order_by(AuditEntry.id))
     )
+
+
+class AuditFilter(BaseModel):
+    action: str | None = Field(default=None, max_length=100, description="An action, or its start: 'staff.'")
+    actor_id: int | None = Field(default=None, description="Entries of this person")
+    mobility_id: int | None = None
+    entity: str | None = Field(default=None, max_length=100, description="A record, e.g. 'person:12'")
+    since: dt.date | None = None
+    until: dt.date | None = Field(default=None, description="Up to and including this day (UTC)")
+
+
+def school_entries(
+    session: Session, school_id: int, filters: AuditFilter, offset: int, limit: int
+) -> tuple[list[AuditEntry], int]:
+    """The entries of one school's chains, newest first."""
+    from digcomp.store.models import Mobility
+
+    sent = select(Mobility.id).where(Mobility.sending_organisation_id == school_id)
+    query = select(AuditEntry).where(
+        or_(AuditEntry.chain == chain_of(None, school_id), AuditEntry.mobility_id.in_(sent))
+    )
+    if filters.action:
+        query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.actor_id is not None:
+        query = query.where(AuditEntry.actor_id == filters.actor_id)
+    if filters.mobility_id is not None:
+        query = query.where(AuditEntry.mobility_id == filters.mobility_id)
+    if filters.entity:
+        query = query.where(AuditEntry.entity == filters.entity)
+    if filters.since:
+        query = query.where(AuditEntry.at >= dt.datetime.combine(filters.since, dt.time(), dt.UTC))
+    if filters.until:
+        query = query.where(
+            AuditEntry.at < dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    entries = session.scalars(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit))
+    return list(entries), total
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.UTC)

@@ -322,3 +322,27 @@ def sign_pdf(
             error=str(exc),
         ) from None
     return out.getvalue()  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    development: bool
+    subject: str
+    fingerprint: str
+    not_valid_after: dt.datetime
+    days_left: int
+    long_term: bool  # signatures are timestamped (PAdES B-LT)
+
+
+def key_status(key: SigningKey, now: dt.datetime) -> KeyStatus:
+    """What a school admin needs to know about the key its statements are signed with."""
+    certificate = _certificate(key)
+    expires = certificate.not_valid_after
+    return KeyStatus(
+        development=key.development,
+        subject=key_subject(key),
+        fingerprint=key_fingerprint(key),
+        not_valid_after=expires,
+        days_left=(expires - now).days,
+        long_term=key.timestamping is not None,
+    )

@@ -18,7 +18,9 @@ from digcomp.store.models import Mobility, Organisation, OutgoingMail, Person
 
 LABELS = Path(__file__).with_name("labels")
 FALLBACK = "en"
-SECRET_KINDS = frozenset({"mentor_invitation", "password_reset"})  # the body holds a link that logs in: not kept
+SECRET_KINDS = frozenset(
+    {"mentor_invitation", "password_reset", "staff_invitation"}
+)  # the body holds a link that logs in: not kept
 
 
 @cache
@@ -64,9 +66,12 @@ def enqueue(
     *,
     mobility: Mobility | None = None,
     dedupe_key: str | None = None,
+    to_address: str | None = None,
 ) -> OutgoingMail | None:
-    """Queue one e-mail to a person; None when they have no address (or the same ``dedupe_key`` was queued)."""
-    if not recipient.email or recipient.erased_at is not None:
+    """Queue one e-mail to a person (at ``to_address``, else their e-mail); None when they have no address (or the
+    same ``dedupe_key`` was queued)."""
+    address = to_address or recipient.email
+    if not address or recipient.erased_at is not None:
         return None
     if dedupe_key and queued(session, dedupe_key):
         return None
@@ -75,7 +80,7 @@ def enqueue(
     mail = OutgoingMail(
         recipient_id=recipient.id,
         mobility_id=mobility.id if mobility else None,
-        to_address=recipient.email,
+        to_address=address,
         language=language,
         kind=kind,
         subject=subject,

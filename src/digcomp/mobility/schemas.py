@@ -101,6 +101,11 @@ class OrganisationUpdate(_In):
     retention_years: int | None = Field(
         default=None, ge=1, le=50, description="A school keeps learners' personal data this long after a mobility ends"
     )
+    brand_colour: Annotated[str, StringConstraints(pattern=r"^(#[0-9a-fA-F]{6})?$")] | None = Field(
+        default=None,
+        description="The school's main colour on its pages, #rrggbb ('' = the default)",
+        examples=["#1f4e79"],
+    )
 
 
 class OrganisationOut(_Out):
@@ -115,6 +120,8 @@ class OrganisationOut(_Out):
     contact_email: str
     contact_phone: str
     retention_years: int
+    brand_colour: str = ""
+    has_logo: bool = False
 
 
 class PersonCreate(_In):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, LargeBinary, Select, false, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from digcomp.access.actor import SCHOOL_STAFF, Actor, MobilityParties, can_view, require, require_planner
@@ -64,6 +64,8 @@ def snapshot(record: Base) -> dict[str, Any]:
     """The record's columns as JSON-safe values, for the audit trail."""
     values = {}
     for column in record.__table__.columns:
+        if isinstance(column.type, LargeBinary):  # a file (a logo): its own entries say when it changed
+            continue
         value = getattr(record, column.key)
         values[column.key] = value.isoformat() if hasattr(value, "isoformat") else value
     return values
@@ -117,6 +119,9 @@ def update_organisation(
         changes["contact_email"] = changes["contact_email"] or ""
     if "retention_years" in changes:
         require(actor.role is Role.admin, "only the school's admin sets how long personal data is kept")
+    if "brand_colour" in changes:
+        require(actor.role is Role.admin, "only the school's admin sets the school's colour")
+        changes["brand_colour"] = changes["brand_colour"].lower()
     before = snapshot(organisation)
     _apply(organisation, changes)
     session.flush()

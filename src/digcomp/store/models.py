@@ -103,7 +103,15 @@ class Organisation(Base):
     contact_phone: Mapped[str] = mapped_column(String(50), default="")
     # A school keeps its learners' personal data this many years after their mobility ended (``digcomp retention``).
     retention_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # A school's branding on its pages: its logo (PNG or JPEG) and main colour (#rrggbb; "" = the default).
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_media_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    brand_colour: Mapped[str] = mapped_column(String(7), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def has_logo(self) -> bool:
+        return bool(self.logo_media_type)
 
 
 class Person(Base):
@@ -321,6 +329,7 @@ class Account(Base):
 class TokenKind(StrEnum):
     api = "api"
     session = "session"
+    password = "password"  # a one-time link to set a password (an invitation or a reset): never a login
 
 
 class AccessToken(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from digcomp.store.db import Database
 from digcomp.store.models import OutgoingMail
-from tests.journey import API, PASSWORD, create_mobility, login, ok
+from tests.journey import API, PASSWORD, create_mobility, login, ok, web_login
 
 NEW_PASSWORD = "a-new-password-2026"
 
@@ -38,7 +38,8 @@ def test_an_invited_colleague_chooses_a_password_once_and_logs_in(client: TestCl
     assert (invited["email"], invited["invitation_pending"], invited["active"]) == ("dace.vitola@school.lv", True, True)
     with database.session() as session:
         mail = session.scalars(select(OutgoingMail).where(OutgoingMail.kind == "staff_invitation")).one()
-        assert "Vītola" not in mail.subject and "Dace" in mail.body
+        assert "Vītola" not in mail.subject
+        assert "Dace" in mail.body
     secret = _link_in_mail(database, "dace.vitola@school.lv")
     refused = client.post(f"{API}/auth/token", json={"email": "dace.vitola@school.lv", "password": ""})
     assert refused.status_code in (401, 422)
@@ -48,7 +49,8 @@ def test_an_invited_colleague_chooses_a_password_once_and_logs_in(client: TestCl
     assert weak.status_code == 422
     ok(client.post(f"{API}/auth/password", json={"token": secret, "password": NEW_PASSWORD}), 204)
     again = client.post(f"{API}/auth/password", json={"token": secret, "password": NEW_PASSWORD + "x"})
-    assert again.status_code == 401 and "used already" in again.json()["detail"]
+    assert again.status_code == 401
+    assert "used already" in again.json()["detail"]
     token = ok(client.post(f"{API}/auth/token", json={"email": "dace.vitola@school.lv", "password": NEW_PASSWORD}))
     assert token["access_token"]
     listed = {s["email"]: s for s in ok(client.get(f"{API}/school/staff", headers=admin))}
@@ -93,7 +95,8 @@ def test_an_admin_disables_a_login_and_changes_a_role_but_never_their_own(
 
     me = ok(client.get(f"{API}/auth/me", headers=admin))["person_id"]
     own = client.patch(f"{API}/school/staff/{me}", headers=admin, json={"active": False})
-    assert own.status_code == 409 and "your own" in own.json()["detail"]
+    assert own.status_code == 409
+    assert "your own" in own.json()["detail"]
     assert client.patch(f"{API}/school/staff/{m.learner}", headers=admin, json={"role": "admin"}).status_code == 404
     bad_role = client.patch(f"{API}/school/staff/{m.validator}", headers=admin, json={"role": "learner"})
     assert bad_role.status_code == 422
@@ -107,7 +110,8 @@ def test_the_schools_mentor_links_are_listed_and_revoked(client: TestClient, dat
     assert [(x["id"], x["learner_name"], x["mentor_name"], x["active"]) for x in listed] == [
         (link["id"], "Jānis Bērziņš", "Lucía García", True)
     ]
-    assert "token" not in listed[0] and "url" not in listed[0]
+    assert "token" not in listed[0]
+    assert "url" not in listed[0]
     ok(client.delete(f"{API}/mobilities/{m.id}/mentor-links/{link['id']}", headers=coordinator), 204)
     assert ok(client.get(f"{API}/school/mentor-links?active_only=true", headers=coordinator)) == []
     assert ok(client.get(f"{API}/school/mentor-links", headers=coordinator))[0]["active"] is False
@@ -129,9 +133,11 @@ def test_branding_logo_and_colour(client: TestClient, database: Database) -> Non
     not_a_picture = client.put(
         f"{API}/school/logo", headers=admin, files={"file": ("logo.png", b"<svg/>", "image/png")}
     )
-    assert not_a_picture.status_code == 422 and "PNG or JPEG" in not_a_picture.json()["detail"]
+    assert not_a_picture.status_code == 422
+    assert "PNG or JPEG" in not_a_picture.json()["detail"]
     huge = client.put(f"{API}/school/logo", headers=admin, files={"file": ("l.png", _png(3000, 10), "image/png")})
-    assert huge.status_code == 422 and "3000×10" in huge.json()["detail"]
+    assert huge.status_code == 422
+    assert "3000×10" in huge.json()["detail"]
     by_coordinator = client.put(f"{API}/school/logo", headers=m.as_["coordinator"], files={"file": ("l.png", logo)})
     assert by_coordinator.status_code == 403
 
@@ -148,7 +154,9 @@ def test_signing_key_status_and_audit_trail(client: TestClient, database: Databa
     m = create_mobility(client, database)
     admin = m.as_["admin"]
     key = ok(client.get(f"{API}/school/signing-key", headers=admin))
-    assert key["development"] is True and key["days_left"] > 300 and "development" in key["subject"]
+    assert key["development"] is True
+    assert key["days_left"] > 300
+    assert "development" in key["subject"]
     assert client.get(f"{API}/school/signing-key", headers=m.as_["coordinator"]).status_code == 403
 
     ok(client.patch(f"{API}/school/staff/{m.validator}", headers=admin, json={"role": "coordinator"}))
@@ -156,11 +164,89 @@ def test_signing_key_status_and_audit_trail(client: TestClient, database: Databa
     assert [e["action"] for e in page["items"]] == ["staff.updated"]
     assert page["items"][0]["after"] == {"role": "coordinator", "active": True}
     everything = ok(client.get(f"{API}/audit?limit=200", headers=admin))
-    assert everything["total"] >= 6 and {"mobility.created", "person.created"} <= {
-        e["action"] for e in everything["items"]
-    }
+    assert everything["total"] >= 6
+    assert {"mobility.created", "person.created"} <= {e["action"] for e in everything["items"]}
     of_mobility = ok(client.get(f"{API}/audit?mobility_id={m.id}", headers=admin))["items"]
     assert {e["mobility_id"] for e in of_mobility} == {m.id}
     assert ok(client.get(f"{API}/audit?until=2000-01-01", headers=admin))["total"] == 0
     assert client.get(f"{API}/audit", headers=m.as_["learner"]).status_code == 403
     assert ok(client.get(f"{API}/audit/verify", headers=admin))["valid"] is True
+
+
+def test_the_admin_pages_in_latvian(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    admin_email = ok(client.get(f"{API}/auth/me", headers=m.as_["admin"]))
+    email = ok(client.get(f"{API}/people/{admin_email['person_id']}", headers=m.as_["admin"]))["email"]
+    web_login(client, email, "lv")
+    page = client.get("/school")
+    assert page.status_code == 200
+    assert "Skolas pārvaldība" in page.text
+    assert "izstrādes atslēga" in page.text
+    invited = client.post(
+        "/school/staff",
+        data={"given_name": "Dace", "family_name": "Vītola", "email": "dace@school.lv", "role": "coordinator"},
+    )
+    assert invited.status_code == 200
+    assert "Uzaicinājums ir ceļā" in invited.text
+    duplicate = client.post(
+        "/school/staff", data={"given_name": "D", "family_name": "V", "email": "dace@school.lv", "role": "coordinator"}
+    )
+    assert duplicate.status_code == 422
+    assert "dace@school.lv" in duplicate.text
+
+    verified = client.get("/school/audit?verify=true&action=staff.")
+    assert "Audita pieraksts ir neskarts" in verified.text
+    assert "staff.invited" in verified.text
+
+    refused = client.post(f"/school/people/{m.learner}/erasure", data={})
+    assert refused.status_code == 422
+    assert "Atzīmējiet lodziņu" in refused.text
+    export = client.get(f"/school/people/{m.learner}/export")
+    assert export.status_code == 200
+    assert export.content[:2] == b"PK"
+    erased = client.post(f"/school/people/{m.learner}/erasure", data={"confirm": "yes"})
+    assert "personas dati ir dzēsti" in erased.text
+    assert ok(client.get(f"{API}/people/{m.learner}", headers=m.as_["admin"]))["given_name"] == "—"
+
+
+def test_a_forgotten_password_on_the_web_pages(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    email = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["admin"]))["email"]
+    client.cookies.set("digcomp_lang", "en")
+    assert "Forgot your password?" in client.get("/login").text
+    sent = client.post("/password-reset", data={"email": email})
+    assert "If this address has a login" in sent.text
+    secret = _link_in_mail(database, email)
+    form = client.get(f"/password/{secret}")
+    assert form.status_code == 200
+    assert email in form.text
+    mismatch = client.post(f"/password/{secret}", data={"password": NEW_PASSWORD, "repeat": "something-else-12"})
+    assert mismatch.status_code == 422
+    assert "not the same" in mismatch.text
+    done = client.post(f"/password/{secret}", data={"password": NEW_PASSWORD, "repeat": NEW_PASSWORD})
+    assert "Your password is saved" in done.text
+    assert client.get(f"/password/{secret}").status_code == 401
+    web_login_with = client.post("/login", data={"email": email, "password": NEW_PASSWORD}, follow_redirects=False)
+    assert web_login_with.status_code == 303
+
+
+def test_a_learner_gives_and_withdraws_consent_on_the_privacy_page(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    ok(
+        client.post(
+            f"{API}/privacy-notice",
+            headers=m.as_["admin"],
+            json={"text": {"lv": "Skola apstrādā datus…", "en": "The school…"}},
+        ),
+        201,
+    )
+    email = ok(client.get(f"{API}/people/{m.learner}", headers=m.as_["admin"]))["email"]
+    web_login(client, email, "lv")
+    page = client.get("/privacy")
+    assert "Skola apstrādā datus" in page.text
+    assert "Vēl nav atbildēts" in page.text
+    client.post("/privacy/consents", data={"kind": "photos", "granted": "true"})
+    client.post("/privacy/consents", data={"kind": "photos", "granted": "false"})
+    consents = ok(client.get(f"{API}/people/{m.learner}/consents", headers=m.as_["learner"]))
+    assert [(c["kind"], c["granted"], c["notice_version"]) for c in consents] == [("photos", False, 1)]
+    assert "Jūs atteicāties" in client.get("/privacy").text

@@ -42,17 +42,22 @@ MARKED = re.compile(re.escape(MARK_OPEN) + ".*?" + re.escape(MARK_CLOSE), re.S)
 
 
 class VisibleText(HTMLParser):
-    """The text a reader sees: text nodes outside script/style/template, buttons' values and a few attributes."""
+    """The text a reader sees: text nodes outside script/style/template, buttons' values and a few attributes.
+    A ``<code translate="no">`` holds a record's identifier as stored (``plan.confirmed``), not words to translate."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.hidden = 0
         self.pieces: list[str] = []
+        self.codes: list[bool] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in HIDDEN_ELEMENTS:
             self.hidden += 1
         values = dict(attrs)
+        if tag == "code":
+            self.codes.append(values.get("translate") == "no")
+            self.hidden += self.codes[-1]
         for name in VISIBLE_ATTRIBUTES:
             if values.get(name):
                 self.pieces.append(str(values[name]))
@@ -62,6 +67,8 @@ class VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in HIDDEN_ELEMENTS:
             self.hidden -= 1
+        if tag == "code" and self.codes:
+            self.hidden -= self.codes.pop()
 
     def handle_data(self, data: str) -> None:
         if not self.hidden and data.strip():
@@ -221,6 +228,12 @@ def _pages(site: Site) -> list[str]:
         "/framework/3.1",
         "/framework/2.1?framework=digcomp-3.0",
         "/verify/DC-0000-UNKNOWN",
+        "/mobilities?show=missing&sort=learner&descending=true",
+        "/school",
+        "/school/audit?verify=true",
+        "/privacy",
+        "/password-reset",
+        "/password/not-a-real-link",
     ]
 
 

@@ -18,6 +18,7 @@ from digcomp.web import (
     pages_mobility,
     pages_public,
     pages_recognition,
+    pages_school,
 )
 from digcomp.web.common import HERE, LoginRequired, localizer, render
 
@@ -29,6 +30,7 @@ def install(app: FastAPI) -> None:
         pages_mobility,
         pages_assessment,
         pages_recognition,
+        pages_school,
         pages_public,
         pages_framework,
     ):

@@ -13,12 +13,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.api.deps import SESSION_COOKIE, get_database, get_settings_dep, same_site
 from digcomp.errors import DomainError, Forbidden, Invalid, InvalidValue, Phrase, Unauthenticated
 from digcomp.i18n import UI_LANGUAGES, Localizer, best_text
+from digcomp.store.models import Organisation
 
 HERE = Path(__file__).parent
 LANGUAGES = UI_LANGUAGES
@@ -160,6 +162,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         return str(value) if value is not None else ""
 
     done = request.query_params.get("done")
+    actor = web_actor(request)
     return templates.TemplateResponse(
         request,
         template,
@@ -174,13 +177,27 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "texts": texts,
             "msg": message,
             "field_label": lambda name: loc.label(FIELD_LABELS.get(name, "field_other")),
-            "actor": web_actor(request),
+            "actor": actor,
+            "brand": _brand(request, actor),
             "path": request.url.path,
             "saved": loc.label(f"done_{done}") if done and f"done_{done}" in labels()[lang] else "",
             **context,
         },
         status_code=status_code,
     )
+
+
+def _brand(request: Request, actor: Actor | None) -> dict[str, Any] | None:
+    """The logged-in person's school's colour and logo, for the page header (a mentor's link shows none)."""
+    if actor is None or actor.via_link is not None:
+        return None
+    query = select(Organisation.id, Organisation.brand_colour, Organisation.logo_media_type).where(
+        Organisation.id == actor.organisation_id
+    )
+    row = get_database(request).read(lambda s: s.execute(query).first())
+    if row is None or not (row.brand_colour or row.logo_media_type):
+        return None
+    return {"colour": row.brand_colour, "logo": f"/api/v1/organisations/{row.id}/logo" if row.logo_media_type else ""}
 
 
 def back(url: str, done: str | None = None, anchor: str = "") -> RedirectResponse:

@@ -81,21 +81,22 @@ def create_school(
     )
     session.add(admin)
     session.flush()
-    _new_account(session, admin, admin_email, password)
+    new_account(session, admin, admin_email, credentials.hash_password(password))
     audit.record(
         session, None, "school.registered", f"organisation:{school.id}", after={"name": name, "country": country}
     )
     return SchoolCreated(organisation_id=school.id, admin_person_id=admin.id)
 
 
-def _new_account(session: Session, person: Person, email: str, password: str) -> Account:
+def new_account(session: Session, person: Person, email: str, password_hash: str) -> Account:
+    """A login for ``person``; refused when the address (in any school) or the person already has one."""
     email = email.strip().lower()
     if session.scalar(select(func.count()).select_from(Account).where(Account.email == email)):
         # the same answer whichever school holds the address: it must not reveal who has an account elsewhere
         raise Conflict("the e-mail {email} cannot be used for a login; give another", email=email)
     if session.scalar(select(func.count()).select_from(Account).where(Account.person_id == person.id)):
         raise Conflict("{name} already has an account", name=f"{person.given_name} {person.family_name}")
-    account = Account(person_id=person.id, email=email, password_hash=credentials.hash_password(password))
+    account = Account(person_id=person.id, email=email, password_hash=password_hash)
     session.add(account)
     session.flush()
     return account
@@ -122,7 +123,7 @@ def create_account(session: Session, actor: Actor, person: Person, data: Account
         raise Invalid(
             weakness.template, [problem(["body", "password"], weakness.template, **weakness.params)], **weakness.params
         )
-    account = _new_account(session, person, email, data.password)
+    account = new_account(session, person, email, credentials.hash_password(data.password))
     audit.record(session, actor, "account.created", f"person:{person.id}", after={"email": account.email})
     return AccountOut(person_id=person.id, email=account.email, role=person.role)
 

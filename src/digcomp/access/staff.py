@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from digcomp.access import credentials
 from digcomp.access.actor import SCHOOL_STAFF, Actor, require
-from digcomp.access.service import actor_of
+from digcomp.access.service import actor_of, new_account
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
 from digcomp.mail import outbox
+from digcomp.mobility import service as registry
+from digcomp.mobility.schemas import PersonCreate
 from digcomp.store.models import AccessToken, Account, Organisation, Person, Role, TokenKind, utcnow
 
 INVITATION_DAYS = 7
@@ -120,15 +122,7 @@ def invite(session: Session, actor: Actor, data: StaffInvite, base_url: str) -> 
     """A new colleague: their record, a login without a password, and an e-mail with the link to choose one."""
     require_admin(actor)
     email = str(data.email).strip().lower()
-    if session.scalar(select(func.count()).select_from(Account).where(Account.email == email)):
-        raise Conflict("the e-mail {email} cannot be used for a login; give another", email=email)
-    if session.scalar(
-        select(func.count())
-        .select_from(Person)
-        .where(Person.organisation_id == actor.organisation_id, func.lower(Person.email) == email)
-    ):
-        raise Conflict("a person with e-mail {email} already exists in this organisation", email=email)
-    person = Person(
+    record = PersonCreate(
         organisation_id=actor.organisation_id,
         given_name=data.given_name,
         family_name=data.family_name,
@@ -136,11 +130,8 @@ def invite(session: Session, actor: Actor, data: StaffInvite, base_url: str) -> 
         role=Role(data.role.value),
         job_title=data.job_title,
     )
-    session.add(person)
-    session.flush()
-    account = Account(person_id=person.id, email=email, password_hash=NO_PASSWORD)
-    session.add(account)
-    session.flush()
+    person = registry.create_person(session, actor, record)
+    account = new_account(session, person, email, NO_PASSWORD)
     link, expires = _password_link(session, account, dt.timedelta(days=INVITATION_DAYS), base_url)
     school = session.get_one(Organisation, actor.organisation_id)
     values = {"link": link, "expires": expires.date(), "inviter": actor.name}

@@ -34,6 +34,12 @@ class LoginThrottle:
                     "too many failed logins; try again in {seconds} seconds", retry_after=wait, seconds=wait
                 )
 
+    def spend(self, address: str, email: str) -> None:
+        """Count an attempt that must be rare whatever its outcome (asking for a password e-mail), refused like a
+        failed login once the limit is used up."""
+        self.check(address, email)
+        self.failed(address, email)
+
     def failed(self, address: str, email: str) -> None:
         for item, key in self._limits(address, email):
             self.limiter.hit(item, "login", key)

@@ -69,9 +69,7 @@ class PasswordSet(BaseModel):
 def request_password_reset(data: PasswordResetRequest, request: Request, db: DatabaseDep, base_url: BaseUrlDep) -> None:
     """Forgot the password: if the address has a login, a one-time link is e-mailed to it. The answer is the same
     either way, and the same limits as for wrong passwords apply."""
-    throttle = throttle_of(request)
-    throttle.check(client_address(request), str(data.email))
-    throttle.failed(client_address(request), str(data.email))
+    throttle_of(request).spend(client_address(request), str(data.email))
     db.run(lambda s: staff.request_reset(s, str(data.email), base_url))
 
 

@@ -21,7 +21,7 @@ from digcomp.audit.chain import (
     sealed,
     verify,
 )
-from digcomp.store.models import AuditChain, AuditEntry, AuditHead, utcnow
+from digcomp.store.models import AuditChain, AuditEntry, AuditHead, Mobility, utcnow
 
 BATCH = 1000
 
@@ -199,8 +199,6 @@ def verify_log(session: Session, chains: set[str] | None = None) -> ChainReport:
 
 def school_chains(session: Session, school_id: int) -> set[str]:
     """The chains of one school: its own, and one per mobility it sends."""
-    from digcomp.store.models import Mobility
-
     mobilities = session.scalars(select(Mobility.id).where(Mobility.sending_organisation_id == school_id))
     return {chain_of(None, school_id), *(chain_of(m, None) for m in mobilities)}
 
@@ -224,8 +222,6 @@ def school_entries(
     session: Session, school_id: int, filters: AuditFilter, offset: int, limit: int
 ) -> tuple[list[AuditEntry], int]:
     """The entries of one school's chains, newest first."""
-    from digcomp.store.models import Mobility
-
     sent = select(Mobility.id).where(Mobility.sending_organisation_id == school_id)
     query = select(AuditEntry).where(
         or_(AuditEntry.chain == chain_of(None, school_id), AuditEntry.mobility_id.in_(sent))

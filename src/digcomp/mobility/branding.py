@@ -7,10 +7,11 @@ import io
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, require
+from digcomp.access.actor import Actor
+from digcomp.access.staff import require_admin
 from digcomp.audit import log as audit
 from digcomp.errors import Invalid
-from digcomp.store.models import Organisation, Role
+from digcomp.store.models import Organisation
 
 MAX_LOGO_BYTES = 300 * 1024
 MAX_LOGO_SIDE = 2000
@@ -18,7 +19,7 @@ LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 
 def _school_admin(session: Session, actor: Actor) -> Organisation:
-    require(actor.role is Role.admin and actor.via_link is None, "only the school's admin can do this")
+    require_admin(actor)
     return session.get_one(Organisation, actor.organisation_id)
 
 

@@ -249,10 +249,6 @@ def _changed(stored: object, values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if getattr(stored, name) != value}
 
 
-def _merged_texts(stored: dict[str, str], given: dict[str, str]) -> dict[str, str]:
-    return {**stored, **given}
-
-
 class _RowImport:
     """One row: find or create its learner, host, mentor and mobility, and update what the row changes."""
 
@@ -512,7 +508,7 @@ class _RowImport:
         }
         given = {name: value for name, value in given.items() if value not in (None, "")}
         for name in PER_LANGUAGE:
-            given[name] = _merged_texts(getattr(mobility, name), getattr(row, name))
+            given[name] = {**getattr(mobility, name), **getattr(row, name)}  # languages the file lacks are kept
         changes = _changed(mobility, given)
         if not changes:
             return mobility, Action.unchanged

@@ -245,12 +245,10 @@ def reset_page(request: Request) -> Response:
 @router.post("/password-reset", response_class=HTMLResponse)
 def request_reset(request: Request, email: Annotated[str, Form()] = "") -> Response:
     require_same_origin(request)
-    throttle = throttle_of(request)
     try:
-        throttle.check(client_address(request), email)
+        throttle_of(request).spend(client_address(request), email)
     except DomainError as exc:
         return render(request, "password_reset.html", 429, sent=False, message=localizer(request).error(exc))
-    throttle.failed(client_address(request), email)
     get_database(request).run(lambda s: staff.request_reset(s, email, get_base_url(request)))
     return render(request, "password_reset.html", sent=True, message="")
 

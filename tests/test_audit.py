@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from digcomp.audit.chain import CHECKPOINTS, GENESIS, EntryContent, entry_hash, verify
+from digcomp.audit.chain import CHECKPOINTS, GENESIS, EntryContent, entry_hash, linking_text, sealed, verify
 from digcomp.cli import main
 from digcomp.store.db import Database
 from tests.journey import API, agreed_plan, create_mobility, ok
@@ -65,6 +66,18 @@ def test_verify_detects_alteration_removal_and_truncation() -> None:
     removed = entries[:2] + entries[3:]
     assert verify(removed).first_bad_entry == 5  # the next entry of the same chain no longer links
     assert "truncated" in (verify(entries[:5], _heads(entries)).problem or "")
+
+
+def test_the_text_the_database_hashes_gives_the_entrys_own_hash() -> None:
+    """PostgreSQL hashes an entry onto its chain's head in SQL, from the text cut where the link goes."""
+    _, content, _ = _entry(1, "mobility:7", 1, GENESIS, {"note": 'Ļoti labi — "quoted" <prev-hash>'})
+    entry = sealed(content)
+    previous, seq = "ab" * 32, 1234
+    first, second, third = linking_text(entry)
+    in_sql = hashlib.sha256(f"{first}{previous}{second}{seq}{third}".encode()).hexdigest()
+    linked = EntryContent(**{**entry.__dict__, "prev_hash": previous, "seq": seq})
+    assert in_sql == entry_hash(linked)
+    assert in_sql != entry_hash(EntryContent(**{**linked.__dict__, "seq": seq + 1}))
 
 
 def test_a_checkpoint_catches_a_chain_cut_short_with_its_head_rewound() -> None:

@@ -8,10 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from digcomp.store.db import Database
+from digcomp.store.db import Database, at_commit
+from digcomp.store.models import RateLimitCounter
 from tests.journey import API, Mobility, add_outcome, agreed_plan, confirm_all, create_mobility, ok
 
 NOTE = {"title": "Observation", "text": "Answered three guest e-mails politely and on time."}
@@ -56,10 +60,10 @@ def test_a_note_costs_the_same_few_statements_on_a_long_record(client: TestClien
     for _ in range(60):
         ok(client.post(notes, headers=m.as_["mentor"], json=NOTE), 201)
     late = one_note()
-    # authentication (1); the mobility, its plan, the outcome's identification and a validation in force, in one
-    # statement (1); the note (1); the audit chain's head, entry and new head (3 — on PostgreSQL the entry and the
-    # new head are one statement)
-    expected = 5 if database.engine.dialect.name == "postgresql" else 6
+    # the caller, the mobility, its plan, the outcome's identification and a validation in force, in one statement
+    # (1); the note (1); the audit chain's head, entry and new head (3). On PostgreSQL the first statement also
+    # reserves the note's id, and the note and its audit entry (one statement) travel with the COMMIT (1).
+    expected = 2 if database.engine.dialect.name == "postgresql" else 5
     assert len(early) == len(late) == expected, late
     [first, *_] = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"]
     assert len(first["evidence"]) == 63  # every note was kept
@@ -127,3 +131,45 @@ def test_a_change_checks_its_caller_inside_its_own_transaction(client: TestClien
     assert len(view["outcomes"][0]["evidence"]) == 1
     assert view["outcomes"][0]["competences"][0]["ratings"] == []
     assert ok(client.get(f"{API}/mobilities/{m.id}/audit", headers=m.as_["coordinator"])) == audit_before
+
+
+HOSTILE = "O'Brien said \"100% done\"; -- DROP TABLE evidence; \\x00? \\' %(title)s %s {} Ļoti labi ✓"
+
+
+def test_a_note_written_with_the_commit_keeps_every_character(client: TestClient, database: Database) -> None:
+    """On PostgreSQL the note and its audit entry travel with the COMMIT, their values bound by psycopg on this side:
+    quotes, backslashes, percent signs and SQL stay text, stored exactly, and the audit chain still verifies."""
+    m, base, outcome = agreed_outcome(client, database)
+    ok(client.put(f"{base}/outcomes/{outcome}/identification", headers=m.as_["learner"], json={"worked_on": True}))
+    body = {"title": HOSTILE[:200], "text": HOSTILE, "example_refs": ["LO2.2.01"]}
+    written = ok(client.post(f"{base}/outcomes/{outcome}/notes", headers=m.as_["mentor"], json=body), 201)
+    [stored] = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["evidence"]
+    assert (stored["id"], stored["title"], stored["text"], stored["example_refs"]) == (
+        written["id"],
+        HOSTILE[:200],
+        HOSTILE,
+        ["LO2.2.01"],
+    )
+    trail = ok(client.get(f"{API}/mobilities/{m.id}/audit", headers=m.as_["coordinator"]))
+    assert trail[-1]["after"]["title"] == HOSTILE[:200]
+    assert ok(client.get(f"{API}/audit/verify", headers=m.as_["admin"]))["valid"] is True
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # statements travel with the COMMIT there only
+def test_what_travels_with_the_commit_is_all_or_nothing(database: Database) -> None:
+    insert = "INSERT INTO rate_limits (key, count, expires_at) VALUES (%(key)s, 1, 0)"
+
+    def twice(session: Session) -> None:
+        session.add(RateLimitCounter(key="kept with the rest", count=1, expires_at=0))
+        at_commit(session, insert, {"key": "twice"})
+        at_commit(session, insert, {"key": "twice"})  # breaks the key: the whole transaction is undone
+
+    with pytest.raises(IntegrityError):
+        database.run(twice, attempts=1)
+    assert database.read(lambda s: s.scalars(select(RateLimitCounter.key)).all()) == []
+
+    with Session(database.engine) as session:  # committed without Database.session: run just before the commit
+        at_commit(session, insert, {"key": "direct"})
+        session.commit()
+    assert database.read(lambda s: s.scalars(select(RateLimitCounter.key)).all()) == ["direct"]

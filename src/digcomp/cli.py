@@ -192,7 +192,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         signing_key(settings)
         uvicorn.run("digcomp.api.app:worker_app", factory=True, workers=args.workers, **options)
     else:
-        uvicorn.run(create_app(settings, database), **options)
+        uvicorn.run(create_app(settings, database, serving=True), **options)
     return 0
 
 
@@ -434,7 +434,7 @@ def _database() -> Any:
     from digcomp.settings import get_settings
     from digcomp.store.db import Database
 
-    database = Database(get_settings().effective_database_url)
+    database = Database(get_settings().effective_database_url, get_settings().database_pool_size)
     database.migrate()
     return database
 

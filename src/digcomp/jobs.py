@@ -60,7 +60,7 @@ def queue_app(conninfo: str) -> procrastinate.App:
 
 @cache
 def _database() -> Database:
-    return Database(get_settings().effective_database_url)
+    return Database(get_settings().effective_database_url, get_settings().database_pool_size)
 
 
 def _issue(mobility_id: int, languages: list[str]) -> str:

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DIGCOMP_DATABASE_URL", "DATABASE_URL"),
         description="SQLAlchemy URL; default: an SQLite file in the data directory.",
     )
+    database_pool_size: int = Field(
+        default=16,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections each process keeps open (a quarter more at peaks).",
+    )
     framework_dirs: list[Path] = Field(default=[], description="Extra folders with framework YAML files.")
     public_url: str | None = Field(
         default=None,

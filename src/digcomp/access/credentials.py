@@ -80,10 +80,15 @@ def sign_link(settings: Settings, link_id: int, mobility_id: int) -> str:
     return LINK_TOKEN_PREFIX + _link_serializer(settings).dumps({"link": link_id, "mobility": mobility_id})
 
 
+def is_link(token: str) -> bool:
+    """Does the token present itself as a mentor link (genuine or not: ``read_link`` tells)?"""
+    return token.startswith(LINK_TOKEN_PREFIX)
+
+
 def read_link(settings: Settings, token: str) -> tuple[int, int] | None:
     """(link id, mobility id) of a genuine link token; None for anything forged or malformed.
     Expiry and revocation are checked against the stored link."""
-    if not token.startswith(LINK_TOKEN_PREFIX):
+    if not is_link(token):
         return None
     try:
         data = _link_serializer(settings).loads(token[len(LINK_TOKEN_PREFIX) :])

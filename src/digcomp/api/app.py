@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -79,11 +80,20 @@ class _RedactLinks(logging.Filter):
 REDACT_LINKS = _RedactLinks()
 
 
+def _settle() -> None:
+    """What a serving process has loaded by now lives as long as the process: frameworks, the mapping data, templates,
+    compiled statements. Frozen out of the garbage collector's reach, a full collection no longer walks it; that walk
+    took ~150 ms, and every request in flight waited for it (the tail of ``benchmarks/writes.py``)."""
+    gc.collect()
+    gc.freeze()
+
+
 def worker_app() -> FastAPI:
     """The app of one worker process of ``digcomp serve --workers N``: settings from the environment, the schema
     already migrated by the parent process (workers must not race to migrate)."""
     settings = get_settings()
-    return create_app(settings, Database(settings.effective_database_url), owns_database=True)
+    database = Database(settings.effective_database_url, settings.database_pool_size)
+    return create_app(settings, database, owns_database=True, serving=True)
 
 
 def create_app(
@@ -92,14 +102,18 @@ def create_app(
     *,
     start_services: bool = True,
     owns_database: bool = False,
+    serving: bool = False,
 ) -> FastAPI:
-    """The app. ``start_services=False`` builds it without touching a database (for the OpenAPI document)."""
+    """The app. ``start_services=False`` builds it without touching a database (for the OpenAPI document);
+    ``serving``: the process exists to serve it (``digcomp serve``), and keeps what it loaded out of the collector."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if start_services and database is None:  # a database handed in is the caller's, already migrated
             app.state.database.migrate()
+        if serving:
+            _settle()
         if start_services and settings.smtp_host and not jobs.uses_queue(settings):
             async with mail.in_background(app.state.database, settings):
                 yield
@@ -123,7 +137,7 @@ def create_app(
     app.state.settings = settings
     app.state.catalog = load_catalog(settings.framework_dirs)
     if start_services:
-        app.state.database = database or Database(settings.effective_database_url)
+        app.state.database = database or Database(settings.effective_database_url, settings.database_pool_size)
         app.state.throttle = LoginThrottle(DatabaseStorage(app.state.database))
     errors.install(app)
     app.add_middleware(BodyLimit, limit_for=lambda path: body_limit(settings, path))

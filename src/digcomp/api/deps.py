@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
-from digcomp.access import service as access
 from digcomp.access.actor import Actor
+from digcomp.access.service import Caller
 from digcomp.access.throttle import LoginThrottle
 from digcomp.credentials.proof import CredentialKey
 from digcomp.credentials.signing import credential_key
@@ -93,19 +92,6 @@ def same_site(request: Request) -> bool:
 
 
 BEARER = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token, or a mentor link's token")
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Whoever sent the request, as far as can be told without the database: a bearer secret from a request that
-    may carry one. ``actor`` checks the secret in the caller's transaction — a change authenticates inside its own
-    transaction, so one request is one transaction and one hand-over to a worker thread."""
-
-    secret: str
-    settings: Settings
-
-    def actor(self, session: Session) -> Actor:
-        return access.authenticate(session, self.settings, self.secret)
 
 
 async def current_caller(

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
-from digcomp.api.deps import ActorDep, Caller, CallerDep, CatalogDep, DatabaseDep, Ident, SettingsDep
+from digcomp.access.service import Caller
+from digcomp.api.deps import ActorDep, CallerDep, CatalogDep, DatabaseDep, Ident, SettingsDep
 from digcomp.assessment import service
 from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
@@ -188,10 +189,8 @@ def _add_evidence(
     def work(s: Session) -> EvidenceOut:
         if upload is not None:
             upload.seek(0)
-        actor = caller.actor(s)
-        return service.add_evidence(
-            s, catalog, store, actor, service.addition(s, actor, mobility_id, outcome_id), **fields
-        )
+        actor, where = service.addition(s, caller, mobility_id, outcome_id)
+        return service.add_evidence(s, catalog, store, actor, where, **fields)
 
     return _answer(db.run(work), 201)
 

@@ -67,7 +67,7 @@ def sealed(content: EntryContent) -> EntryContent:
     return EntryContent(**{**content.__dict__, "personal_salt": salt, "personal_digest": digest})
 
 
-def entry_hash(entry: EntryContent) -> str:
+def _payload(entry: EntryContent) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": entry.actor_id,
@@ -85,7 +85,28 @@ def entry_hash(entry: EntryContent) -> str:
         payload["id"] = entry.id
     else:
         payload["chain"], payload["seq"] = entry.chain, entry.seq
-    return hashlib.sha256(_canonical(payload)).hexdigest()
+    return payload
+
+
+def entry_hash(entry: EntryContent) -> str:
+    return hashlib.sha256(_canonical(_payload(entry))).hexdigest()
+
+
+_PREV, _SEQ = "<prev-hash>", "<seq>"
+
+
+def linking_text(entry: EntryContent) -> tuple[str, str, str]:
+    """What the hash of a sealed chain entry covers, cut where its link goes: the entry's hash is the SHA-256 of
+    ``first + prev_hash + second + str(seq) + third`` (UTF-8). So the database can hash the entry onto its chain's
+    head in the statement that moves the head (``audit.log``), whatever the head is by then."""
+    if entry.chain is None or entry.personal_digest is None:
+        raise ValueError("only a sealed entry of a named chain is linked in the database")
+    payload = _payload(entry)
+    payload["prev_hash"], payload["seq"] = _PREV, _SEQ
+    text = _canonical(payload).decode("utf-8")
+    first, rest = text.split(_PREV)
+    second, third = rest.split(f'"{_SEQ}"')
+    return first, second, third
 
 
 def _personal_part_intact(entry: EntryContent) -> bool:

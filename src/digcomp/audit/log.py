@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,9 +19,11 @@ from digcomp.audit.chain import (
     EntryContent,
     chain_of,
     entry_hash,
+    linking_text,
     sealed,
     verify,
 )
+from digcomp.store.db import at_commit, run_pending
 from digcomp.store.models import AuditChain, AuditEntry, AuditHead, Mobility, utcnow
 
 BATCH = 1000
@@ -52,14 +55,32 @@ _ENTRY = _ENTRIES.insert()
 _MOVE_HEAD = (
     _CHAINS.update()
     .where(_CHAINS.c.chain == bindparam("head"))
-    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"))
+    .values(last_seq=bindparam("seq"), last_hash=bindparam("hash"), prev_hash=bindparam("prev_hash"))
 )
-# PostgreSQL writes the entry and moves the head in one statement: one round trip fewer while the head is locked.
-_ENTRY_MOVING_HEAD = _MOVE_HEAD.add_cte(
-    _ENTRIES.insert()
-    .values({c.name: bindparam(f"entry_{c.name}", type_=c.type) for c in _ENTRIES.c if c.name != "id"})
-    .cte("entry")
+_LINKED = ("prev_hash", "seq", "hash")  # filled in by the database
+_GIVEN = [c for c in _ENTRIES.c if c.name != "id" and c.name not in _LINKED]
+# PostgreSQL appends in one statement, in psycopg's parameter style: an upsert moves the chain's head (created by the
+# chain's first entry), hashing the entry onto it (``linking_text``), and the entry is inserted with the link the head
+# kept. ON CONFLICT DO UPDATE locks the head and works on its newest committed version, so concurrent appends to one
+# chain queue there and nowhere else. The statement is sent with the transaction's COMMIT (``at_commit``): the head
+# stays locked only while the database commits, never while this process waits for its turn to run.
+_APPEND_LINKED = f"""
+WITH moved AS (
+    INSERT INTO audit_chains AS head (chain, last_seq, last_hash, prev_hash, checkpointed_seq)
+    VALUES (
+        %(chain)s, 1,
+        encode(sha256(convert_to(%(first)s || %(genesis)s || %(second)s || '1' || %(third)s, 'UTF8')), 'hex'),
+        %(genesis)s, 0)
+    ON CONFLICT (chain) DO UPDATE SET
+        prev_hash = head.last_hash,
+        last_seq = head.last_seq + 1,
+        last_hash = encode(sha256(convert_to(
+            %(first)s || head.last_hash || %(second)s || (head.last_seq + 1)::text || %(third)s, 'UTF8')), 'hex')
+    RETURNING prev_hash, last_seq, last_hash
 )
+INSERT INTO audit_log ({", ".join(c.name for c in _GIVEN)}, {", ".join(_LINKED)})
+SELECT {", ".join(f"%({c.name})s" for c in _GIVEN)}, prev_hash, last_seq, last_hash FROM moved
+"""
 
 
 def _head(session: Session, chain: str) -> tuple[int, str]:
@@ -74,8 +95,7 @@ def _head(session: Session, chain: str) -> tuple[int, str]:
     return int(head[0]), str(head[1])
 
 
-def _append(
-    session: Session,
+def _entry(
     chain: str,
     actor: Actor | None,
     action: str,
@@ -84,8 +104,8 @@ def _append(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> EntryContent:
-    last_seq, last_hash = _head(session, chain)
-    content = sealed(
+    """A new entry, sealed, not yet linked to its chain."""
+    return sealed(
         EntryContent(
             id=None,
             at=utcnow(),
@@ -97,21 +117,38 @@ def _append(
             mobility_id=mobility_id,
             before=before,
             after=after,
-            prev_hash=last_hash,
+            prev_hash=GENESIS,
             chain=chain,
-            seq=last_seq + 1,
         )
     )
-    digest = entry_hash(content)
-    fields = {k: v for k, v in content.__dict__.items() if k != "id"}
+
+
+def _link_here(session: Session, content: EntryContent) -> EntryContent:
+    """Link and write the entry now, returning it as linked (the embedded database, and checkpoints)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        entry = {f"entry_{name}": value for name, value in {**fields, "hash": digest}.items()}
-        connection.execute(_ENTRY_MOVING_HEAD, {**entry, "head": chain, "seq": content.seq, "hash": digest})
-    else:
-        connection.execute(_ENTRY, {**fields, "hash": digest})
-        connection.execute(_MOVE_HEAD, {"head": chain, "seq": content.seq, "hash": digest})
+        at_commit(session, _APPEND_LINKED, _linking_parameters(content))
+        run_pending(session)
+        seq, prev_hash = connection.execute(_LINKED_HEAD, {"chain": content.chain}).one()
+        return replace(content, seq=seq, prev_hash=prev_hash)
+    seq, prev_hash = _head(session, content.chain or "")
+    content = replace(content, seq=seq + 1, prev_hash=prev_hash)
+    digest = entry_hash(content)
+    connection.execute(_ENTRY, {**_fields(content), "seq": content.seq, "prev_hash": prev_hash, "hash": digest})
+    connection.execute(_MOVE_HEAD, {"head": content.chain, "seq": content.seq, "hash": digest, "prev_hash": prev_hash})
     return content
+
+
+_LINKED_HEAD = select(_CHAINS.c.last_seq, _CHAINS.c.prev_hash).where(_CHAINS.c.chain == bindparam("chain"))
+
+
+def _fields(content: EntryContent) -> dict[str, Any]:
+    return {c.name: getattr(content, c.name) for c in _GIVEN}
+
+
+def _linking_parameters(content: EntryContent) -> dict[str, Any]:
+    first, second, third = linking_text(content)
+    return {**_fields(content), "first": first, "second": second, "third": third, "genesis": GENESIS}
 
 
 def record(
@@ -123,10 +160,15 @@ def record(
     mobility_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> EntryContent:
-    """Append one entry in the caller's transaction, to the mobility's chain (or the actor's organisation's)."""
+) -> None:
+    """Append one entry in the caller's transaction, to the mobility's chain (or the actor's organisation's). On
+    PostgreSQL it is written with the transaction's COMMIT (entries appended in one transaction keep their order)."""
     chain = chain_of(mobility_id, actor.organisation_id if actor else None)
-    return _append(session, chain, actor, action, entity, mobility_id, before, after)
+    content = _entry(chain, actor, action, entity, mobility_id, before, after)
+    if session.get_bind().dialect.name == "postgresql":
+        at_commit(session, _APPEND_LINKED, _linking_parameters(content))
+    else:
+        _link_here(session, content)
 
 
 def checkpoint(session: Session) -> EntryContent | None:
@@ -143,7 +185,9 @@ def checkpoint(session: Session) -> EntryContent | None:
     if not grown:
         return None
     heads = {head.chain: [head.last_seq, head.last_hash] for head in grown}
-    entry = _append(session, CHECKPOINTS, None, "audit.checkpoint", CHECKPOINTS, None, None, {"heads": heads})
+    entry = _link_here(
+        session, _entry(CHECKPOINTS, None, "audit.checkpoint", CHECKPOINTS, None, None, {"heads": heads})
+    )
     for head in grown:
         head.checkpointed_seq = head.last_seq
     return entry

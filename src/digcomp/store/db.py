@@ -7,12 +7,15 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from psycopg.types.json import Json
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +28,10 @@ class ConcurrentUpdate(Exception):
     """Another request changed the same record at the same moment; the caller may retry."""
 
 
-def make_engine(url: str) -> Engine:
+POOL_SIZE = 16
+
+
+def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
@@ -39,7 +45,9 @@ def make_engine(url: str) -> Engine:
         return engine
     # No ping before each checkout (a round trip per transaction): a connection found dead — the server restarted,
     # a proxy cut it — invalidates the pool, and ``Database`` repeats the work on a fresh one (see ``_lost``).
-    return create_engine(url)
+    # The pool holds what a busy process uses at once: a connection beyond it is opened and closed per transaction,
+    # which starts and ends a server process each time; a few may still overflow at peaks.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size // 4)
 
 
 READ_ONLY = "digcomp_read_only"
@@ -86,6 +94,64 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+AT_COMMIT = "digcomp.at_commit"
+
+
+def at_commit(session: Session, sql: str, parameters: dict[str, Any]) -> None:
+    """PostgreSQL only: run ``sql`` (psycopg's ``%(name)s`` parameters; dicts and lists go as JSON) as the
+    transaction's last statement, sent to the server with its COMMIT — one round trip for both; its result is not
+    read. For an append that locks a shared row: the row is then locked only while the server commits, never while
+    this process waits for its turn to run. A session committed other than by ``Database.session`` still runs it,
+    just before its commit."""
+    session.info.setdefault(AT_COMMIT, []).append((sql, parameters))
+
+
+def insert_at_commit(session: Session, table: Table, values: dict[str, Any]) -> None:
+    """Insert one row of ``table`` with the COMMIT (``at_commit``); its key must be in ``values`` already."""
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in values)
+    placeholders = ", ".join(f"%({name})s" for name in values)
+    at_commit(session, f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})", values)
+
+
+def _for_driver(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {name: _driver_value(value) for name, value in parameters.items()}
+
+
+def _driver_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return Json(value)
+    return value.value if isinstance(value, Enum) else value
+
+
+def _commit_with_pending(session: Session) -> None:
+    """Commit, sending the statements left for the COMMIT in the same round trip: psycopg binds their parameters
+    client-side, so that they and the COMMIT travel as one message. SQLAlchemy's commit that follows finds nothing
+    left to commit."""
+    pending = session.info.pop(AT_COMMIT, None)
+    if not pending:
+        return
+    session.flush()  # the ORM's own changes first: they read generated keys back
+    connection = session.connection()
+    with psycopg.ClientCursor(cast(psycopg.Connection[Any], connection.connection.driver_connection)) as binder:
+        statements = [binder.mogrify(sql, _for_driver(parameters)) for sql, parameters in pending]
+    # no parameters left: sent as it is, where a percent sign is just a character
+    connection.exec_driver_sql("; ".join([*statements, "COMMIT"]), execution_options={"no_parameters": True})
+
+
+def run_pending(session: Session) -> None:
+    """Run the statements left for the COMMIT now, one by one (every commit's last resort: none is ever lost)."""
+    pending = session.info.pop(AT_COMMIT, None)
+    if not pending:
+        return
+    connection = session.connection()
+    for sql, parameters in pending:
+        connection.exec_driver_sql(sql, _for_driver(parameters))
+
+
+event.listen(Session, "before_commit", run_pending)
+
+
 def added_unless_duplicate(session: Session, record: object) -> bool:
     """Add and flush ``record``; False (and nothing added) when a unique constraint says it exists already."""
     session.add(record)
@@ -98,9 +164,9 @@ def added_unless_duplicate(session: Session, record: object) -> bool:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size)
         # SQLite has one writer. Writers of this process queue on a mutex, so the next one starts the moment the
         # lock is free, instead of each polling SQLite's busy handler (which sleeps up to 100 ms between tries).
         # Other processes on the same file still queue through the busy handler.
@@ -118,6 +184,7 @@ class Database:
         """A unit of work: committed when the block ends normally, rolled back otherwise."""
         with self._sessions() as session, session.begin():
             yield session
+            _commit_with_pending(session)
 
     def read(self, work: Callable[[Session], _T]) -> _T:
         """Run ``work`` that only reads: it neither waits for nor holds SQLite's write lock."""

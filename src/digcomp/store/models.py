@@ -605,13 +605,15 @@ class AuditHead(Base):
 
 class AuditChain(Base):
     """The newest entry of one chain. An appender locks only its chain's row, so writes of different mobilities
-    and schools never wait for each other. ``checkpointed_seq`` is how far the global checkpoint chain vouches."""
+    and schools never wait for each other. ``checkpointed_seq`` is how far the global checkpoint chain vouches;
+    ``prev_hash`` is the hash the newest entry replaced (its link, read back by the append that moved the head)."""
 
     __tablename__ = "audit_chains"
 
     chain: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
     checkpointed_seq: Mapped[int] = mapped_column(default=0)
 
 

@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,13 +20,15 @@ from sqlalchemy import select, text
 
 from digcomp import demo
 from digcomp.api.app import create_app
+from digcomp.api.routes_assessment import evidence_store
 from digcomp.cli import main
 from digcomp.credentials import service as credentials
 from digcomp.framework import catalog
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import Certificate, Evidence, Person, Role
-from tests.journey import API, create_mobility, ok, validated_mobility
+from tests.journey import API, agreed_plan, create_mobility, ok, validated_mobility, web_login
+from tests.test_api_assessment import png
 
 
 @dataclass
@@ -230,3 +233,62 @@ def test_the_retention_command_erases_learners_kept_longer_than_the_school_allow
         get_settings.cache_clear()
     assert ok(client.get(f"{API}/people/{m.learner}", headers=m.as_["admin"]))["family_name"] == f"#{m.learner}"
     assert ok(client.get(f"{API}/audit/verify", headers=m.as_["admin"]))["valid"] is True
+
+
+def test_a_photo_that_shows_the_learner_needs_their_consent(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    """A mentor may always add a photo of the work; one that shows the learner is kept only while the learner agrees
+    to photos of themself, and the mentor is told why, in the page's language. Withdrawing consent takes such photos
+    out, files included."""
+    m = create_mobility(client, database)
+    agreed_plan(client, m)
+    base = f"{API}/mobilities/{m.id}/assessment"
+    outcome = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["outcome_id"]
+    ok(client.put(f"{base}/outcomes/{outcome}/identification", headers=m.as_["learner"], json={"worked_on": True}))
+    upload = f"{base}/outcomes/{outcome}/evidence"
+
+    def add(shows_learner: bool, colour: str) -> Any:
+        photo = {"file": ("IMG_1.png", png(colour), "image/png")}
+        return client.post(upload, headers=m.as_["mentor"], files=photo, data={"shows_learner": str(shows_learner)})
+
+    of_the_work = ok(add(False, "red"), 201)
+    assert of_the_work["shows_learner"] is False
+    refused = add(True, "blue")
+    assert refused.status_code == 409
+    assert "has not agreed to photos of themself" in refused.json()["detail"]
+    consents = f"{API}/people/{m.learner}/consents"
+    ok(client.post(consents, headers=m.as_["learner"], json={"kind": "photos", "granted": True}), 201)
+    of_the_learner = ok(add(True, "green"), 201)
+    assert of_the_learner["shows_learner"] is True
+    store = evidence_store(settings)
+    assert store.path(of_the_learner["sha256"]).exists()
+    ok(client.post(consents, headers=m.as_["learner"], json={"kind": "photos", "granted": False}), 201)
+    assert add(True, "white").status_code == 409
+    kept = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]["evidence"]
+    assert [e["id"] for e in kept] == [of_the_work["id"]]  # the photo of the learner is out of the assessment
+    assert not store.path(of_the_learner["sha256"]).exists()  # and its file is gone
+    assert store.path(of_the_work["sha256"]).exists()
+    gone = client.get(f"{base}/evidence/{of_the_learner['id']}/file", headers=m.as_["coordinator"])
+    assert gone.status_code == 404
+    trail = ok(client.get(f"{API}/mobilities/{m.id}/audit", headers=m.as_["coordinator"]))
+    assert trail[-1]["after"]["reason"] == "the learner withdrew their consent to photos of themself"
+    assert ok(client.get(f"{API}/audit/verify", headers=m.as_["admin"]))["valid"] is True
+    note = client.post(
+        f"{base}/outcomes/{outcome}/notes",
+        headers=m.as_["mentor"],
+        json={"title": "Seen", "text": "Greeted guests", "shows_learner": True},
+    )
+    assert note.status_code == 422  # a note has no picture: the field is not part of a note, and is refused
+
+    # on the web, in Latvian, the form says so before and after
+    email = ok(client.get(f"{API}/people/{m.mentor}", headers=m.as_["coordinator"]))["email"]
+    web_login(client, email, "lv")
+    page = client.get(f"/mobilities/{m.id}/assessment")
+    assert "Fotoattēlā vai video redzams izglītojamais" in page.text
+    answer = client.post(
+        f"/mobilities/{m.id}/assessment/outcomes/{outcome}/evidence",
+        files={"file": ("IMG_2.png", png("black"), "image/png")},
+        data={"shows_learner": "true", "title": "Pie reģistratūras"},
+    )
+    assert "izglītojamais nav piekritis, ka viņa fotogrāfijas glabā" in answer.text

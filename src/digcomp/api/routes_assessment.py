@@ -154,6 +154,10 @@ def add_file_evidence(
     file: Annotated[UploadFile, File(description="Photo, PDF, office document or short video (max 10 MB)")],
     title: Annotated[str, Form(max_length=200)] = "",
     example_refs: Annotated[str, Form(description="Comma-separated K/S/A example ids, e.g. LO3.1.04")] = "",
+    shows_learner: Annotated[
+        bool,
+        Form(description="The file shows the learner (a photo or video of them): refused without their consent"),
+    ] = False,
 ) -> Response:
     refs = [r.strip() for r in example_refs.split(",") if r.strip()]
     display = (title or file.filename or "file").strip()[:200] or "file"
@@ -169,6 +173,7 @@ def add_file_evidence(
         upload=file.file,
         max_bytes=settings.max_upload_bytes,
         example_refs=refs,
+        shows_learner=shows_learner,
     )
 
 

@@ -103,12 +103,15 @@ def list_consents(person_id: Ident, db: DatabaseDep, actor: ActorDep) -> list[Co
 
 
 @router.post("/people/{person_id}/consents", response_model=ConsentOut, status_code=201)
-def give_consent(person_id: Ident, data: ConsentIn, db: DatabaseDep, actor: ActorDep) -> ConsentOut:
-    """The person's own answer (signed in as themself), stored with the date and the notice version."""
+def give_consent(
+    person_id: Ident, data: ConsentIn, db: DatabaseDep, actor: ActorDep, settings: SettingsDep
+) -> ConsentOut:
+    """The person's own answer (signed in as themself), stored with the date and the notice version. Withdrawing
+    consent to photos takes the photos and videos that show the person out of their records, files included."""
 
-    def work(s: Session) -> ConsentOut:
-        person = registry.person_for(s, actor, person_id)
-        given = consent.record_consent(s, actor, person, data.kind, data.granted)
-        return ConsentOut.model_validate(given, from_attributes=True)
+    def work(s: Session) -> consent.Answer:
+        return consent.record_consent(s, actor, registry.person_for(s, actor, person_id), data.kind, data.granted)
 
-    return db.run(work)
+    answer = db.run(work)
+    erasure.remove_files(evidence_store(settings), answer.files_to_delete)
+    return ConsentOut.model_validate(answer.consent, from_attributes=True)

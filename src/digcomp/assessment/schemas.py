@@ -96,6 +96,7 @@ class EvidenceOut(BaseModel):
     size: int | None
     media_type: str | None
     example_refs: list[str]
+    shows_learner: bool = Field(default=False, description="A photo or video of the learner, kept with their consent")
     added_by: PersonSummary
     created_at: dt.datetime
 

@@ -36,8 +36,10 @@ from digcomp.mobility.schemas import PersonSummary
 from digcomp.mobility.service import mobility_for, parties
 from digcomp.plans.rules import resolve_targets
 from digcomp.plans.service import additional_outcomes, plan_of, touch
+from digcomp.privacy import consent
 from digcomp.store.db import insert_at_commit
 from digcomp.store.models import (
+    ConsentKind,
     Evidence,
     EvidenceKind,
     Identification,
@@ -593,8 +595,10 @@ def add_evidence(
     upload: BinaryIO | None = None,
     max_bytes: int = 0,
     example_refs: list[str] | None = None,
+    shows_learner: bool = False,
 ) -> EvidenceOut:
-    """Add a file, link or note to an outcome; the answer names the actor as its author (not read again)."""
+    """Add a file, link or note to an outcome; the answer names the actor as its author (not read again). A file
+    that shows the learner (a photo or video of them, not only of their work) needs their consent to photos."""
     require(
         can_view(actor, where.mobility)
         and actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.validator, Role.admin),
@@ -604,6 +608,14 @@ def add_evidence(
         raise Forbidden("observation notes are written by the mentor or the school; learners add files and links")
     rules.check_evidence(where.number, where.worked_on, where.validated)
     _check_example_refs(catalog, example_refs or [])
+    if shows_learner:
+        if kind is not EvidenceKind.file:
+            raise Invalid("only a photo or a video can show the learner")
+        if not consent.has_consented(session, where.mobility.learner_id, ConsentKind.photos):
+            raise Conflict(
+                "the learner has not agreed to photos of themself being kept as evidence: add a photo of the work "
+                "only, or ask the learner to give their consent on their Privacy page"
+            )
     sha256, size, media_type = None, None, None
     if kind is EvidenceKind.file:
         assert upload is not None
@@ -619,6 +631,7 @@ def add_evidence(
         "size": size,
         "media_type": media_type,
         "example_refs": example_refs or [],
+        "shows_learner": shows_learner,
         "created_at": utcnow(),
     }
     values = {**fields, "mobility_id": where.mobility.id, "added_by_id": actor.person_id}

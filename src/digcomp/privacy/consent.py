@@ -3,12 +3,16 @@ they were given under. The newest answer of a kind holds; earlier ones stay as t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require
 from digcomp.audit import log as audit
-from digcomp.store.models import Consent, ConsentKind, Person, PrivacyNotice, Role
+from digcomp.store.models import Consent, ConsentKind, Evidence, Mobility, Person, PrivacyNotice, Role, utcnow
+
+PHOTOS_WITHDRAWN = "the learner withdrew their consent to photos of themself"
 
 
 def current_notice(session: Session, organisation_id: int) -> PrivacyNotice | None:
@@ -52,8 +56,26 @@ def consents_of(session: Session, person_id: int) -> dict[ConsentKind, Consent]:
     return latest
 
 
-def record_consent(session: Session, actor: Actor, person: Person, kind: ConsentKind, granted: bool) -> Consent:
-    """Only the person themself answers (signed in with their own login)."""
+def has_consented(session: Session, person_id: int, kind: ConsentKind) -> bool:
+    """Is the person's newest answer of this kind a yes? (No answer is no.)"""
+    newest = session.scalar(
+        select(Consent.granted)
+        .where(Consent.person_id == person_id, Consent.kind == kind)
+        .order_by(Consent.id.desc())
+        .limit(1)
+    )
+    return bool(newest)
+
+
+@dataclass(frozen=True)
+class Answer:
+    consent: Consent
+    files_to_delete: list[str]  # photos of the person no longer kept: removed from the evidence store once committed
+
+
+def record_consent(session: Session, actor: Actor, person: Person, kind: ConsentKind, granted: bool) -> Answer:
+    """Only the person themself answers (signed in with their own login). Withdrawing consent to photos takes the
+    photos and videos that show them out of their records, files included."""
     require(
         actor.person_id == person.id and actor.via_link is None, "only the person themself can give or withdraw consent"
     )
@@ -76,4 +98,34 @@ def record_consent(session: Session, actor: Actor, person: Person, kind: Consent
         f"person:{person.id}",
         after={"kind": kind.value, "granted": granted, "notice_version": consent.notice_version},
     )
-    return consent
+    removed = _photos_taken_out(session, actor, person.id) if kind is ConsentKind.photos and not granted else []
+    return Answer(consent, removed)
+
+
+def _photos_taken_out(session: Session, actor: Actor, learner_id: int) -> list[str]:
+    """The photos and videos showing the learner leave the assessment (withdrawn, with the reason, in the audit trail
+    too); the files go unless the same file is also evidence that does not show them."""
+    shown = list(
+        session.scalars(
+            select(Evidence)
+            .join(Mobility, Evidence.mobility_id == Mobility.id)
+            .where(Mobility.learner_id == learner_id, Evidence.shows_learner, Evidence.sha256.is_not(None))
+        )
+    )
+    files = {item.sha256 for item in shown if item.sha256}
+    for item in shown:
+        audit.record(
+            session,
+            actor,
+            "assessment.evidence_withdrawn",
+            f"mobility:{item.mobility_id}/evidence:{item.id}",
+            mobility_id=item.mobility_id,
+            before={"title": item.title, "sha256": item.sha256, "withdrawn": item.withdrawn_at is not None},
+            after={"withdrawn": True, "reason": PHOTOS_WITHDRAWN, "file_deleted": True},
+        )
+        if item.withdrawn_at is None:
+            item.withdrawn_at, item.withdrawal_reason = utcnow(), PHOTOS_WITHDRAWN
+        item.sha256, item.size = None, None
+    session.flush()
+    kept = set(session.scalars(select(Evidence.sha256).where(Evidence.sha256.in_(files))))
+    return sorted(files - kept)

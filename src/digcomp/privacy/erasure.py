@@ -195,11 +195,16 @@ def _erase_audit(session: Session, person_id: int, mobility_ids: list[int]) -> t
     return int(erased), int(kept or 0)
 
 
+def remove_files(store: EvidenceStore, files: list[str]) -> None:
+    """Delete evidence files no record refers to any more (once the change that let them go is committed)."""
+    for sha256 in files:
+        store.path(sha256).unlink(missing_ok=True)
+
+
 def after_commit(engine: Engine, store: EvidenceStore, report: ErasureReport) -> None:
     """Remove the files and, on SQLite, the old page copies in the write-ahead log (freed pages are already zeroed:
     ``secure_delete`` is on for every connection)."""
-    for sha256 in report.evidence_files:
-        store.path(sha256).unlink(missing_ok=True)
+    remove_files(store, report.evidence_files)
     if engine.dialect.name != "sqlite":
         return  # PostgreSQL: VACUUM reclaims the old row versions (see the README's privacy section)
     connection = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one

@@ -420,6 +420,8 @@ class Evidence(Base):
     size: Mapped[int | None]
     media_type: Mapped[str | None] = mapped_column(String(100))
     example_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A photo or video of the learner (not only of their work): kept only with the learner's consent to photos.
+    shows_learner: Mapped[bool] = mapped_column(default=False, server_default=sql_false())
     added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Withdrawn by its author before validation: no longer part of the assessment; kept for the audit trail.

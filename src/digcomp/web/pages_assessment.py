@@ -150,6 +150,7 @@ def add_file(
     outcome_id: int,
     file: Annotated[UploadFile, File()],
     title: Annotated[str, Form()] = "",
+    shows_learner: Annotated[bool, Form()] = False,
 ) -> Response:
     settings = get_settings_dep(request)
     display = (title or file.filename or "photo").strip()[:200] or "photo"
@@ -166,6 +167,7 @@ def add_file(
             kind=EvidenceKind.file,
             upload=file.file,
             max_bytes=settings.max_upload_bytes,
+            shows_learner=shows_learner,
         )
 
     return _act(request, mobility_id, work, f"outcome-{outcome_id}")

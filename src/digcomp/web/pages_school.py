@@ -311,9 +311,8 @@ def give_consent(request: Request, kind: Annotated[ConsentKind, Form()], granted
     actor = require_login(request)
     require_same_origin(request)
 
-    def work(s: Session) -> None:
-        person = registry.person_for(s, actor, actor.person_id)
-        consent.record_consent(s, actor, person, kind, granted == "true")
+    def work(s: Session) -> consent.Answer:
+        return consent.record_consent(s, actor, registry.person_for(s, actor, actor.person_id), kind, granted == "true")
 
-    get_database(request).run(work)
+    erasure.remove_files(_evidence(request), get_database(request).run(work).files_to_delete)
     return back("/privacy", "saved")

@@ -16,6 +16,9 @@ def _default_data_dir() -> Path:
     return Path(base) / "digcomp"
 
 
+DATABASE_POOL_SIZE = 16
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DIGCOMP_", extra="ignore")
 
@@ -26,7 +29,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default: an SQLite file in the data directory.",
     )
     database_pool_size: int = Field(
-        default=16,
+        default=DATABASE_POOL_SIZE,
         ge=1,
         le=200,
         description="PostgreSQL connections each process keeps open (a quarter more at peaks).",

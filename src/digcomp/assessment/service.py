@@ -37,7 +37,7 @@ from digcomp.mobility.service import mobility_for, parties
 from digcomp.plans.rules import resolve_targets
 from digcomp.plans.service import additional_outcomes, plan_of, touch
 from digcomp.privacy import consent
-from digcomp.store.db import insert_at_commit
+from digcomp.store.db import insert_at_commit, writes_at_commit
 from digcomp.store.models import (
     ConsentKind,
     Evidence,
@@ -555,7 +555,7 @@ def addition(session: Session, caller: Caller, mobility_id: int, outcome_id: int
     checked on its own first."""
     token_hash = caller.token_hash
     actor = caller.actor(session) if token_hash is None else None
-    reserving = session.get_bind().dialect.name == "postgresql"
+    reserving = writes_at_commit(session)
     row = (
         session.connection()
         .execute(

@@ -23,7 +23,7 @@ from digcomp.audit.chain import (
     sealed,
     verify,
 )
-from digcomp.store.db import at_commit, run_pending
+from digcomp.store.db import at_commit, run_pending, writes_at_commit
 from digcomp.store.models import AuditChain, AuditEntry, AuditHead, Mobility, utcnow
 
 BATCH = 1000
@@ -83,6 +83,9 @@ SELECT {", ".join(f"%({c.name})s" for c in _GIVEN)}, prev_hash, last_seq, last_h
 """
 
 
+_LINKED_HEAD = select(_CHAINS.c.last_seq, _CHAINS.c.prev_hash).where(_CHAINS.c.chain == bindparam("chain"))
+
+
 def _head(session: Session, chain: str) -> tuple[int, str]:
     """The chain's newest (seq, hash), its head row locked: appends to one chain are serialised, other chains are
     not touched. A chain's first append inserts the row; two first appends at once collide on its key and one is
@@ -126,7 +129,7 @@ def _entry(
 def _link_here(session: Session, content: EntryContent) -> EntryContent:
     """Link and write the entry now, returning it as linked (the embedded database, and checkpoints)."""
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    if writes_at_commit(session):
         at_commit(session, _APPEND_LINKED, _linking_parameters(content))
         run_pending(session)
         seq, prev_hash = connection.execute(_LINKED_HEAD, {"chain": content.chain}).one()
@@ -137,9 +140,6 @@ def _link_here(session: Session, content: EntryContent) -> EntryContent:
     connection.execute(_ENTRY, {**_fields(content), "seq": content.seq, "prev_hash": prev_hash, "hash": digest})
     connection.execute(_MOVE_HEAD, {"head": content.chain, "seq": content.seq, "hash": digest, "prev_hash": prev_hash})
     return content
-
-
-_LINKED_HEAD = select(_CHAINS.c.last_seq, _CHAINS.c.prev_hash).where(_CHAINS.c.chain == bindparam("chain"))
 
 
 def _fields(content: EntryContent) -> dict[str, Any]:
@@ -165,7 +165,7 @@ def record(
     PostgreSQL it is written with the transaction's COMMIT (entries appended in one transaction keep their order)."""
     chain = chain_of(mobility_id, actor.organisation_id if actor else None)
     content = _entry(chain, actor, action, entity, mobility_id, before, after)
-    if session.get_bind().dialect.name == "postgresql":
+    if writes_at_commit(session):
         at_commit(session, _APPEND_LINKED, _linking_parameters(content))
     else:
         _link_here(session, content)

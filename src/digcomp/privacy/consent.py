@@ -58,13 +58,8 @@ def consents_of(session: Session, person_id: int) -> dict[ConsentKind, Consent]:
 
 def has_consented(session: Session, person_id: int, kind: ConsentKind) -> bool:
     """Is the person's newest answer of this kind a yes? (No answer is no.)"""
-    newest = session.scalar(
-        select(Consent.granted)
-        .where(Consent.person_id == person_id, Consent.kind == kind)
-        .order_by(Consent.id.desc())
-        .limit(1)
-    )
-    return bool(newest)
+    answer = consents_of(session, person_id).get(kind)
+    return answer is not None and answer.granted
 
 
 @dataclass(frozen=True)

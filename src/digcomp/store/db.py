@@ -20,6 +20,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from digcomp.settings import DATABASE_POOL_SIZE
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 _T = TypeVar("_T")
 
@@ -28,10 +30,7 @@ class ConcurrentUpdate(Exception):
     """Another request changed the same record at the same moment; the caller may retry."""
 
 
-POOL_SIZE = 16
-
-
-def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
+def make_engine(url: str, pool_size: int = DATABASE_POOL_SIZE) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
@@ -95,6 +94,11 @@ def migrate(engine: Engine) -> None:
 
 
 AT_COMMIT = "digcomp.at_commit"
+
+
+def writes_at_commit(session: Session) -> bool:
+    """Can ``at_commit`` be used here (PostgreSQL)? On SQLite a statement costs no round trip: write at once."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def at_commit(session: Session, sql: str, parameters: dict[str, Any]) -> None:
@@ -164,7 +168,7 @@ def added_unless_duplicate(session: Session, record: object) -> bool:
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+    def __init__(self, url: str, pool_size: int = DATABASE_POOL_SIZE) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size)
         # SQLite has one writer. Writers of this process queue on a mutex, so the next one starts the moment the

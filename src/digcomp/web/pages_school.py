@@ -3,6 +3,7 @@ audit trail), choosing a password through an e-mailed link, and a learner's priv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -80,6 +81,15 @@ def _refused(request: Request, actor: Actor, exc: Exception) -> Response:
     return _school_page(request, actor, 422, message=message)
 
 
+def _change(request: Request, actor: Actor, work: Callable[[Session], object], done: str, section: str) -> Response:
+    """Make an admin's change: refused, the school page again with the reason; made, back to its section."""
+    try:
+        get_database(request).run(work)
+    except (DomainError, ValidationError) as exc:
+        return _refused(request, actor, exc)
+    return back("/school", done, section)
+
+
 @router.post("/school/staff", response_class=HTMLResponse)
 def invite(
     request: Request,
@@ -90,14 +100,12 @@ def invite(
 ) -> Response:
     actor = _admin(request)
     require_same_origin(request)
-    try:
-        data = staff.StaffInvite.model_validate(
-            {"given_name": given_name, "family_name": family_name, "email": email, "role": role}
-        )
-        get_database(request).run(lambda s: staff.invite(s, actor, data, get_base_url(request)))
-    except (DomainError, ValidationError) as exc:
-        return _refused(request, actor, exc)
-    return back("/school", "staff_invited", "staff")
+    fields = {"given_name": given_name, "family_name": family_name, "email": email, "role": role}
+
+    def work(s: Session) -> None:
+        staff.invite(s, actor, staff.StaffInvite.model_validate(fields), get_base_url(request))
+
+    return _change(request, actor, work, "staff_invited", "staff")
 
 
 @router.post("/school/staff/{person_id}", response_class=HTMLResponse)
@@ -109,25 +117,21 @@ def update_member(
 ) -> Response:
     actor = _admin(request)
     require_same_origin(request)
-    try:
-        data = staff.StaffUpdate.model_validate(
-            {"role": role or None, "active": None if active is None else active == "true"}
-        )
-        get_database(request).run(lambda s: staff.update_member(s, actor, person_id, data))
-    except (DomainError, ValidationError) as exc:
-        return _refused(request, actor, exc)
-    return back("/school", "saved", "staff")
+    fields = {"role": role or None, "active": None if active is None else active == "true"}
+
+    def work(s: Session) -> None:
+        staff.update_member(s, actor, person_id, staff.StaffUpdate.model_validate(fields))
+
+    return _change(request, actor, work, "saved", "staff")
 
 
 @router.post("/school/staff/{person_id}/reset", response_class=HTMLResponse)
 def send_reset(request: Request, person_id: int) -> Response:
     actor = _admin(request)
     require_same_origin(request)
-    try:
-        get_database(request).run(lambda s: staff.send_reset(s, actor, person_id, get_base_url(request)))
-    except DomainError as exc:
-        return _refused(request, actor, exc)
-    return back("/school", "reset_sent", "staff")
+    return _change(
+        request, actor, lambda s: staff.send_reset(s, actor, person_id, get_base_url(request)), "reset_sent", "staff"
+    )
 
 
 @router.post("/school/mentor-links/{link_id}/revoke", response_class=HTMLResponse)
@@ -161,11 +165,7 @@ def set_branding(
         elif remove_logo:
             branding.remove_logo(s, actor)
 
-    try:
-        get_database(request).run(work)
-    except (DomainError, ValidationError) as exc:
-        return _refused(request, actor, exc)
-    return back("/school", "saved", "branding")
+    return _change(request, actor, work, "saved", "branding")
 
 
 @router.post("/school/privacy", response_class=HTMLResponse)
@@ -186,11 +186,7 @@ def set_privacy(
         if text and (current is None or current.text != text):
             consent.publish_notice(s, actor, text)
 
-    try:
-        get_database(request).run(work)
-    except (DomainError, ValidationError) as exc:
-        return _refused(request, actor, exc)
-    return back("/school", "saved", "privacy")
+    return _change(request, actor, work, "saved", "privacy")
 
 
 @router.get("/school/people/{person_id}/export")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from digcomp.framework.models import Framework, pick
 
@@ -14,6 +14,7 @@ class LevelView(BaseModel):
     preamble: str | None = None
     description: str | None = None
     statements: list[str]
+    text_language: str = Field(description="The language the preamble and statements are in (official texts only)")
 
 
 class ExampleView(BaseModel):
@@ -68,13 +69,17 @@ class FrameworkSummary(BaseModel):
 
 def level_view(fw: Framework, competence_id: str, number: int, language: str) -> LevelView:
     level = fw.level_by_number[number]
+    statements = fw.statements_at(competence_id, number)
+    texts = [s.text for s in statements] + ([level.statement_preamble] if level.statement_preamble else [])
+    spoken = language if all(language in text for text in texts) else "en"  # pick's fallback
     return LevelView(
         number=number,
         name=pick(level.name, language),
         group=level.group,
-        preamble=pick(level.statement_preamble, language) or None,
+        preamble=pick(level.statement_preamble, spoken) or None,
         description=pick(level.description, language) or None,
-        statements=[pick(s.text, language) for s in fw.statements_at(competence_id, number)],
+        statements=[pick(s.text, spoken) for s in statements],
+        text_language=spoken,
     )
 
 

@@ -53,8 +53,8 @@ def test_level_texts_without_a_latvian_translation_say_so_and_are_marked_english
             page = client.get(url).text
             assert "At basic level and with guidance" in page
             if language == "lv":
-                assert "tā oficiāls tulkojums latviešu valodā šeit nav pieejams" in page
+                assert "ja to oficiāls tulkojums latviešu valodā šeit nav pieejams" in page
                 assert marked in page
             else:
-                assert "no official translation of it into this language" not in page
+                assert "where no official translation into this language" not in page
                 assert marked not in page

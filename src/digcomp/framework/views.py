@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from digcomp.framework.models import Framework, pick
+from digcomp.framework.models import Example, Framework, LocalizedText, UseCase, pick
 
 
 class LevelView(BaseModel):
@@ -23,6 +23,7 @@ class ExampleView(BaseModel):
     levels: list[int]
     tags: list[str]
     text: str
+    text_language: str
 
 
 class UseCaseView(BaseModel):
@@ -30,6 +31,7 @@ class UseCaseView(BaseModel):
     scenario: str
     scenario_title: str
     text: str
+    text_language: str
 
 
 class CompetenceView(BaseModel):
@@ -67,11 +69,16 @@ class FrameworkSummary(BaseModel):
     attribution: list[str]
 
 
+def language_of(fw: Framework, texts: list[LocalizedText], language: str) -> str:
+    """The language official texts are shown in: the reader's if every one has it, else the framework's own."""
+    return language if all(language in text for text in texts) else fw.default_language
+
+
 def level_view(fw: Framework, competence_id: str, number: int, language: str) -> LevelView:
     level = fw.level_by_number[number]
     statements = fw.statements_at(competence_id, number)
     texts = [s.text for s in statements] + ([level.statement_preamble] if level.statement_preamble else [])
-    spoken = language if all(language in text for text in texts) else "en"  # pick's fallback
+    spoken = language_of(fw, texts, language)
     return LevelView(
         number=number,
         name=pick(level.name, language),
@@ -83,6 +90,29 @@ def level_view(fw: Framework, competence_id: str, number: int, language: str) ->
     )
 
 
+def _example_view(fw: Framework, example: Example, language: str) -> ExampleView:
+    spoken = language_of(fw, [example.text], language)
+    return ExampleView(
+        id=example.id,
+        type=example.type.value,
+        levels=fw.levels_of(example),
+        tags=example.tags,
+        text=pick(example.text, spoken),
+        text_language=spoken,
+    )
+
+
+def _use_case_view(fw: Framework, use_case: UseCase, language: str) -> UseCaseView:
+    spoken = language_of(fw, [use_case.scenario_title, use_case.text], language)
+    return UseCaseView(
+        level=use_case.level,
+        scenario=use_case.scenario,
+        scenario_title=pick(use_case.scenario_title, spoken),
+        text=pick(use_case.text, spoken),
+        text_language=spoken,
+    )
+
+
 def describe_competence(fw: Framework, competence_id: str, language: str, level: int | None = None) -> CompetenceView:
     """A competence with its area, descriptor, level descriptors (all, or one level) and examples."""
     competence = fw.competence_by_id[competence_id]
@@ -90,9 +120,7 @@ def describe_competence(fw: Framework, competence_id: str, language: str, level:
     numbers = [level] if level is not None else sorted(fw.level_by_number)
     wanted = set(numbers)
     examples = [
-        ExampleView(id=e.id, type=e.type.value, levels=fw.levels_of(e), tags=e.tags, text=pick(e.text, language))
-        for e in fw.examples_of(competence_id)
-        if wanted & set(fw.levels_of(e) or wanted)
+        _example_view(fw, e, language) for e in fw.examples_of(competence_id) if wanted & set(fw.levels_of(e) or wanted)
     ]
     return CompetenceView(
         framework=fw.id,
@@ -104,19 +132,10 @@ def describe_competence(fw: Framework, competence_id: str, language: str, level:
         area_id=area.id,
         area_title=pick(area.title, language),
         descriptor=pick(competence.descriptor, language),
-        descriptor_language=language if language in competence.descriptor else fw.default_language,
+        descriptor_language=language_of(fw, [competence.descriptor], language),
         levels=[level_view(fw, competence_id, n, language) for n in numbers],
         examples=examples,
-        use_cases=[
-            UseCaseView(
-                level=u.level,
-                scenario=u.scenario,
-                scenario_title=pick(u.scenario_title, language),
-                text=pick(u.text, language),
-            )
-            for u in fw.use_cases_of(competence_id)
-            if u.level in wanted
-        ],
+        use_cases=[_use_case_view(fw, u, language) for u in fw.use_cases_of(competence_id) if u.level in wanted],
         examples_pending=not fw.examples,
     )
 

@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The independent credential verifier the tests run (Digital Bazaar's VC stack, jose), from its lock file.
+VERIFIER := tests/verifier/node_modules/.package-lock.json
 
 .PHONY: run test lint bench contracts clean
 
@@ -17,7 +19,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/digcomp serve --demo
 
-test: $(STAMP)
+$(VERIFIER): tests/verifier/package-lock.json
+	npm ci --prefix tests/verifier --no-audit --no-fund --loglevel=error
+
+test: $(STAMP) $(VERIFIER)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy

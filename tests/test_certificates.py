@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import random
@@ -128,10 +129,20 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     assert validate_credential(credential) == []
     assert credential == json.loads((out / f"{pdf_path.stem}.credential.json").read_text(encoding="utf-8"))
     # … and so does the European Digital Credential, valid against EBSI's Europass EDC schema
-    [edc_content] = PdfReader(io.BytesIO(pdf)).attachments["edc.json"]
-    edc = json.loads((out / f"{pdf_path.stem}.edc.json").read_text(encoding="utf-8"))
-    assert json.loads(edc_content) == edc
+    [sealed] = PdfReader(io.BytesIO(pdf)).attachments["edc.jwt"]
+    assert sealed.decode() == (out / f"{pdf_path.stem}.edc.jwt").read_text(encoding="utf-8")
+    edc_path = out / f"{pdf_path.stem}.edc.json"
+    edc = json.loads(edc_path.read_text(encoding="utf-8"))
+    assert json.loads(base64.urlsafe_b64decode(sealed.split(b".")[1] + b"==")) == edc  # the JSON the seal signs
     assert schema_errors(edc) == []
+    # both verify: the sealed one by its seal, the JSON by the register's sealed copy; a changed name does not
+    for path in (edc_path, out / f"{pdf_path.stem}.edc.jwt"):
+        code, printed = run(capsys, "verify", str(path))
+        assert (code, printed.splitlines()[0]) == (0, f"{path}: VALID"), printed
+    edc["credentialSubject"]["fullName"]["lv"] = ["Jānis Bērziņš-Ozols"]
+    (cli_data / "changed.edc.json").write_text(json.dumps(edc), encoding="utf-8")
+    code, printed = run(capsys, "verify", str(cli_data / "changed.edc.json"))
+    assert (code, "TAMPERED" in printed) == (1, True), printed
     alignment = credential["credentialSubject"]["achievement"]["alignment"]
     assert {(a["targetFramework"], a["targetCode"]) for a in alignment} == {
         ("DigComp 2.2", c)

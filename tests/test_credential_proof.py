@@ -2,8 +2,8 @@
 key published in the issuing school's profile, and a changed value, a foreign key or a revocation is found.
 
 The proof is checked here a second time without digcomp's verifier: the key is read from the school's public
-profile, the signed bytes are rebuilt from the W3C eddsa-jcs-2022 definition with the RFC 8785 and Ed25519
-libraries directly."""
+profile, the signed bytes are rebuilt from the W3C eddsa-rdfc-2022 definition with pyld (RDFC-1.0) and the Ed25519
+library directly; test_independent_verification checks the same with Digital Bazaar's verifier."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import base58
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi.testclient import TestClient
+from pyld import jsonld
 
 from digcomp.credentials.proof import CredentialKey, add_proof
 from digcomp.store.db import Database
@@ -27,6 +27,11 @@ from tests.journey import API, ok, validated_mobility
 from tests.test_status_list import bits_of
 
 SERVER = "http://testserver"
+VOCAB = Path(__file__).parents[1] / "src" / "digcomp" / "credentials" / "vocab"
+VENDORED = {
+    "https://www.w3.org/ns/credentials/v2": VOCAB / "credentials-v2.jsonld",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": VOCAB / "ob-context-3.0.3.jsonld",
+}
 
 
 def issued_credential(client: TestClient, database: Database) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -49,16 +54,24 @@ def published_key(client: TestClient, method: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(decoded[2:])
 
 
+def canonical(document: dict[str, Any]) -> bytes:
+    def vendored(url: str, options: Any = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": json.loads(VENDORED[url].read_text())}
+
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": vendored}
+    return str(jsonld.normalize(document, options)).encode()
+
+
 def independently_valid(client: TestClient, credential: dict[str, Any]) -> bool:
     (proof,) = credential["proof"]
     assert (proof["type"], proof["cryptosuite"], proof["proofPurpose"]) == (
         "DataIntegrityProof",
-        "eddsa-jcs-2022",
+        "eddsa-rdfc-2022",
         "assertionMethod",
     )
     options = {k: v for k, v in proof.items() if k != "proofValue"} | {"@context": credential["@context"]}
     document = {k: v for k, v in credential.items() if k != "proof"}
-    signed = hashlib.sha256(rfc8785.dumps(options)).digest() + hashlib.sha256(rfc8785.dumps(document)).digest()
+    signed = hashlib.sha256(canonical(options)).digest() + hashlib.sha256(canonical(document)).digest()
     try:
         key = published_key(client, proof["verificationMethod"])
         key.verify(base58.b58decode(proof["proofValue"].removeprefix("z")), signed)

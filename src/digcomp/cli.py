@@ -402,9 +402,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cat = catalog()
     with database.session() as session:
         mobility = certificate_demo(session, cat, settings)
-        certificate, _ = credentials.issue(
-            session, cat, settings, None, mobility, credentials.parse_languages(args.languages)
-        )
+        languages = credentials.parse_languages(args.languages)
+        certificate, _ = credentials.issue(session, cat, settings, None, mobility, languages)
         certificate = session.get_one(
             Certificate,
             certificate.id,
@@ -415,15 +414,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         pdf = out / f"{certificate.id}.pdf"
         pdf.write_bytes(certificate.pdf)
         (out / f"{certificate.id}.credential.json").write_text(certificate.credential, encoding="utf-8")
-        (out / f"{certificate.id}.edc.json").write_text(certificate.edc or "", encoding="utf-8")
+        (out / f"{certificate.id}.edc.json").write_text(credentials.edc_json(certificate.edc or ""), encoding="utf-8")
+        (out / f"{certificate.id}.edc.jwt").write_text(certificate.edc or "", encoding="utf-8")
         agreed = agreements.agreed_version_number(session, mobility)
         assert agreed is not None
-        agreement = agreements.agreement_for(session, cat, settings, None, mobility, agreed)
+        agreement = agreements.agreement_for(session, cat, settings, None, mobility, agreed, languages=languages)
         agreement_pdf = out / f"learning-agreement-{agreement.id}.pdf"
         agreement_pdf.write_bytes(agreement.pdf)
     print(f"demo certificate of Jānis Bērziņš: {pdf}")
     print(f"Open Badges credential (proof):   {out / (certificate.id + '.credential.json')}")
     print(f"European Digital Credential:      {out / (certificate.id + '.edc.json')}")
+    print(f"  … sealed (JWS, vc+jwt):          {out / (certificate.id + '.edc.jwt')}")
     print(f"signed learning agreement:        {agreement_pdf}")
     print(f"check them:                        digcomp verify {pdf}")
     print(f"                                   digcomp verify {agreement_pdf}")

@@ -92,6 +92,10 @@ class Invalid(DomainError):
         self.errors = errors or []
 
 
+class Gone(DomainError):
+    """410: the record existed but is no longer served (revoked, or erased at its holder's request)."""
+
+
 class TooLarge(DomainError):
     """413: the upload is larger than allowed."""
 

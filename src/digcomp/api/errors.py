@@ -17,6 +17,7 @@ from digcomp.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Gone,
     Invalid,
     NotFound,
     TooLarge,
@@ -32,6 +33,7 @@ log = logging.getLogger("digcomp.api")
 STATUS = {
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
     Forbidden: 403,
     Unauthenticated: 401,
     Invalid: 422,
@@ -72,6 +74,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     )
 }
 
+
+GONE: dict[int | str, dict[str, Any]] = {
+    410: {
+        "model": ErrorOut,
+        "description": "It existed, but is no longer served: revoked, or erased at its holder's request",
+    }
+}
 
 SIGNING_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {

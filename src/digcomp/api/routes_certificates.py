@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Response, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, CredentialKeyDep, DatabaseDep, Ident, SettingsDep
 from digcomp.api.downloads import download
-from digcomp.api.errors import SIGNING_UNAVAILABLE
-from digcomp.credentials import service, status_list
+from digcomp.api.errors import GONE, SIGNING_UNAVAILABLE
+from digcomp.credentials import envelope, service, status_list
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
 from digcomp.mobility.service import mobility_for
@@ -41,6 +41,9 @@ class CertificateOut(BaseModel):
     pdf_url: str
     credential_url: str
     edc_url: str | None = Field(description="The European Digital Credential (none for certificates issued before)")
+    sealed_edc_url: str | None = Field(
+        default=None, description="The European Digital Credential sealed with the school's key (application/vc+jwt)"
+    )
 
 
 class RevokeIn(BaseModel):
@@ -101,6 +104,7 @@ def _out(certificate: Certificate, public_url: str) -> CertificateOut:
         pdf_url=f"{base}.pdf",
         credential_url=f"{base}/credential.json",
         edc_url=f"{base}/edc.json" if certificate.has_edc else None,
+        sealed_edc_url=f"{base}/edc.jwt" if certificate.has_edc else None,
     )
 
 
@@ -144,10 +148,12 @@ def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -
     certificate = db.read(
         lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
     )
+    edc = certificate.edc
     files: dict[str, tuple[bytes | str | None, str, str]] = {
         "pdf": (certificate.pdf, "application/pdf", ".pdf"),
         "credential": (certificate.credential, "application/ld+json", ".credential.json"),
-        "edc": (certificate.edc, "application/ld+json", ".edc.json"),
+        "edc": (edc and service.edc_json(edc), "application/ld+json", ".edc.json"),
+        "sealed-edc": (edc if edc and envelope.is_sealed(edc) else None, envelope.MEDIA_TYPE, ".edc.jwt"),
     }
     body, media_type, suffix = files[part]
     if body is None:
@@ -169,8 +175,15 @@ def download_credential(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) ->
 
 @router.get("/mobilities/{mobility_id}/certificate/edc.json", response_class=Response)
 def download_edc(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> Response:
-    """The European Digital Credential (Europass, ELM 3.2) embedded in the statement, on its own."""
+    """The European Digital Credential (Europass, ELM 3.2) of the statement, as the JSON its seal signs."""
     return _download(db, actor, mobility_id, "edc")
+
+
+@router.get("/mobilities/{mobility_id}/certificate/edc.jwt", response_class=Response)
+def download_sealed_edc(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> Response:
+    """The European Digital Credential sealed with the school's key: a compact JWS (``application/vc+jwt``,
+    W3C VC-JOSE-COSE) whose ``kid`` names the key in the school's public profile."""
+    return _download(db, actor, mobility_id, "sealed-edc")
 
 
 @router.post("/certificates/{certificate_id}/revocation", response_model=CertificateOut)
@@ -194,26 +207,20 @@ def verify_by_id(certificate_id: str, db: DatabaseDep, catalog: CatalogDep) -> V
 
 
 def _public_file(db: DatabaseDep, certificate_id: str, part: str) -> Response:
-    def work(s: Session) -> str:
-        column = getattr(Certificate, part)
-        certificate = s.get(Certificate, certificate_id, options=[undefer(column)])
-        body = getattr(certificate, part) if certificate is not None else None
-        if body is None:
-            raise NotFound("certificate", certificate_id)
-        return str(body)
-
-    return Response(db.read(work), media_type="application/ld+json")
+    return Response(
+        db.read(lambda s: service.public_document(s, certificate_id, part)), media_type="application/ld+json"
+    )
 
 
-@router.get("/certificates/{certificate_id}/credential", response_class=Response, tags=["verification"])
+@router.get("/certificates/{certificate_id}/credential", response_class=Response, tags=["verification"], responses=GONE)
 def public_credential(certificate_id: str, db: DatabaseDep) -> Response:
-    """Public: the credential's own id resolves to the credential, as long as the certificate exists."""
+    """Public: the credential's own id resolves to the credential while it is in force (410 once revoked)."""
     return _public_file(db, certificate_id, "credential")
 
 
-@router.get("/certificates/{certificate_id}/edc", response_class=Response, tags=["verification"])
+@router.get("/certificates/{certificate_id}/edc", response_class=Response, tags=["verification"], responses=GONE)
 def public_edc(certificate_id: str, db: DatabaseDep) -> Response:
-    """Public: the European Digital Credential's id resolves to it, as long as the certificate exists."""
+    """Public: the European Digital Credential's id resolves to it while it is in force (410 once revoked)."""
     return _public_file(db, certificate_id, "edc")
 
 
@@ -232,7 +239,7 @@ def school_status_list(
     names its list and its bit (``statusListIndex``); the bit is set once the school revokes the credential."""
     document = db.read(lambda s: service.signed_status_list(s, base_url, organisation_id, number, key))
     headers = {"Cache-Control": "max-age=60"}  # a revocation reaches verifiers within a minute
-    return Response(json.dumps(document), media_type="application/json", headers=headers)
+    return Response(json.dumps(document), media_type="application/ld+json", headers=headers)
 
 
 @router.get("/organisations/{organisation_id}/profile", response_class=Response, tags=["verification"])
@@ -243,7 +250,7 @@ def organisation_profile(
     and ``source`` ids resolve to. A school's lists the Ed25519 key (a Multikey) its credentials' proofs are
     made with: the ``verificationMethod`` of a proof is this profile's URL and the key, after ``#``."""
     document = db.read(lambda s: service.public_profile(s, base_url, organisation_id, key))
-    return Response(json.dumps(document), media_type="application/json", headers={"Cache-Control": "max-age=300"})
+    return Response(json.dumps(document), media_type="application/ld+json", headers={"Cache-Control": "max-age=300"})
 
 
 @router.post("/verifications", response_model=VerificationOut, tags=["verification"])

@@ -3,6 +3,7 @@ The rules (what is allowed when) are in ``rules``; this module gathers the facts
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -185,6 +186,18 @@ class Record:
 def in_force(mobility_id: int) -> Select[Validation]:
     """The query for the mobility's validation that has not been reopened: there is at most one."""
     return select(Validation).where(Validation.mobility_id == mobility_id, Validation.reopened_at.is_(None))
+
+
+def mentor_assessed_on(session: Session, mobility: Mobility) -> dt.date | None:
+    """The day the host mentor last rated a result of the mobility (her attestation's date)."""
+    if mobility.mentor_id is None:
+        return None
+    last = session.scalar(
+        select(func.max(Rating.updated_at)).where(
+            Rating.mobility_id == mobility.id, Rating.assessor_id == mobility.mentor_id
+        )
+    )
+    return last.date() if last else None
 
 
 def validation_in_force(session: Session, mobility: Mobility) -> Validation | None:

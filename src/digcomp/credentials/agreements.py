@@ -60,6 +60,7 @@ def build_agreement(
     mobility: Mobility,
     version: PlanVersion,
     agreement_id: str,
+    languages: list[str] | None = None,
 ) -> LearningAgreement:
     school = mobility.sending_organisation
     programme = {m.code: m for m in modules(session, school.id)}
@@ -102,7 +103,7 @@ def build_agreement(
     return LearningAgreement(
         agreement_id=agreement_id,
         issued_at=utcnow().replace(microsecond=0),
-        languages=agreement_languages(school),
+        languages=languages or agreement_languages(school),
         verification_url=f"{base_url}/verify",
         learner=person_of(mobility.learner),
         sending=party_of(school, base_url, mobility.coordinator),
@@ -161,8 +162,10 @@ def agreement_for(
     mobility: Mobility,
     number: int,
     base_url: str | None = None,
+    languages: list[str] | None = None,
 ) -> Agreement:
-    """The signed agreement of an agreed (or since superseded) plan version, made on first request."""
+    """The signed agreement of an agreed (or since superseded) plan version, made on first request: in
+    ``languages`` (default: the school's language and English)."""
     if actor is not None:
         require(can_view(actor, parties(mobility)), "only the three parties see the learning agreement")
     version = version_of(session, mobility, number)
@@ -174,7 +177,7 @@ def agreement_for(
     if existing is not None:
         return existing
     base = (base_url or settings.offline_base_url).rstrip("/")
-    content = build_agreement(session, catalog, base, mobility, version, new_agreement_id(utcnow().year))
+    content = build_agreement(session, catalog, base, mobility, version, new_agreement_id(utcnow().year), languages)
     key = signing_key(settings)
     pdf = sign_agreement(content, key, base)
     agreement = Agreement(

@@ -38,6 +38,14 @@ CREDENTIAL_SCHEMAS = [
 ]
 GENERIC_PROFILE = "http://data.europa.eu/snb/credential/e34929035b"  # EDC credential profile "Generic"
 AUTHORITY = "http://publications.europa.eu/resource/authority"
+# Concepts of the EU's controlled vocabularies (EU Vocabularies, op.europa.eu, "snb" concept schemes used by ELM).
+EQF_SCHEME = "http://data.europa.eu/snb/eqf/25831c2"
+NON_FORMAL_LEARNING = ("learning-setting", "e207a81fc7", "non-formal learning")
+WORK_BASED = ("learning-assessment", "729f3bed4b", "Workbased")  # mode of learning and assessment
+PRESENTIAL = ("learning-assessment", "9191af2ed9", "Presential")
+INTERNSHIP = ("learning-activity", "bf5588ff84", "internship")  # learning activity type
+PRACTICAL_ASSESSMENT = ("assessment", "6a4db9f11d", "practical assessment")  # assessment type
+PORTFOLIO = ("assessment", "4f03b91c0e", "portfolio")
 BASE64 = {
     "id": "http://data.europa.eu/snb/encoding/6146cde7dd",
     "type": "Concept",
@@ -59,6 +67,66 @@ def _concept(scheme: str, code: str, labels: dict[str, list[str]], notation: str
         "prefLabel": labels,
         "notation": notation,
     }
+
+
+def _eu_concept(concept: tuple[str, str, str]) -> dict[str, Any]:
+    scheme, code, label = concept
+    return {
+        "id": f"http://data.europa.eu/snb/{scheme}/{code}",
+        "type": "Concept",
+        "inScheme": {"id": f"http://data.europa.eu/snb/{scheme}/25831c2", "type": "ConceptScheme"},
+        "prefLabel": {"en": [label]},
+    }
+
+
+def _eqf(level: int) -> dict[str, Any]:
+    return {
+        "id": f"http://data.europa.eu/snb/eqf/{level}",
+        "type": "Concept",
+        "inScheme": {"id": EQF_SCHEME, "type": "ConceptScheme"},
+        "prefLabel": {"en": [f"Level {level}"]},
+    }
+
+
+def _notes(ident: str, template: Template, statement: Statement, languages: list[str]) -> list[dict[str, Any]]:
+    """The micro-credential elements ELM has no field for: credit points and the quality assurance statement."""
+    notes = []
+    _, credits = statement.recognised_workload()
+    if credits is not None:
+        notes.append(
+            (
+                "credits",
+                {lang: [template.label("edc_credit_points", lang).format(count=f"{credits:g}")] for lang in languages},
+            )
+        )
+    if statement.quality_assurance:
+        notes.append(
+            (
+                "quality-assurance",
+                {
+                    lang: [f"{template.label('edc_quality_assurance', lang)}: {statement.quality_assurance}"]
+                    for lang in languages
+                },
+            )
+        )
+    return [{"id": f"{ident}#note-{name}", "type": "Note", "noteLiteral": text} for name, text in notes]
+
+
+def _micro_credential(ident: str, template: Template, statement: Statement, languages: list[str]) -> dict[str, Any]:
+    """EQF level, workload, learning setting and mode, quality assurance — the EU micro-credential elements."""
+    elements: dict[str, Any] = {
+        "learningSetting": _eu_concept(NON_FORMAL_LEARNING),
+        "mode": [_eu_concept(WORK_BASED), _eu_concept(PRESENTIAL)],
+    }
+    if statement.eqf_level:
+        elements["educationLevel"] = [_eqf(statement.eqf_level)]
+    hours, _ = statement.recognised_workload()
+    if hours:
+        elements["volumeOfLearning"] = f"PT{hours}H"
+    notes = _notes(ident, template, statement, languages)
+    if notes:
+        elements["additionalNote"] = notes
+    return elements
 
 
 def _country(party: Party, languages: list[str]) -> dict[str, Any]:
@@ -131,6 +199,7 @@ def _assessment(
             ]
             for language in languages
         },
+        "dcType": [_eu_concept(PRACTICAL_ASSESSMENT), _eu_concept(PORTFOLIO)],
         "grade": {"id": f"{ident}#grade-{code}", "type": "Note", "noteLiteral": _level(line, languages)},
         "awardedBy": awarding,
         "dateIssued": issued,
@@ -193,6 +262,7 @@ def build_edc(statement: Statement, template: Template, public_url: str) -> dict
     activity = {
         "id": f"{ident}#mobility",
         "type": "LearningActivity",
+        "dcType": [_eu_concept(INTERNSHIP)],
         "title": _texts(statement.objective, languages) or _label(template, "section_mobility", languages),
         "description": _texts(statement.tasks, languages) or _label(template, "section_tasks", languages),
         "temporal": [
@@ -242,6 +312,7 @@ def build_edc(statement: Statement, template: Template, public_url: str) -> dict
                         "type": "LearningAchievementSpecification",
                         "title": _label(template, "section_skills", languages),
                         "learningOutcome": outcomes,
+                        **_micro_credential(ident, template, statement, languages),
                     },
                     "provenBy": assessments,
                     "influencedBy": [activity],
@@ -265,6 +336,7 @@ def build_edc(statement: Statement, template: Template, public_url: str) -> dict
             "primaryLanguage": _language(primary),
             "individualDisplay": [_display(statement, template, ident, language) for language in languages],
         },
+        **({"credentialStatus": statement.status.elm_status()} if statement.status else {}),
     }
 
 

@@ -8,19 +8,13 @@ subject's results give the achieved level of each. Competences not achieved are 
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from digcomp.credentials import contexts
+from digcomp.credentials.contexts import CID_CONTEXT, OB_CONTEXT, VC_CONTEXT
 from digcomp.credentials.proof import CredentialKey, verification_method
 from digcomp.credentials.statement import CompetenceLine, Party, RecognitionLine, Statement
-
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-CID_CONTEXT = "https://www.w3.org/ns/cid/v1"  # W3C Controlled Identifiers: verificationMethod, Multikey
-VOCAB = Path(__file__).with_name("vocab")
-_CONTEXT_FILES = {VC_CONTEXT: VOCAB / "credentials-v2.jsonld", OB_CONTEXT: VOCAB / "ob-context-3.0.3.jsonld"}
 
 
 def profile(party: Party, url: str) -> dict[str, Any]:
@@ -182,7 +176,7 @@ def _contexts() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     top: dict[str, Any] = {}
     scoped: dict[str, dict[str, Any]] = {}
     for url in (VC_CONTEXT, OB_CONTEXT):
-        context = json.loads(_CONTEXT_FILES[url].read_text(encoding="utf-8"))["@context"]
+        context = contexts.context(url)["@context"]
         for term, definition in context.items():
             if term.startswith("@"):
                 continue

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, undefer
 from digcomp.access.actor import Actor, can_view, require
 from digcomp.assessment import service as assessment
 from digcomp.audit import log as audit
-from digcomp.credentials import agreements, status_list
+from digcomp.credentials import agreements, envelope, status_list
 from digcomp.credentials.edc import build_edc
-from digcomp.credentials.openbadge import build_credential, issuer_profile, profile
+from digcomp.credentials.openbadge import build_credential, issuer_profile
 from digcomp.credentials.parties import party_of, person_of, placement_of
 from digcomp.credentials.pdf import render_pdf
 from digcomp.credentials.proof import CredentialKey, add_proof
@@ -38,17 +38,19 @@ from digcomp.credentials.verify import (
     CREDENTIAL_FILE,
     DOCUMENT_ID,
     EDC_FILE,
+    Inspection,
     RegisterEntry,
     UnusableInput,
     VerificationResult,
     decide,
     inspect_credential,
     inspect_pdf,
-    looks_like_json,
+    looks_like_credential,
     new_document_id,
+    same_credential,
     stated_competence,
 )
-from digcomp.errors import Conflict, Invalid, NotFound, Phrase
+from digcomp.errors import Conflict, Gone, Invalid, NotFound, Phrase
 from digcomp.framework import Catalog
 from digcomp.i18n import UI_LANGUAGES, language_name
 from digcomp.mail import outbox
@@ -178,6 +180,9 @@ def build_statement(
         recognition=recognition_lines,
         recognised_by=person_of(recognised.decided_by) if recognised else None,
         recognised_on=recognised.decided_at.date() if recognised else None,
+        eqf_level=mobility.eqf_level,
+        quality_assurance=mobility.sending_organisation.quality_assurance,
+        mentor_assessed_on=assessment.mentor_assessed_on(session, mobility),
     )
 
 
@@ -199,7 +204,7 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str) -> R
     method = f"{statement.issuer.url}#{key.credential.multikey()}"
     signed_credential = add_proof(build_credential(statement, public_url), key.credential, method, statement.issued_at)
     credential = json.dumps(signed_credential, ensure_ascii=False, indent=2)
-    edc = json.dumps(build_edc(statement, template, public_url), ensure_ascii=False, indent=2)
+    edc = envelope.seal(build_edc(statement, template, public_url), key.credential, method)
     signed = sign_pdf(
         pdf,
         key,
@@ -213,8 +218,9 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str) -> R
             Attachment(
                 EDC_FILE,
                 edc.encode("utf-8"),
-                "application/ld+json",
-                "European Digital Credential of this statement (Europass, European Learning Model 3.2)",
+                envelope.MEDIA_TYPE,
+                "European Digital Credential of this statement (Europass, European Learning Model 3.2), sealed with "
+                "the school's key as a JSON Web Signature (VC-JOSE-COSE)",
             ),
         ],
         reason=f"Recognition statement {statement.certificate_id}",
@@ -387,9 +393,7 @@ def signed_status_list(
     issuer = party_of(school, base_url, None)
     now = utcnow().replace(microsecond=0)
     url = status_list.list_url(base_url, school_id, number)
-    unsigned = status_list.status_list_credential(
-        url, profile(issuer, issuer.url), revoked_positions(session, school_id, number), now
-    )
+    unsigned = status_list.status_list_credential(url, issuer.url, revoked_positions(session, school_id, number), now)
     return add_proof(unsigned, key, f"{issuer.url}#{key.multikey()}", now)
 
 
@@ -467,6 +471,27 @@ def certificate_for(session: Session, actor: Actor, mobility: Mobility, *, with_
     return certificate
 
 
+def edc_json(stored: str) -> str:
+    """The European Digital Credential's JSON from what is stored: the payload of its seal (certificates issued
+    before the seal stored the JSON itself)."""
+    return envelope.payload(stored) if envelope.is_sealed(stored) else stored
+
+
+def public_document(session: Session, certificate_id: str, part: str) -> str:
+    """A certificate's credential (``credential``) or European Digital Credential (``edc``) at its public id: while
+    it is in force; a revoked one is gone (410), so nobody takes it for current."""
+    column = {"credential": Certificate.credential, "edc": Certificate.edc}[part]
+    certificate = session.get(Certificate, certificate_id, options=[undefer(column)])
+    body = getattr(certificate, part) if certificate is not None else None
+    if certificate is None or body is None:
+        raise NotFound("certificate", certificate_id)
+    if certificate.revoked_at is not None:
+        raise Gone(
+            "certificate {ident} was revoked on {date}", ident=certificate_id, date=certificate.revoked_at.date()
+        )
+    return edc_json(body) if part == "edc" else str(body)
+
+
 def _competences(catalog: Catalog, validation: Validation) -> list[dict[str, Any]]:
     """The competences a certificate states, as the verification page shows them."""
     return [
@@ -509,14 +534,25 @@ def verify_file(
 ) -> VerificationResult:
     """A signed statement or learning agreement (PDF), or a statement's JSON credential (checked by its proof with
     the school's credential ``key``), checked in itself and against the register."""
-    if looks_like_json(data):
+    if looks_like_credential(data):
         if key is None:
             raise UnusableInput(Phrase("this is not a PDF file"))
         inspection = inspect_credential(data, key)
+        if inspection.format == "edc-copy":
+            _compare_with_sealed_edc(session, inspection)
     else:
         inspection = inspect_pdf(data)
     entry = _register_entry(session, inspection.certificate_id, catalog) if inspection.certificate_id else None
     return decide(inspection, entry)
+
+
+def _compare_with_sealed_edc(session: Session, inspection: Inspection) -> None:
+    """An EDC's JSON without its seal is intact only if it is what the register's sealed copy says."""
+    certificate = session.get(Certificate, inspection.certificate_id or "", options=[undefer(Certificate.edc)])
+    sealed = certificate.edc if certificate is not None else None
+    if sealed is None or inspection.credential is None or not same_credential(inspection.credential, sealed):
+        inspection.intact = False
+        inspection.problems.append(Phrase("this is not the European Digital Credential the school issued and sealed"))
 
 
 def verify_id(session: Session, document_id: str, catalog: Catalog | None = None) -> VerificationResult:

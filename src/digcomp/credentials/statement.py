@@ -94,3 +94,13 @@ class Statement(BaseModel):
     recognition: list[RecognitionLine] = []
     recognised_by: Person | None = None
     recognised_on: dt.date | None = None
+    eqf_level: int | None = None  # of the qualification the learner's programme leads to
+    quality_assurance: str = ""  # the issuing school's statement of how it assures quality
+    mentor_assessed_on: dt.date | None = None  # the day the host mentor last rated a result
+
+    def recognised_workload(self) -> tuple[int | None, float | None]:
+        """Hours and credit points of the modules that recognise results, each module counted once."""
+        modules = {line.module_code: line for line in self.recognition}.values()
+        hours = [line.hours for line in modules if line.hours is not None]
+        credits = [line.credits for line in modules if line.credits is not None]
+        return (sum(hours) if hours else None, sum(credits) if credits else None)

@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from digcomp.credentials.contexts import VC_CONTEXT
+
 LIST_SIZE = 131_072  # bits in one list: the specification's minimum, for herd privacy (16 KB before compression)
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 
 class StatusEntry(BaseModel):
@@ -25,6 +26,11 @@ class StatusEntry(BaseModel):
     @property
     def position(self) -> int:
         return self.index % LIST_SIZE
+
+    def elm_status(self) -> dict[str, Any]:
+        """The same bit as a European Digital Credential states it: EBSI's Europass EDC schema allows only an id and
+        the generic type there; the id is the bit's address in the list (the list's URL, the position after #)."""
+        return {"id": f"{self.list_url}#{self.position}", "type": "CredentialStatus"}
 
     def credential_status(self) -> dict[str, Any]:
         return {
@@ -66,9 +72,11 @@ def is_set(encoded_list: str, position: int) -> bool:
 
 
 def status_list_credential(
-    list_url: str, issuer: dict[str, Any], revoked: Iterable[int], valid_from: dt.datetime
+    list_url: str, issuer: str, revoked: Iterable[int], valid_from: dt.datetime
 ) -> dict[str, Any]:
-    """The list as a BitstringStatusListCredential; ``revoked`` are positions in this list."""
+    """The list as a BitstringStatusListCredential; ``revoked`` are positions in this list. The issuer is named by
+    its profile's id alone: every term of the list is then one of the VC 2.0 context, so it can be canonicalised
+    as RDF and signed with ``eddsa-rdfc-2022``."""
     return {
         "@context": [VC_CONTEXT],
         "id": list_url,

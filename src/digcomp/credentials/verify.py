@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -23,7 +24,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from digcomp.credentials.proof import CredentialKey, check_proof
+from digcomp.credentials import envelope
+from digcomp.credentials.proof import CredentialKey, ProofCheck, check_proof
 from digcomp.credentials.signing import certificate_fingerprint
 from digcomp.errors import Phrase
 from digcomp.framework import Framework
@@ -31,7 +33,7 @@ from digcomp.framework import Framework
 ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
 DOCUMENT_ID = re.compile(r"^[A-Z0-9-]{1,32}$")  # the shape of every id this service gives out
 CREDENTIAL_FILE = "credential.json"
-EDC_FILE = "edc.json"  # the European Digital Credential, beside the Open Badges one
+EDC_FILE = "edc.jwt"  # the sealed European Digital Credential, beside the Open Badges one
 AGREEMENT_FILE = "agreement.json"
 DOCUMENT_FILES = {CREDENTIAL_FILE: "statement", AGREEMENT_FILE: "agreement"}  # embedded file -> kind of document
 
@@ -67,7 +69,9 @@ class Inspection:
     long_term: bool = False  # the validation data (certificates, revocation data) is embedded: PAdES B-LT
     credential: dict[str, Any] | None = None  # the embedded machine-readable copy
     document: str = "statement"  # statement | agreement
-    format: str = "pdf"  # pdf | credential (the JSON credential on its own, checked by its proof)
+    # pdf | credential (a credential on its own, checked by its proof or seal) | edc-copy (an EDC's JSON, unsealed)
+    format: str = "pdf"
+    earlier_proof_format: bool = False  # a credential's proof made before it carried its @context (still valid)
 
 
 @dataclass(frozen=True)
@@ -127,8 +131,10 @@ def _padding_is_clean(contents: bytes) -> bool:
     return not any(contents[header + length :])
 
 
-def looks_like_json(data: bytes) -> bool:
-    return data.lstrip()[:1] == b"{"
+def looks_like_credential(data: bytes) -> bool:
+    """A JSON credential or a sealed one (a compact JWS), rather than a PDF."""
+    start = data.lstrip()[:2]
+    return start[:1] == b"{" or start == b"ey"
 
 
 PROFILE_PATH = re.compile(r"/api/v1/organisations/[0-9]+/profile$")
@@ -149,26 +155,59 @@ def school_key(credential: dict[str, Any], key: CredentialKey) -> Callable[[str]
     return resolve
 
 
+def _is_edc(credential: dict[str, Any]) -> bool:
+    types = credential.get("type", [])
+    return isinstance(types, list) and "EuropeanDigitalCredential" in types
+
+
 def inspect_credential(data: bytes, key: CredentialKey) -> Inspection:
-    """A JSON credential on its own (as a learner's wallet holds it): is its proof intact and made with the key
-    of the school that issued it."""
-    try:
-        credential = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise UnusableInput(Phrase("this is not a JSON credential")) from None
-    if not isinstance(credential, dict):
-        raise UnusableInput(Phrase("this is not a JSON credential"))
+    """A credential on its own, as a learner's wallet holds it: the Open Badges credential (its embedded proof), the
+    sealed European Digital Credential (the JWS around it), or the EDC's JSON alone (compared with the sealed copy
+    in the register by the caller). Is it intact, and made with the key of the school that issued it?"""
+    text = data.decode("utf-8", errors="replace")
+    check: ProofCheck | None
+    if envelope.is_sealed(text):
+        claimed, check = envelope.check_seal(text, lambda method: None)
+        if claimed is None:
+            raise UnusableInput(check.problem or Phrase("this is not a JSON credential"))
+        credential, check = envelope.check_seal(text, school_key(claimed, key))
+        credential = credential or claimed
+    else:
+        try:
+            credential = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            raise UnusableInput(Phrase("this is not a JSON credential")) from None
+        if not isinstance(credential, dict):
+            raise UnusableInput(Phrase("this is not a JSON credential"))
+        check = (
+            check_proof(credential, school_key(credential, key))
+            if "proof" in credential or not _is_edc(credential)
+            else None
+        )
     inspection = Inspection(
         intact=False, sha256=hashlib.sha256(data).hexdigest(), credential=credential, format="credential"
     )
     inspection.certificate_id = _document_id(credential)
-    check = check_proof(credential, school_key(credential, key))
+    if check is None:  # the EDC's JSON without its seal: the register's sealed copy decides
+        inspection.format = "edc-copy"
+        inspection.intact = True
+        return inspection
     if check.problem is not None:
         inspection.problems.append(check.problem)
         return inspection
     inspection.intact = True
     inspection.signer_subject = f"Ed25519 {check.method.rpartition('#')[2]}"
+    inspection.earlier_proof_format = check.earlier_format
     return inspection
+
+
+def same_credential(copy: dict[str, Any], sealed: str) -> bool:
+    """Whether a credential's JSON says exactly what the sealed credential says (layout aside)."""
+    try:
+        original = json.loads(envelope.payload(sealed) if envelope.is_sealed(sealed) else sealed)
+    except (ValueError, UnicodeError):
+        return False
+    return bool(rfc8785.dumps(copy) == rfc8785.dumps(original))
 
 
 def inspect_pdf(data: bytes) -> Inspection:
@@ -282,8 +321,12 @@ def decide(
         if not inspection.intact:
             result.update(verdict=Verdict.tampered.value, reasons=inspection.problems)
             return result
-        if inspection.format == "credential":
+        if inspection.format == "edc-copy":
+            reasons.append(Phrase("identical to the European Digital Credential the school issued and sealed"))
+        elif inspection.format == "credential":
             reasons.append(Phrase("the credential's proof is intact and was made with the issuing school's key"))
+            if inspection.earlier_proof_format:
+                reasons.append(Phrase("signed with the earlier proof format (eddsa-jcs-2022 without its @context)"))
         else:
             reasons.append(Phrase("the signature is intact and covers the whole document"))
         if inspection.timestamp_authority and inspection.signed_at:

@@ -106,6 +106,11 @@ class OrganisationUpdate(_In):
         description="The school's main colour on its pages, #rrggbb ('' = the default)",
         examples=["#1f4e79"],
     )
+    quality_assurance: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
+        default=None,
+        description="How the school assures the quality of what it certifies (accreditation, internal review); "
+        "stated on its European Digital Credentials",
+    )
 
 
 class OrganisationOut(_Out):
@@ -122,6 +127,7 @@ class OrganisationOut(_Out):
     retention_years: int
     brand_colour: str = ""
     has_logo: bool = False
+    quality_assurance: str = ""
 
 
 class PersonCreate(_In):

@@ -119,6 +119,8 @@ def update_organisation(
         changes["contact_email"] = changes["contact_email"] or ""
     if "retention_years" in changes:
         require(actor.role is Role.admin, "only the school's admin sets how long personal data is kept")
+    if "quality_assurance" in changes:
+        require(actor.role is Role.admin, "only the school's admin states how the school assures quality")
     if "brand_colour" in changes:
         require(actor.role is Role.admin, "only the school's admin sets the school's colour")
         changes["brand_colour"] = changes["brand_colour"].lower()

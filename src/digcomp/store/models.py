@@ -107,6 +107,9 @@ class Organisation(Base):
     logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_media_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
     brand_colour: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    # How a school assures the quality of what it certifies (e.g. its accreditation and internal review), stated on
+    # its European Digital Credentials as the EU's micro-credential elements ask.
+    quality_assurance: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -168,6 +168,18 @@ def set_branding(
     return _change(request, actor, work, "saved", "branding")
 
 
+@router.post("/school/quality", response_class=HTMLResponse)
+def set_quality_assurance(request: Request, quality_assurance: Annotated[str, Form()] = "") -> Response:
+    actor = _admin(request)
+    require_same_origin(request)
+
+    def work(s: Session) -> None:
+        school = s.get_one(Organisation, actor.organisation_id)
+        registry.update_organisation(s, actor, school, OrganisationUpdate(quality_assurance=quality_assurance))
+
+    return _change(request, actor, work, "saved", "quality")
+
+
 @router.post("/school/privacy", response_class=HTMLResponse)
 def set_privacy(
     request: Request,

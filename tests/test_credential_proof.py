@@ -21,7 +21,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from fastapi.testclient import TestClient
 from pyld import jsonld
 
-from digcomp.credentials.proof import CredentialKey, add_proof
+from digcomp.credentials.proof import JCS, CredentialKey, add_proof
+from digcomp.credentials.signing import credential_key
+from digcomp.settings import Settings
 from digcomp.store.db import Database
 from tests.journey import API, ok, validated_mobility
 from tests.test_status_list import bits_of
@@ -171,3 +173,19 @@ def test_a_broken_json_upload_gets_a_clear_refusal(client: TestClient) -> None:
             assert "JSON" in answer.json()["detail"] or "PDF" in answer.json()["detail"]
         else:
             assert answer.json()["verdict"] == "tampered"
+
+
+def test_a_credential_signed_in_the_earlier_proof_format_still_verifies_and_says_so(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    """Issued before 2026-12: eddsa-jcs-2022 with the document's @context signed but not carried in the proof."""
+    _, issued, credential = issued_credential(client, database)
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    method = credential["proof"][0]["verificationMethod"]
+    earlier = add_proof(unsigned, credential_key(settings), method, dt.datetime.now(dt.UTC), JCS)
+    del earlier["proof"][0]["@context"]
+    answer = verify_json(client, earlier)
+    assert (answer["verdict"], answer["certificate_id"]) == ("valid", issued["id"])
+    assert "signed with the earlier proof format (eddsa-jcs-2022 without its @context)" in answer["reasons"]
+    earlier["credentialSubject"]["result"][0]["achievedLevel"] += "0"
+    assert verify_json(client, earlier)["verdict"] == "tampered"

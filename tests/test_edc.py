@@ -73,3 +73,58 @@ def test_a_statements_edc_is_valid_and_states_the_competences_and_levels(
     for display in displays:
         image = Image.open(io.BytesIO(base64.b64decode(display["displayDetail"][0]["image"]["content"])))
         assert (image.format, image.size) == ("JPEG", (1000, 1414))
+
+
+def test_the_edc_carries_the_eu_micro_credential_elements(client: TestClient, database: Database) -> None:
+    m = validated_mobility(client, database)
+    ok(client.patch(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"], json={"eqf_level": 4}))
+    statement = "Accredited by the State Education Quality Service; results reviewed by the methodological council."
+    refused = client.patch(
+        f"{API}/organisations/{m.school}", headers=m.as_["coordinator"], json={"quality_assurance": statement}
+    )
+    assert refused.status_code == 403  # the school's admin states it
+    ok(client.patch(f"{API}/organisations/{m.school}", headers=m.as_["admin"], json={"quality_assurance": statement}))
+    url = f"{API}/mobilities/{m.id}/certificate"
+    ok(client.post(url, headers=m.as_["coordinator"], json={"languages": "lv+en"}), 201)
+    edc = ok(client.get(f"{url}/edc.json", headers=m.as_["learner"]))
+    assert schema_errors(edc) == []
+
+    [achievement] = edc["credentialSubject"]["hasClaim"]
+    specification = achievement["specifiedBy"]
+    assert [level["id"] for level in specification["educationLevel"]] == ["http://data.europa.eu/snb/eqf/4"]
+    assert specification["learningSetting"]["prefLabel"]["en"] == ["non-formal learning"]
+    assert {mode["prefLabel"]["en"][0] for mode in specification["mode"]} == {"Workbased", "Presential"}
+    [quality] = [n for n in specification["additionalNote"] if n["id"].endswith("#note-quality-assurance")]
+    assert quality["noteLiteral"]["en"] == [f"Quality assurance: {statement}"]
+    assert {t["prefLabel"]["en"][0] for t in achievement["provenBy"][0]["dcType"]} == {
+        "practical assessment",
+        "portfolio",
+    }
+    assert achievement["influencedBy"][0]["dcType"][0]["prefLabel"]["en"] == ["internship"]
+    status = edc["credentialStatus"]
+    assert status["type"] == "CredentialStatus"
+    assert "/status-lists/" in status["id"]
+
+
+def test_a_revoked_statements_credentials_are_gone_from_their_public_ids(
+    client: TestClient, database: Database
+) -> None:
+    m = validated_mobility(client, database)
+    url = f"{API}/mobilities/{m.id}/certificate"
+    issued = ok(client.post(url, headers=m.as_["coordinator"], json={"languages": "lv+en"}), 201)
+    edc_id = ok(client.get(f"{url}/edc.json", headers=m.as_["learner"]))["id"].removeprefix("http://testserver")
+    credential_id = f"{API}/certificates/{issued['id']}/credential"
+    assert client.get(edc_id).status_code == client.get(credential_id).status_code == 200
+
+    ok(
+        client.post(
+            f"{API}/certificates/{issued['id']}/revocation",
+            headers=m.as_["validator"],
+            json={"reason": "Wrong learner"},
+        )
+    )
+    for public in (edc_id, credential_id):
+        gone = client.get(public)
+        assert gone.status_code == 410
+        assert "revoked" in gone.json()["detail"]
+    assert client.get(f"{API}/certificates/DC-2026-NOSUCHONE/edc").status_code == 404

@@ -11,6 +11,8 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chr
 # Fonts with Latvian diacritics for the browser's own rendering; a CJK fallback font for statements.
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || missing+=(fonts-droid-fallback)
+# poppler's pdffonts and pdftoppm: the tests list the PDFs' fonts and render pages as a reader would.
+command -v pdffonts >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 import random
 import re
+import subprocess
+import tempfile
 from pathlib import Path
 
 import jsonschema
+import pikepdf
 import pytest
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -63,7 +67,55 @@ def pdfa_problems(pdf: bytes) -> list[str]:
     associated = [f.get_object() for f in root.get("/AF", [])]
     if not associated or any("/AFRelationship" not in f for f in associated):
         problems.append("attachments are not associated files")
-    return problems
+    return problems + metadata_disagreements(pdf) + fonts_not_embedded(pdf)
+
+
+# The document information entries and the XMP properties PDF/A requires to agree (ISO 19005-3, 6.6.2.3.1).
+INFO_IN_XMP = {
+    "/Title": "dc:title",
+    "/Author": "dc:creator",
+    "/Subject": "dc:description",
+    "/Keywords": "pdf:Keywords",
+    "/Creator": "xmp:CreatorTool",
+    "/Producer": "pdf:Producer",
+    "/CreationDate": "xmp:CreateDate",
+    "/ModDate": "xmp:ModifyDate",
+    "/Trapped": "pdf:Trapped",
+}
+
+
+def metadata_disagreements(pdf: bytes) -> list[str]:
+    """Entries of the /Info dictionary whose XMP twin is missing or says something else, read with pikepdf."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        info = {str(k): str(v) for k, v in document.docinfo.items()}
+        xmp = document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
+        problems = [f"XMP has {name}, not in the pdf schema" for name in xmp if name.endswith("}keywords")]
+        for entry, prop in INFO_IN_XMP.items():
+            if entry not in info:
+                continue
+            value = xmp.get(prop)
+            expected: object = info[entry]
+            if entry.endswith("Date"):
+                expected = pikepdf.models.metadata.decode_pdf_date(info[entry])
+                value = dt.datetime.fromisoformat(value) if value else None
+            elif entry == "/Author":
+                value = ", ".join(value) if value else None
+            elif entry == "/Trapped":
+                expected = info[entry].lstrip("/")
+            if value != expected:
+                problems.append(f"/Info {entry} is {info[entry]!r} but XMP {prop} is {value!r}")
+        return problems
+
+
+def fonts_not_embedded(pdf: bytes) -> list[str]:
+    """Fonts poppler's pdffonts lists as not embedded."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        listing = subprocess.run(["pdffonts", file.name], capture_output=True, text=True, check=True).stdout
+    rows = listing.splitlines()[2:]
+    assert rows, "pdffonts lists no font"
+    return [f"pdffonts: {row.split()[0]} is not embedded" for row in rows if row.split()[-5] != "yes"]
 
 
 @pytest.fixture

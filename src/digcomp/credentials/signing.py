@@ -26,7 +26,8 @@ from PIL.ImageCms import ImageCmsProfile
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.metadata.model import ExpandedName, XmpStructure, XmpValue
+from pyhanko.pdf_utils.metadata.model import VENDOR, ExpandedName, XmpStructure, XmpValue
+from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimestampRequestError
@@ -214,6 +215,7 @@ class Attachment:
 
 
 PDFA_ID = "http://www.aiim.org/pdfa/ns/id/"
+PDF_NS = "http://ns.adobe.com/pdf/1.3/"
 
 
 @cache
@@ -241,12 +243,25 @@ def _declare_pdfa3b(writer: IncrementalPdfFileWriter) -> None:
     writer.update_root()  # type: ignore[no-untyped-call]
     view, meta = writer.document_meta_view, writer.document_meta
     meta.title, meta.author, meta.subject = view.title, view.author, view.subject
-    meta.keywords, meta.creator, meta.created = view.keywords, view.creator, view.created
-    meta.xmp_extra = [
-        XmpStructure.of(
-            (ExpandedName(PDFA_ID, "part"), XmpValue("3")), (ExpandedName(PDFA_ID, "conformance"), XmpValue("B"))
-        )
-    ]
+    meta.creator, meta.created = view.creator, view.created
+    # PDF/A wants every /Info entry that has an XMP twin to agree with it (veraPDF compares them). pyHanko writes
+    # itself as XMP pdf:Producer but appends itself to the /Info one, and writes keywords as pdf:keywords, a name
+    # outside the pdf schema (pyHanko 0.38). So /Info /Producer is set to what XMP will say; keywords (kept in
+    # /Info as reportlab wrote them) and /Trapped reach XMP under their schema names, not through pyHanko.
+    info = writer.trailer["/Info"].get_object()
+    info[generic.NameObject("/Producer")] = generic.TextStringObject(VENDOR)
+    writer.update_container(info)  # type: ignore[no-untyped-call]
+    schema = [(ExpandedName(PDFA_ID, "part"), XmpValue("3")), (ExpandedName(PDFA_ID, "conformance"), XmpValue("B"))]
+    if view.keywords:
+        schema.append((ExpandedName(PDF_NS, "Keywords"), XmpValue(",".join(view.keywords))))
+    trapped = info.get("/Trapped")
+    if trapped is not None:
+        schema.append((ExpandedName(PDF_NS, "Trapped"), XmpValue(str(trapped).lstrip("/"))))
+    # A metadata stream holding these from the start: pyHanko merges its own fields into it (extra structures
+    # would be written again on each of its writes).
+    stream = MetadataStream.from_xmp([XmpStructure.of(*schema)])
+    writer.root[generic.NameObject("/Metadata")] = writer.add_object(stream)
+    writer.update_root()  # type: ignore[no-untyped-call]
 
 
 @cache

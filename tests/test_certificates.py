@@ -16,8 +16,11 @@ import jsonschema
 import pikepdf
 import pytest
 from fastapi.testclient import TestClient
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
@@ -118,6 +121,32 @@ def fonts_not_embedded(pdf: bytes) -> list[str]:
     return [f"pdffonts: {row.split()[0]} is not embedded" for row in rows if row.split()[-5] != "yes"]
 
 
+def with_validation_data(pdf: bytes) -> bytes:
+    """The PDF with one more revision holding a /DSS with the signer's certificate, as pyHanko adds it."""
+    [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    out = io.BytesIO(pdf)
+    DocumentSecurityStore.add_dss(out, signature.pkcs7_content, certs=[signature.signer_cert], force_write=True)
+    return out.getvalue()
+
+
+def with_changed_title(pdf: bytes) -> bytes:
+    """The PDF with one more revision that only changes the document's title (pyHanko counts it an LTA update)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    info = writer.trailer["/Info"].get_object()
+    info[generic.NameObject("/Title")] = generic.TextStringObject("Level 8 in every competence")
+    writer.update_container(info)  # type: ignore[no-untyped-call]
+    out = io.BytesIO()
+    writer.write(out)  # type: ignore[no-untyped-call]
+    return out.getvalue()
+
+
+def pyhanko_modification(pdf: bytes) -> str:
+    [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[signature.signer_cert]))
+    assert (status.intact, status.valid) == (True, True)
+    return str(status.modification_level.name)
+
+
 @pytest.fixture
 def cli_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DIGCOMP_DATA_DIR", str(tmp_path / "data"))
@@ -214,6 +243,24 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     code, printed = run(capsys, "verify", str(tampered))
     assert code == 1
     assert "TAMPERED" in printed
+
+    # PAdES: a later revision adding only validation data (what long-term validation adds) keeps it valid, and
+    # pyHanko agrees; any other later change is a change after signing
+    extended = cli_data / "extended.pdf"
+    extended.write_bytes(with_validation_data(pdf))
+    assert pyhanko_modification(extended.read_bytes()) == "LTA_UPDATES"
+    code, printed = run(capsys, "verify", str(extended), "--format", "json")
+    answer = json.loads(printed)
+    assert (code, answer["verdict"], answer["extended"]) == (0, "valid", True), answer
+    assert any("extended after issuing with validation data" in reason for reason in answer["reasons"])
+    retitled = cli_data / "retitled.pdf"
+    retitled.write_bytes(with_changed_title(pdf))
+    assert pyhanko_modification(retitled.read_bytes()) == "LTA_UPDATES"
+    code, printed = run(capsys, "verify", str(retitled), "--format", "json")
+    assert (code, json.loads(printed)["reasons"]) == (
+        1,
+        ["the file has content that the signature does not cover (added after signing)"],
+    )
 
     # the credential written beside the PDF verifies on its own, by its proof; a changed value does not
     credential_path = out / f"{pdf_path.stem}.credential.json"

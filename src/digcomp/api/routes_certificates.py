@@ -85,6 +85,10 @@ class VerificationOut(BaseModel):
     competences: list[StatedCompetence] = Field(default=[], description="What the statement certifies")
     signer_subject: str | None = None
     signer_fingerprint: str | None = None
+    extended: bool = Field(
+        default=False,
+        description="The signed file was extended after issuing with validation data or timestamps only (PAdES)",
+    )
 
 
 def _out(certificate: Certificate, public_url: str) -> CertificateOut:

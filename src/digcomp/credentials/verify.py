@@ -18,6 +18,7 @@ from typing import Any
 
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
@@ -67,6 +68,9 @@ class Inspection:
     signed_at: dt.datetime | None = None
     timestamp_authority: str | None = None  # a PAdES B-T/B-LT signature: who attested ``signed_at``
     long_term: bool = False  # the validation data (certificates, revocation data) is embedded: PAdES B-LT
+    # SHA-256 of the file as it stood at the end of the signed revision and of each later one: the file as issued
+    # is one of them when later revisions only extended it (validation data, document timestamps)
+    revision_sha256: list[str] = field(default_factory=list)
     credential: dict[str, Any] | None = None  # the embedded machine-readable copy
     document: str = "statement"  # statement | agreement
     # pdf | credential (a credential on its own, checked by its proof or seal) | edc-copy (an EDC's JSON, unsealed)
@@ -256,12 +260,20 @@ def _inspect(data: bytes) -> Inspection:
         inspection.signed_at = timestamp.timestamp
         authority = timestamp.signing_cert.subject
         inspection.timestamp_authority = authority.native.get("common_name") or authority.human_friendly
-    # After a B-LT signature comes one more revision, adding only the validation data (the /DSS): allowed.
-    inspection.long_term = status.modification_level is ModificationLevel.LTA_UPDATES and "/DSS" in reader.root
-    if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE and not inspection.long_term:
+    # PAdES lets later revisions add validation data (/DSS, /VRI) and document timestamps without touching the
+    # signed revision: those keep the signature valid. Anything else added after signing is a change.
+    extended = status.coverage is not SignatureCoverageLevel.ENTIRE_FILE
+    lta_only = status.modification_level is ModificationLevel.LTA_UPDATES and _same_description(reader, signature)
+    if extended and not lta_only:
         inspection.problems.append(
             Phrase("the file has content that the signature does not cover (added after signing)")
         )
+    inspection.long_term = extended and "/DSS" in reader.root
+    _, _, second_start, second_length = (int(n) for n in signature.byte_range)
+    signed_end = second_start + second_length
+    inspection.revision_sha256 = [
+        hashlib.sha256(data[:end]).hexdigest() for end in _revision_ends(data) if end >= signed_end
+    ]
     if len(signatures) != 1:
         inspection.problems.append(Phrase("the file carries more than one signature"))
     contents = signature.sig_object.get("/Contents")
@@ -275,6 +287,43 @@ def _inspect(data: bytes) -> Inspection:
         inspection.certificate_id = _document_id(inspection.credential)
     inspection.intact = not inspection.problems
     return inspection
+
+
+# What a writer of validation data or timestamps may change in the document's description: its modification date,
+# the tool that wrote last. pyHanko accepts any /Info or XMP change as such an update; a new title is not.
+TOUCHED_BY_EXTENSIONS = {"/ModDate", "/Producer"}
+XMP_TOUCHED = re.compile(
+    rb'\s(?:xmp:ModifyDate|xmp:MetadataDate|pdf:Producer)="[^"]*"|<xmp:MetadataDate>[^<]*</xmp:MetadataDate>'
+)
+
+
+def _description(resolver: Any) -> tuple[dict[str, str], bytes]:
+    """The /Info entries and the XMP packet as they read in one revision (objects looked up in that revision)."""
+
+    def look_up(value: Any) -> Any:
+        return resolver.get_object(value.reference) if isinstance(value, generic.IndirectObject) else value
+
+    trailer = resolver.trailer_view
+    info = look_up(trailer.raw_get("/Info")) if "/Info" in trailer else {}
+    described = {str(key): str(look_up(info.raw_get(key))) for key in info if key not in TOUCHED_BY_EXTENSIONS}
+    root = resolver.get_object(resolver.root_ref)
+    metadata = look_up(root.raw_get("/Metadata")) if "/Metadata" in root else None
+    xmp = XMP_TOUCHED.sub(b"", metadata.data) if metadata is not None else b""
+    return described, b" ".join(xmp.split())
+
+
+def _same_description(reader: PdfFileReader, signature: Any) -> bool:
+    """The document's title, author, keywords and the rest read as they did in the signed revision."""
+    newest = reader.get_historical_resolver(reader.xrefs.total_revisions - 1)
+    return _description(reader.get_historical_resolver(signature.signed_revision)) == _description(newest)
+
+
+REVISION_END = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+
+
+def _revision_ends(data: bytes) -> list[int]:
+    """Where each revision of the file ends (after its %%EOF marker and line end): the file as it was then."""
+    return [match.end() for match in REVISION_END.finditer(data)]
 
 
 def _resolve(value: Any) -> Any:
@@ -362,7 +411,7 @@ def decide(
             reasons=[Phrase("the document was signed with a key that is not the issuing school's key")],
         )
         return result
-    if pdf and pdf.sha256 != entry.pdf_sha256:
+    if pdf and entry.pdf_sha256 not in (pdf.sha256, *pdf.revision_sha256):
         result.update(
             verdict=Verdict.tampered.value,
             reasons=[Phrase("the file is not byte for byte the statement that was issued (its SHA-256 differs)")],
@@ -370,7 +419,16 @@ def decide(
         return result
     if pdf:
         reasons.append(Phrase("signed with the issuing school's key"))
-        reasons.append(Phrase("identical to the issued file (SHA-256)"))
+        if pdf.sha256 == entry.pdf_sha256:
+            reasons.append(Phrase("identical to the issued file (SHA-256)"))
+        else:
+            reasons.append(
+                Phrase(
+                    "the issued file (SHA-256 identical), extended after issuing with validation data or timestamps "
+                    "only, as PAdES allows"
+                )
+            )
+            result.update(extended=True)
     if entry.supersedes:
         reasons.append(Phrase("issued after a correction: it replaces certificate {ident}", ident=entry.supersedes))
         result.update(supersedes=entry.supersedes)

@@ -250,7 +250,7 @@ def _declare_pdfa3b(writer: IncrementalPdfFileWriter) -> None:
     # /Info as reportlab wrote them) and /Trapped reach XMP under their schema names, not through pyHanko.
     info = writer.trailer["/Info"].get_object()
     info[generic.NameObject("/Producer")] = generic.TextStringObject(VENDOR)
-    writer.update_container(info)  # type: ignore[no-untyped-call]
+    writer.update_container(info)
     schema = [(ExpandedName(PDFA_ID, "part"), XmpValue("3")), (ExpandedName(PDFA_ID, "conformance"), XmpValue("B"))]
     if view.keywords:
         schema.append((ExpandedName(PDF_NS, "Keywords"), XmpValue(",".join(view.keywords))))

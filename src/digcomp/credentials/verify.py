@@ -304,7 +304,7 @@ def _description(resolver: Any) -> tuple[dict[str, str], bytes]:
         return resolver.get_object(value.reference) if isinstance(value, generic.IndirectObject) else value
 
     trailer = resolver.trailer_view
-    info = look_up(trailer.raw_get("/Info")) if "/Info" in trailer else {}
+    info = look_up(trailer.raw_get("/Info")) if "/Info" in trailer else generic.DictionaryObject()  # type: ignore[no-untyped-call]
     described = {str(key): str(look_up(info.raw_get(key))) for key in info if key not in TOUCHED_BY_EXTENSIONS}
     root = resolver.get_object(resolver.root_ref)
     metadata = look_up(root.raw_get("/Metadata")) if "/Metadata" in root else None

@@ -39,6 +39,28 @@ def text_of(pdf: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
+def headings_left_at_a_page_foot(pdf: bytes) -> list[str]:
+    """Section headings ("3. Partner organisations", in any of the documents' languages) that end a page."""
+    import yaml
+
+    from digcomp.resources import shipped
+
+    headings = {
+        text
+        for language in ("lv", "en")
+        for key, text in yaml.safe_load(
+            (shipped("certificates") / "labels" / f"{language}.yaml").read_text(encoding="utf-8")
+        ).items()
+        if "section" in key and isinstance(text, str)
+    }
+    alone = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        # a heading, its second-language line and a table's heading row are no content yet
+        alone += [line for line in lines[-6:] if line in headings]
+    return alone
+
+
 def embedded_credential(pdf: bytes) -> dict:  # type: ignore[type-arg]
     attachments = PdfReader(io.BytesIO(pdf)).attachments
     [content] = attachments["credential.json"]
@@ -186,6 +208,8 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Lang"] == "lv"
     [agreement_path] = out.glob("learning-agreement-*.pdf")
     assert pdfa_problems(agreement_path.read_bytes()) == []
+    for document in (pdf, agreement_path.read_bytes()):
+        assert headings_left_at_a_page_foot(document) == []
 
     # the text gives back names and DigComp titles exactly, in both languages
     text = text_of(pdf)
@@ -200,6 +224,8 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
         "not an official Europass document",
         "VPS-07 Viesnīcas pakalpojumu prezentēšana",  # recognised in the school's programme, with its grade
         "Nosūtītājas iestādes atzīšana",
+        "Assessed at the host organisation by Lucía García, Front office manager; last assessment on",  # attestation
+        "lucia.garcia@example.es",  # the host's contact line
         pdf_path.stem,
     ):
         assert expected in text, expected
@@ -414,7 +440,9 @@ def test_an_english_demo_statement_has_no_latvian_words_but_proper_names(
     code, printed = run(capsys, "demo", "--out", str(out), "--languages", "en")
     assert code == 0, printed
     [pdf_path] = out.glob("DC-*.pdf")
+    [agreement_path] = out.glob("learning-agreement-*.pdf")
     credential = (out / f"{pdf_path.stem}.credential.json").read_text(encoding="utf-8")
+    edc = (out / f"{pdf_path.stem}.edc.json").read_text(encoding="utf-8")
     proper_names = [
         demo.SCHOOL,
         "Krišjāņa Valdemāra iela 1, Rīga, LV-1010",
@@ -426,7 +454,7 @@ def test_an_english_demo_statement_has_no_latvian_words_but_proper_names(
         "Lucía García",
     ]
     latvian_labels = yaml.safe_load((shipped("certificates") / "labels" / "lv.yaml").read_text(encoding="utf-8"))
-    for document in (text_of(pdf_path.read_bytes()), credential):
+    for document in (text_of(pdf_path.read_bytes()), text_of(agreement_path.read_bytes()), credential, edc):
         for name in proper_names:
             document = document.replace(name, "")
         assert not set("āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ") & set(document), document

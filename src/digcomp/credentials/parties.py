@@ -20,6 +20,7 @@ def party_of(organisation: Organisation, base_url: str, person: StoredPerson | N
         reference_person=f"{person.given_name} {person.family_name}" if person else organisation.contact_name,
         reference_title=person.job_title if person else "",
         contact_email=organisation.contact_email,
+        contact_phone=organisation.contact_phone,
     )
 
 

@@ -61,6 +61,7 @@ class _Styles:
             textColor=self.primary,
             spaceBefore=8,
             spaceAfter=3,
+            keepWithNext=1,  # a heading never stands alone at the foot of a page
         )
         self.competence = ParagraphStyle(
             "competence", parent=self.body, fontName=BOLD, fontSize=size + 1, leading=(size + 1) * 1.3
@@ -193,6 +194,9 @@ class DocumentRenderer:
         if party.address:
             lines.append(self._p(escape(party.address)))
         lines.append(self._p(self._text(party.country)))
+        contact = " · ".join(escape(x) for x in (party.contact_email, party.contact_phone) if x)
+        if contact:
+            lines.append(self._p(contact, self.st.small))
         if person:
             lines.append(self._p(f"{self._label(person_key)}: {escape(person)}", self.st.small))
         return lines
@@ -441,6 +445,15 @@ class StatementRenderer(DocumentRenderer):
             ("validated_by", escape(", ".join(x for x in (s.validator.full_name, s.validator.title) if x))),
             ("assessed_by", escape(", ".join(p.full_name for p in s.assessors))),
         ]
+        if s.mentor is not None and s.mentor_assessed_on is not None:
+            mentor = ", ".join(x for x in (s.mentor.full_name, s.mentor.title) if x)
+            validation.insert(
+                0,
+                (
+                    "mentor_attestation",
+                    self._each("mentor_attested", mentor=mentor, date=format_date(s.mentor_assessed_on)),
+                ),
+            )
         story += [self._section("section_validation"), self._rows(validation), Spacer(1, 2 * mm)]
         if s.recognition:
             story += [*self._recognition(), Spacer(1, 2 * mm)]

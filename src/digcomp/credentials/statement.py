@@ -20,6 +20,7 @@ class Party(BaseModel):
     reference_person: str = ""
     reference_title: str = ""
     contact_email: str = ""
+    contact_phone: str = ""
 
 
 class Person(BaseModel):

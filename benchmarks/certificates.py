@@ -34,7 +34,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from digcomp.credentials.service import render_and_sign
+from digcomp.credentials.issuing import render_and_sign
 from digcomp.credentials.signing import SigningKey, signing_key
 from digcomp.credentials.statement import CompetenceLine, Party, Person, Statement
 from digcomp.credentials.template import REGULAR, load_template

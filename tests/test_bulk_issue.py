@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from digcomp.cli import main
-from digcomp.credentials import service
+from digcomp.credentials import bulk, register
 from digcomp.demo import certificate_demo
 from digcomp.framework import catalog
 from digcomp.settings import Settings, get_settings
@@ -28,7 +28,7 @@ def test_bulk_issue_is_idempotent_and_resumes_after_a_crash(
 ) -> None:
     ids = [validated_mobility(client, database, f"Skola {i}").id for i in range(3)]
     with database.session() as session:
-        assert service.pending_mobilities(session) == ids
+        assert bulk.pending_mobilities(session) == ids
 
     done: list[int] = []
 
@@ -38,21 +38,21 @@ def test_bulk_issue_is_idempotent_and_resumes_after_a_crash(
             raise Crash
 
     with pytest.raises(Crash):
-        service.issue_many(database, catalog([]), settings, ids, workers=2, progress=crash_after_first, chunk=1)
+        bulk.issue_many(database, catalog([]), settings, ids, workers=2, progress=crash_after_first, chunk=1)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Certificate)) == 1  # committed whole, nothing else
-        remaining = service.pending_mobilities(session)
+        remaining = bulk.pending_mobilities(session)
     assert len(remaining) == 2
 
-    issued = service.issue_many(database, catalog([]), settings, ids, workers=2)
+    issued = bulk.issue_many(database, catalog([]), settings, ids, workers=2)
     assert len(issued) == 2
-    assert service.issue_many(database, catalog([]), settings, ids, workers=2) == []  # a rerun issues nothing
+    assert bulk.issue_many(database, catalog([]), settings, ids, workers=2) == []  # a rerun issues nothing
     with database.session() as session:
         certificates = list(session.scalars(select(Certificate)))
         assert sorted(c.mobility_id for c in certificates) == ids
-        assert service.pending_mobilities(session) == []
+        assert bulk.pending_mobilities(session) == []
         for certificate in certificates:
-            assert service.verify_file(session, session.get_one(Certificate, certificate.id).pdf)["verdict"] == "valid"
+            assert register.verify_file(session, session.get_one(Certificate, certificate.id).pdf)["verdict"] == "valid"
             status = json.loads(session.get_one(Certificate, certificate.id).credential)["credentialStatus"]
             assert int(status["statusListIndex"]) == certificate.status_index  # bulk issuing names each one's bit
         assert len({c.status_index for c in certificates}) == 3

@@ -297,14 +297,14 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     code, printed = run(capsys, "verify", str(cli_data / "changed.json"))
     assert (code, "TAMPERED" in printed, "changed after signing" in printed) == (1, True, True)
 
-    from digcomp.credentials import service
+    from digcomp.credentials import issuing
     from digcomp.demo import actor_for
     from digcomp.store.models import Certificate, Mobility, Role
 
     database = Database(get_settings().effective_database_url)
     with database.session() as session:
         certificate = session.get_one(Certificate, pdf_path.stem)
-        service.revoke(
+        issuing.revoke(
             session,
             actor_for(session, Role.validator),
             certificate,
@@ -341,15 +341,15 @@ def test_any_single_changed_byte_is_tampered(cli_data: Path, capsys: pytest.Capt
         *range(len(pdf) - 200, len(pdf)),
         *(rng.randrange(len(pdf)) for _ in range(150)),
     }
-    from digcomp.credentials import service
+    from digcomp.credentials import register
 
     database = Database(get_settings().effective_database_url)
     with database.session() as session:
-        assert service.verify_file(session, pdf)["verdict"] == "valid"
+        assert register.verify_file(session, pdf)["verdict"] == "valid"
         for position in sorted(positions):
             changed = bytearray(pdf)
             changed[position] ^= 0x01
-            assert service.verify_file(session, bytes(changed))["verdict"] == "tampered", position
+            assert register.verify_file(session, bytes(changed))["verdict"] == "tampered", position
 
 
 def test_issue_download_verify_and_revoke_through_the_api(client: TestClient, database: Database) -> None:

@@ -22,7 +22,7 @@ from digcomp import demo
 from digcomp.api.app import create_app
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.cli import main
-from digcomp.credentials import service as credentials
+from digcomp.credentials import issuing
 from digcomp.framework import catalog
 from digcomp.settings import Settings
 from digcomp.store.db import Database
@@ -51,7 +51,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with database.session() as session:
         demo.seed(session, cat)
         mobility = demo.certificate_demo(session, cat, settings)
-        certificate, _ = credentials.issue(session, cat, settings, None, mobility, ["lv", "en"])
+        certificate, _ = issuing.issue(session, cat, settings, None, mobility, ["lv", "en"])
         ids = (mobility.learner_id, certificate.id)
     with TestClient(create_app(settings=settings, database=database)) as client:
         yield Demo(client, database, folder, settings, *ids)

@@ -310,7 +310,7 @@ def test_issuing_for_an_unknown_mobility_is_one_line(
 
 PARENT = """
 import multiprocessing, sys, time
-from digcomp.credentials.service import _die_with_parent
+from digcomp.credentials.bulk import _die_with_parent
 
 def child():
     _die_with_parent()  # what every bulk-issuing worker does first (the pool's initializer)

@@ -25,7 +25,7 @@ from digcomp.access import service as access
 from digcomp.api.app import create_app
 from digcomp.assessment import service as assessment
 from digcomp.assessment.evidence_store import EvidenceStore
-from digcomp.credentials import service as credentials
+from digcomp.credentials import issuing
 from digcomp.framework import Catalog, catalog
 from digcomp.i18n import MARK_CLOSE, MARK_OPEN
 from digcomp.mobility import importer
@@ -139,7 +139,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with database.session() as session:
         draft = demo.seed(session, cat)
         validated = demo.certificate_demo(session, cat, settings)
-        certificate, _ = credentials.issue(session, cat, settings, None, validated, ["lv", "en"])
+        certificate, _ = issuing.issue(session, cat, settings, None, validated, ["lv", "en"])
         coordinator = demo.actor_for(session, Role.coordinator)
         link = access.create_mentor_link(
             session, settings, coordinator, draft, access.MentorLinkCreate(), "http://testserver"

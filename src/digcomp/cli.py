@@ -318,7 +318,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from digcomp.credentials import service as credentials
+    from digcomp.credentials import register
     from digcomp.credentials.signing import credential_key
     from digcomp.credentials.verify import UnusableInput
     from digcomp.settings import get_settings
@@ -330,7 +330,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     database = _database()
     try:
         with database.session() as session:
-            result = credentials.verify_file(session, data, catalog(), credential_key(get_settings()))
+            result = register.verify_file(session, data, catalog(), credential_key(get_settings()))
     except UnusableInput as exc:
         raise CliError(f"{args.file}: {exc}") from None
     if args.format == "json":
@@ -352,21 +352,21 @@ def cmd_issue(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from digcomp import jobs
-    from digcomp.credentials import service as credentials
+    from digcomp.credentials import bulk, issuing
     from digcomp.settings import get_settings
 
-    languages = credentials.parse_languages(args.languages)
+    languages = issuing.parse_languages(args.languages)
     database = _database()
     with database.session() as session:
         if args.mobility:
-            pending = set(credentials.pending_mobilities(session, mobility_ids=args.mobility))
-            known = set(credentials.validated_mobilities(session, args.mobility))
+            pending = set(bulk.pending_mobilities(session, mobility_ids=args.mobility))
+            known = set(bulk.validated_mobilities(session, args.mobility))
             unusable = [m for m in args.mobility if m not in known]
             if unusable:
                 raise CliError(f"no validated mobility {', '.join(map(str, unusable))}: nothing to issue for it")
             ids = [m for m in args.mobility if m in pending]
         else:
-            ids = credentials.pending_mobilities(session, group=args.group)
+            ids = bulk.pending_mobilities(session, group=args.group)
     if not ids:
         print("nothing to issue: every validated mobility has its certificate")
         return 0
@@ -379,7 +379,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         return 0
     workers = args.workers or (os.cpu_count() or 1)
     with tqdm(total=len(ids), unit="certificate", disable=args.quiet) as bar:
-        issued = credentials.issue_many(
+        issued = bulk.issue_many(
             database, catalog(), get_settings(), ids, languages=languages, workers=workers, progress=bar.update
         )
     print(f"issued {len(issued)} certificate(s); {len(ids) - len(issued)} already had one")
@@ -391,8 +391,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from sqlalchemy.orm import undefer
 
-    from digcomp.credentials import agreements
-    from digcomp.credentials import service as credentials
+    from digcomp.agreement import service as agreements
+    from digcomp.credentials import issuing
     from digcomp.demo import certificate_demo
     from digcomp.settings import get_settings
     from digcomp.store.models import Certificate
@@ -402,8 +402,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cat = catalog()
     with database.session() as session:
         mobility = certificate_demo(session, cat, settings)
-        languages = credentials.parse_languages(args.languages)
-        certificate, _ = credentials.issue(session, cat, settings, None, mobility, languages)
+        languages = issuing.parse_languages(args.languages)
+        certificate, _ = issuing.issue(session, cat, settings, None, mobility, languages)
         certificate = session.get_one(
             Certificate,
             certificate.id,
@@ -414,7 +414,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         pdf = out / f"{certificate.id}.pdf"
         pdf.write_bytes(certificate.pdf)
         (out / f"{certificate.id}.credential.json").write_text(certificate.credential, encoding="utf-8")
-        (out / f"{certificate.id}.edc.json").write_text(credentials.edc_json(certificate.edc or ""), encoding="utf-8")
+        (out / f"{certificate.id}.edc.json").write_text(issuing.edc_json(certificate.edc or ""), encoding="utf-8")
         (out / f"{certificate.id}.edc.jwt").write_text(certificate.edc or "", encoding="utf-8")
         agreed = agreements.agreed_version_number(session, mobility)
         assert agreed is not None

@@ -65,14 +65,14 @@ def _database() -> Database:
 
 def _issue(mobility_id: int, languages: list[str]) -> str:
     """Issue one mobility's certificate (or find the one already issued: a retried job is harmless)."""
-    from digcomp.credentials import service as credentials
+    from digcomp.credentials import issuing
     from digcomp.store.models import Mobility
 
     settings = get_settings()
 
     def work(session: Session) -> str:
         mobility = session.get_one(Mobility, mobility_id)
-        certificate, created = credentials.issue(
+        certificate, created = issuing.issue(
             session, catalog(settings.framework_dirs), settings, None, mobility, languages
         )
         log.info("certificate %s %s", certificate.id, "issued" if created else "was already issued")

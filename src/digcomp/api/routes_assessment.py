@@ -30,7 +30,7 @@ from digcomp.assessment.schemas import (
     ValidationIn,
     WithdrawalIn,
 )
-from digcomp.credentials import service as credentials
+from digcomp.credentials import issuing
 from digcomp.errors import Invalid
 from digcomp.mobility.service import mobility_for
 from digcomp.settings import Settings
@@ -357,7 +357,7 @@ def reopen(mobility_id: Ident, data: ReopenIn, db: DatabaseDep, catalog: Catalog
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: credentials.reopen(s, actor, r, data.justification),
+        lambda s, actor, r: issuing.reopen(s, actor, r, data.justification),
         _whole(catalog),
         exclusive=True,
     )

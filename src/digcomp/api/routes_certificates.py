@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, CredentialKeyDep, DatabaseDep, Ident, SettingsDep
 from digcomp.api.downloads import download
 from digcomp.api.errors import GONE, SIGNING_UNAVAILABLE
-from digcomp.credentials import envelope, service, status_list
+from digcomp.credentials import envelope, issuing, register, status_list
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound
 from digcomp.mobility.service import mobility_for
@@ -130,10 +130,10 @@ def issue(
 ) -> CertificateOut:
     """Issue the signed statement of a validated mobility. Idempotent: the certificate in force is returned (200).
     After a correction (revoked certificate, reopened and validated again) the new one supersedes the old."""
-    languages = service.parse_languages(data.languages)
+    languages = issuing.parse_languages(data.languages)
 
     def work(s: Session) -> CertificateOut:
-        certificate, created = service.issue(
+        certificate, created = issuing.issue(
             s, catalog, settings, actor, mobility_for(s, actor, mobility_id), languages, base_url
         )
         if not created:
@@ -145,18 +145,18 @@ def issue(
 
 @router.get("/mobilities/{mobility_id}/certificate", response_model=CertificateOut)
 def get_certificate(mobility_id: Ident, db: DatabaseDep, base_url: BaseUrlDep, actor: ActorDep) -> CertificateOut:
-    return db.read(lambda s: _out(service.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), base_url))
+    return db.read(lambda s: _out(issuing.certificate_for(s, actor, mobility_for(s, actor, mobility_id)), base_url))
 
 
 def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -> Response:
     certificate = db.read(
-        lambda s: service.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
+        lambda s: issuing.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
     )
     edc = certificate.edc
     files: dict[str, tuple[bytes | str | None, str, str]] = {
         "pdf": (certificate.pdf, "application/pdf", ".pdf"),
         "credential": (certificate.credential, "application/ld+json", ".credential.json"),
-        "edc": (edc and service.edc_json(edc), "application/ld+json", ".edc.json"),
+        "edc": (edc and issuing.edc_json(edc), "application/ld+json", ".edc.json"),
         "sealed-edc": (edc if edc and envelope.is_sealed(edc) else None, envelope.MEDIA_TYPE, ".edc.jwt"),
     }
     body, media_type, suffix = files[part]
@@ -199,7 +199,7 @@ def revoke(
         if certificate is None:
             raise NotFound("certificate", certificate_id)
         mobility = mobility_for(s, actor, certificate.mobility_id)
-        return _out(service.revoke(s, actor, certificate, mobility, data.reason), base_url)
+        return _out(issuing.revoke(s, actor, certificate, mobility, data.reason), base_url)
 
     return db.run(work)
 
@@ -207,12 +207,12 @@ def revoke(
 @router.get("/certificates/{certificate_id}/verification", response_model=VerificationOut, tags=["verification"])
 def verify_by_id(certificate_id: str, db: DatabaseDep, catalog: CatalogDep) -> VerificationOut:
     """Public: what the issuer's register says about a certificate id (the QR code leads here, via /verify/{id})."""
-    return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_id(s, certificate_id, catalog))))
+    return VerificationOut.model_validate(dict(db.read(lambda s: register.verify_id(s, certificate_id, catalog))))
 
 
 def _public_file(db: DatabaseDep, certificate_id: str, part: str) -> Response:
     return Response(
-        db.read(lambda s: service.public_document(s, certificate_id, part)), media_type="application/ld+json"
+        db.read(lambda s: register.public_document(s, certificate_id, part)), media_type="application/ld+json"
     )
 
 
@@ -241,7 +241,7 @@ def school_status_list(
 ) -> Response:
     """Public: a school's revocation list, a W3C BitstringStatusListCredential. A credential's ``credentialStatus``
     names its list and its bit (``statusListIndex``); the bit is set once the school revokes the credential."""
-    document = db.read(lambda s: service.signed_status_list(s, base_url, organisation_id, number, key))
+    document = db.read(lambda s: register.signed_status_list(s, base_url, organisation_id, number, key))
     headers = {"Cache-Control": "max-age=60"}  # a revocation reaches verifiers within a minute
     return Response(json.dumps(document), media_type="application/ld+json", headers=headers)
 
@@ -253,7 +253,7 @@ def organisation_profile(
     """Public, once a certificate names the organisation: its Open Badges profile, which a credential's ``issuer``
     and ``source`` ids resolve to. A school's lists the Ed25519 key (a Multikey) its credentials' proofs are
     made with: the ``verificationMethod`` of a proof is this profile's URL and the key, after ``#``."""
-    document = db.read(lambda s: service.public_profile(s, base_url, organisation_id, key))
+    document = db.read(lambda s: register.public_profile(s, base_url, organisation_id, key))
     return Response(json.dumps(document), media_type="application/ld+json", headers={"Cache-Control": "max-age=300"})
 
 
@@ -270,6 +270,6 @@ def verify_file(
     if len(data) > MAX_VERIFY_BYTES:
         raise Invalid("the file is larger than 20 MB; a statement is much smaller")
     try:
-        return VerificationOut.model_validate(dict(db.read(lambda s: service.verify_file(s, data, catalog, key))))
+        return VerificationOut.model_validate(dict(db.read(lambda s: register.verify_file(s, data, catalog, key))))
     except UnusableInput as exc:
         raise Invalid(str(exc)) from None

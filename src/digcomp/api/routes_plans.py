@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
+from digcomp.agreement import service as agreements
 from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, DatabaseDep, Ident, SettingsDep
 from digcomp.api.downloads import download
 from digcomp.api.errors import SIGNING_UNAVAILABLE
-from digcomp.credentials import agreements
 from digcomp.mobility.service import mobility_for
 from digcomp.plans import service
 from digcomp.plans.schemas import OutcomeIn, OutcomeOut, PlanOut, PlanVersionOut, VersionCreate

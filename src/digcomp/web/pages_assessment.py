@@ -14,7 +14,7 @@ from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment import service as assessment
 from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ReopenIn, ValidationIn
-from digcomp.credentials import service as credentials
+from digcomp.credentials import issuing
 from digcomp.errors import DomainError, Invalid, NotFound
 from digcomp.framework import DEFAULT_FRAMEWORK
 from digcomp.framework.views import competence_summaries, level_view
@@ -299,6 +299,6 @@ def remove_additional(request: Request, mobility_id: int, outcome_id: int) -> Re
 @router.post("/mobilities/{mobility_id}/assessment/reopen")
 def reopen(request: Request, mobility_id: int, justification: Annotated[str, Form()] = "") -> Response:
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
-        credentials.reopen(s, actor, record, ReopenIn.model_validate({"justification": justification}).justification)
+        issuing.reopen(s, actor, record, ReopenIn.model_validate({"justification": justification}).justification)
 
     return _act(request, mobility_id, work, "validation", {"justification": justification}, "reopened", exclusive=True)

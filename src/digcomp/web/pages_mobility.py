@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from digcomp.access import service as access
 from digcomp.access.actor import Actor, require_planner
 from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settings_dep
-from digcomp.credentials import service as credentials
+from digcomp.credentials import issuing
 from digcomp.errors import DomainError, Invalid, Unavailable
 from digcomp.framework import DEFAULT_FRAMEWORK, pick
 from digcomp.framework.views import competence_summaries, level_view
@@ -118,7 +118,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
         missing = []
         if plan.current is not None and plan.current.status is PlanStatus.draft:
             missing = plans.missing_texts(mobility, plans.version_of(s, mobility, plan.current.number))
-        certificate = credentials.latest_certificate(s, mobility)
+        certificate = issuing.latest_certificate(s, mobility)
         has_login = s.scalar(select(Account.id).where(Account.person_id == mobility.learner_id)) is not None
         return {
             "m": mobility,
@@ -255,7 +255,7 @@ def issue_certificate(request: Request, mobility_id: int, languages: Annotated[s
     catalog, settings, base_url = get_catalog(request), get_settings_dep(request), get_base_url(request)
 
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        credentials.issue(s, catalog, settings, actor, mobility, credentials.parse_languages(languages), base_url)
+        issuing.issue(s, catalog, settings, actor, mobility, issuing.parse_languages(languages), base_url)
 
     return _act(request, mobility_id, work, "issued", "certificate")
 
@@ -263,10 +263,10 @@ def issue_certificate(request: Request, mobility_id: int, languages: Annotated[s
 @router.post("/mobilities/{mobility_id}/certificate/revoke")
 def revoke_certificate(request: Request, mobility_id: int, reason: Annotated[str, Form()] = "") -> Response:
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        certificate = credentials.current_certificate(s, mobility)
+        certificate = issuing.current_certificate(s, mobility)
         if certificate is None:
             raise Invalid("there is no certificate in force to revoke")
-        credentials.revoke(s, actor, certificate, mobility, reason)
+        issuing.revoke(s, actor, certificate, mobility, reason)
 
     return _act(request, mobility_id, work, "revoked", "certificate")
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from digcomp.api.deps import get_catalog, get_credential_key, get_database
-from digcomp.credentials import service as credentials
+from digcomp.credentials import register
 from digcomp.credentials.verify import UnusableInput
 from digcomp.web.common import localizer, render
 
@@ -30,7 +30,7 @@ def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Resp
         return render(request, "verify.html", 413, result=None, message=loc.label("verify_too_large"))
     try:
         key = get_credential_key(request)
-        result = get_database(request).read(lambda s: credentials.verify_file(s, data, get_catalog(request), key))
+        result = get_database(request).read(lambda s: register.verify_file(s, data, get_catalog(request), key))
     except UnusableInput as exc:
         return render(request, "verify.html", 422, result=None, message=loc.error(exc.args[0]))
     return render(request, "verify.html", result=_shown(result), message="")
@@ -50,5 +50,5 @@ def _shown(result: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/verify/{certificate_id}", response_class=HTMLResponse)
 def verify_id(request: Request, certificate_id: str) -> Response:
-    result = get_database(request).read(lambda s: credentials.verify_id(s, certificate_id, get_catalog(request)))
+    result = get_database(request).read(lambda s: register.verify_id(s, certificate_id, get_catalog(request)))
     return render(request, "verify.html", result=_shown(result), message="")

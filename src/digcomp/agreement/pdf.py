@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
-from digcomp.credentials.agreement import LearningAgreement, OutcomeLine
+from digcomp.agreement.document import LearningAgreement, OutcomeLine
 from digcomp.credentials.pdf import DocumentRenderer, build_pdf, format_date
 from digcomp.credentials.template import BOLD, Template
 

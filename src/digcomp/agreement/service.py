@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from digcomp.access.actor import Actor, can_view, require
-from digcomp.credentials.agreement import (
+from digcomp.agreement.document import (
     ConfirmationLine,
     LearningAgreement,
     OutcomeLine,
@@ -18,7 +18,7 @@ from digcomp.credentials.agreement import (
     TargetLine,
     agreement_document,
 )
-from digcomp.credentials.agreement_pdf import render_agreement
+from digcomp.agreement.pdf import render_agreement
 from digcomp.credentials.parties import party_of, person_of, placement_of
 from digcomp.credentials.signing import (
     Attachment,

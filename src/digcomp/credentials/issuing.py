@@ -1,15 +1,12 @@
-"""Issuing, revoking and verifying recognition statements, one at a time or for a whole group."""
+"""Issuing a mobility's recognition statement — the signed PDF with its Open Badges credential and sealed European
+Digital Credential — and revoking it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
-import sys
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
@@ -17,12 +14,12 @@ from sqlalchemy.orm import Session, undefer
 from digcomp.access.actor import Actor, can_view, require
 from digcomp.assessment import service as assessment
 from digcomp.audit import log as audit
-from digcomp.credentials import agreements, envelope, status_list
+from digcomp.credentials import envelope, status_list
 from digcomp.credentials.edc import build_edc
-from digcomp.credentials.openbadge import build_credential, issuer_profile
-from digcomp.credentials.parties import party_of, person_of, placement_of
+from digcomp.credentials.openbadge import build_credential
+from digcomp.credentials.parties import party_of, person_of
 from digcomp.credentials.pdf import render_pdf
-from digcomp.credentials.proof import CredentialKey, add_proof
+from digcomp.credentials.proof import add_proof
 from digcomp.credentials.signing import (
     Attachment,
     SigningKey,
@@ -36,21 +33,10 @@ from digcomp.credentials.status_list import StatusEntry
 from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import (
     CREDENTIAL_FILE,
-    DOCUMENT_ID,
     EDC_FILE,
-    Inspection,
-    RegisterEntry,
-    UnusableInput,
-    VerificationResult,
-    decide,
-    inspect_credential,
-    inspect_pdf,
-    looks_like_credential,
     new_document_id,
-    same_credential,
-    stated_competence,
 )
-from digcomp.errors import Conflict, Gone, Invalid, NotFound, Phrase
+from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.framework import Catalog
 from digcomp.i18n import UI_LANGUAGES, language_name
 from digcomp.mail import outbox
@@ -62,7 +48,6 @@ from digcomp.settings import Settings
 from digcomp.store.models import (
     Certificate,
     Mobility,
-    Organisation,
     Outcome,
     Role,
     Validation,
@@ -371,48 +356,6 @@ def free_status_index(session: Session, taken: set[int] | None = None) -> int:
             return candidate
 
 
-def public_profile(session: Session, base_url: str, organisation_id: int, key: CredentialKey) -> dict[str, Any]:
-    """An organisation's public profile, once an issued certificate names it (as issuer or host): a credential's
-    ``issuer.id`` and ``source.id`` resolve to it, and a school's lists the key its credentials' proofs need."""
-    named = select(Mobility.sending_organisation_id).join(Certificate, Certificate.mobility_id == Mobility.id)
-    issued = session.scalar(named.where(Mobility.sending_organisation_id == organisation_id).limit(1))
-    hosted = issued is None and session.scalar(named.where(Mobility.host_organisation_id == organisation_id).limit(1))
-    if issued is None and hosted is None:
-        raise NotFound("organisation", organisation_id)
-    party = party_of(session.get_one(Organisation, organisation_id), base_url, None)
-    return issuer_profile(party, key if issued is not None else None)
-
-
-def signed_status_list(
-    session: Session, base_url: str, school_id: int, number: int, key: CredentialKey
-) -> dict[str, Any]:
-    """A school's revocation list number ``number``, with a proof by the school's credential key."""
-    school = session.get(Organisation, school_id)
-    if school is None:
-        raise NotFound("organisation", school_id)
-    issuer = party_of(school, base_url, None)
-    now = utcnow().replace(microsecond=0)
-    url = status_list.list_url(base_url, school_id, number)
-    unsigned = status_list.status_list_credential(url, issuer.url, revoked_positions(session, school_id, number), now)
-    return add_proof(unsigned, key, f"{issuer.url}#{key.multikey()}", now)
-
-
-def revoked_positions(session: Session, school_id: int, number: int) -> list[int]:
-    """The set bits of one of a school's lists: its revoked certificates' positions."""
-    low = number * status_list.LIST_SIZE
-    query = (
-        select(Certificate.status_index)
-        .join(Mobility, Mobility.id == Certificate.mobility_id)
-        .where(
-            Mobility.sending_organisation_id == school_id,
-            Certificate.revoked_at.is_not(None),
-            Certificate.status_index >= low,
-            Certificate.status_index < low + status_list.LIST_SIZE,
-        )
-    )
-    return [index - low for index in session.scalars(query) if index is not None]
-
-
 def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: Mobility, reason: str) -> Certificate:
     require(
         actor.role in (Role.validator, Role.admin)
@@ -475,232 +418,3 @@ def edc_json(stored: str) -> str:
     """The European Digital Credential's JSON from what is stored: the payload of its seal (certificates issued
     before the seal stored the JSON itself)."""
     return envelope.payload(stored) if envelope.is_sealed(stored) else stored
-
-
-def public_document(session: Session, certificate_id: str, part: str) -> str:
-    """A certificate's credential (``credential``) or European Digital Credential (``edc``) at its public id: while
-    it is in force; a revoked one is gone (410), so nobody takes it for current."""
-    column = {"credential": Certificate.credential, "edc": Certificate.edc}[part]
-    certificate = session.get(Certificate, certificate_id, options=[undefer(column)])
-    body = getattr(certificate, part) if certificate is not None else None
-    if certificate is None or body is None:
-        raise NotFound("certificate", certificate_id)
-    if certificate.revoked_at is not None:
-        raise Gone(
-            "certificate {ident} was revoked on {date}", ident=certificate_id, date=certificate.revoked_at.date()
-        )
-    return edc_json(body) if part == "edc" else str(body)
-
-
-def _competences(catalog: Catalog, validation: Validation) -> list[dict[str, Any]]:
-    """The competences a certificate states, as the verification page shows them."""
-    return [
-        stated_competence(catalog.get(r.framework), r.competence, r.status.value, r.achieved_level, r.target_level)
-        for r in validation.results
-    ]
-
-
-def register_entry(session: Session, certificate_id: str, catalog: Catalog | None = None) -> RegisterEntry | None:
-    certificate = session.get(Certificate, certificate_id)
-    if certificate is None:
-        return None
-    mobility = session.get_one(Mobility, certificate.mobility_id)
-    validation = session.get_one(Validation, certificate.validation_id)
-    return RegisterEntry(
-        certificate_id=certificate.id,
-        signer_fingerprint=certificate.signer_fingerprint,
-        holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
-        issuer=mobility.sending_organisation.name,
-        placement=placement_of(mobility),
-        issued_at=certificate.issued_at,
-        pdf_sha256=certificate.pdf_sha256,
-        revoked_at=certificate.revoked_at,
-        supersedes=certificate.supersedes_id,
-        superseded_by=session.scalars(
-            select(Certificate.id).where(Certificate.supersedes_id == certificate.id)
-        ).first(),
-        competences=_competences(catalog, validation) if catalog is not None else [],
-    )
-
-
-def _register_entry(session: Session, document_id: str, catalog: Catalog | None) -> RegisterEntry | None:
-    if document_id.startswith(agreements.ID_PREFIX):
-        return agreements.register_entry(session, document_id, catalog)
-    return register_entry(session, document_id, catalog)
-
-
-def verify_file(
-    session: Session, data: bytes, catalog: Catalog | None = None, key: CredentialKey | None = None
-) -> VerificationResult:
-    """A signed statement or learning agreement (PDF), or a statement's JSON credential (checked by its proof with
-    the school's credential ``key``), checked in itself and against the register."""
-    if looks_like_credential(data):
-        if key is None:
-            raise UnusableInput(Phrase("this is not a PDF file"))
-        inspection = inspect_credential(data, key)
-        if inspection.format == "edc-copy":
-            _compare_with_sealed_edc(session, inspection)
-    else:
-        inspection = inspect_pdf(data)
-    entry = _register_entry(session, inspection.certificate_id, catalog) if inspection.certificate_id else None
-    return decide(inspection, entry)
-
-
-def _compare_with_sealed_edc(session: Session, inspection: Inspection) -> None:
-    """An EDC's JSON without its seal is intact only if it is what the register's sealed copy says."""
-    certificate = session.get(Certificate, inspection.certificate_id or "", options=[undefer(Certificate.edc)])
-    sealed = certificate.edc if certificate is not None else None
-    if sealed is None or inspection.credential is None or not same_credential(inspection.credential, sealed):
-        inspection.intact = False
-        inspection.problems.append(Phrase("this is not the European Digital Credential the school issued and sealed"))
-
-
-def verify_id(session: Session, document_id: str, catalog: Catalog | None = None) -> VerificationResult:
-    if not DOCUMENT_ID.match(document_id):  # not an id this service gives out; nothing to look up
-        return decide(None, None, document_id)
-    return decide(None, _register_entry(session, document_id, catalog), document_id)
-
-
-# --- bulk issuing ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Job:
-    mobility_id: int
-    validation_id: int
-    statement: Statement
-    supersedes: str | None
-
-
-def validated_mobilities(session: Session, mobility_ids: Sequence[int]) -> list[int]:
-    """Those of the mobilities whose result is validated (a validation in force)."""
-    query = select(Validation.mobility_id).where(
-        Validation.mobility_id.in_([m for m in mobility_ids if 0 < m < 2**31]), Validation.reopened_at.is_(None)
-    )
-    return list(session.scalars(query))
-
-
-def pending_mobilities(
-    session: Session,
-    organisation_id: int | None = None,
-    group: str | None = None,
-    mobility_ids: Sequence[int] | None = None,
-) -> list[int]:
-    """Validated mobilities that have no certificate in force."""
-    query = (
-        select(Mobility.id)
-        .join(Validation, Validation.mobility_id == Mobility.id)
-        .where(Validation.reopened_at.is_(None))
-        .order_by(Mobility.id)
-    )
-    if organisation_id is not None:
-        query = query.where(Mobility.sending_organisation_id == organisation_id)
-    if group:
-        query = query.where(Mobility.group_name == group)
-    if mobility_ids is not None:
-        query = query.where(Mobility.id.in_([m for m in mobility_ids if 0 < m < 2**31]))
-    issued = select(Certificate.mobility_id).where(Certificate.revoked_at.is_(None))
-    return list(session.scalars(query.where(Mobility.id.not_in(issued))))
-
-
-_worker_key: SigningKey | None = None
-_worker_url = ""
-
-
-def _init_worker(key: SigningKey, public_url: str) -> None:
-    """Set up a worker process; it ends with its parent, even one killed with SIGKILL (Linux)."""
-    global _worker_key, _worker_url
-    _die_with_parent()
-    _worker_key, _worker_url = key, public_url
-    load_template()
-
-
-def _die_with_parent() -> None:
-    if sys.platform != "linux":
-        return
-    import ctypes
-    import signal
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-def _work(statement: Statement) -> Rendered:
-    assert _worker_key is not None
-    return render_and_sign(statement, _worker_key, _worker_url)
-
-
-def issue_many(
-    database: Any,
-    catalog: Catalog,
-    settings: Settings,
-    mobility_ids: Sequence[int],
-    *,
-    languages: list[str] | None = None,
-    workers: int = 1,
-    progress: Callable[[int], None] | None = None,
-    chunk: int = 16,
-) -> list[str]:
-    """Issue the certificates of many validated mobilities: statements are read in the main process, rendered
-    and signed in parallel worker processes, and each certificate is committed on its own — a crash loses at
-    most the certificates in flight, never leaves one half-written, and a rerun skips those already issued."""
-    languages = languages or ["lv", "en"]
-    key = signing_key(settings)
-    issued: list[str] = []
-    base_url = settings.offline_base_url
-    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(key, base_url)) if workers > 1 else None
-    if pool is None:
-        _init_worker(key, base_url)
-    try:
-        for start in range(0, len(mobility_ids), chunk):
-            jobs = _jobs(database, catalog, base_url, mobility_ids[start : start + chunk], languages)
-            statements = [job.statement for job in jobs]
-            rendered: Iterable[Rendered] = pool.map(_work, statements) if pool else map(_work, statements)
-            for job, result in zip(jobs, rendered, strict=True):
-                if _commit(database, job, result, languages):
-                    issued.append(result.certificate_id)
-                if progress:
-                    progress(1)
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    return issued
-
-
-def _jobs(database: Any, catalog: Catalog, base_url: str, ids: Sequence[int], languages: list[str]) -> list[_Job]:
-    jobs = []
-    chosen: set[int] = set()
-    with database.session() as session:
-        for mobility_id in ids:
-            mobility = session.get_one(Mobility, mobility_id)
-            if current_certificate(session, mobility) is not None:
-                continue
-            validation = _validation(session, mobility)
-            supersedes = _replaced(session, mobility)
-            statement = build_statement(
-                session,
-                catalog,
-                base_url,
-                mobility,
-                validation,
-                languages,
-                new_certificate_id(utcnow().year),
-                supersedes,
-                free_status_index(session, chosen),
-            )
-            jobs.append(_Job(mobility_id, validation.id, statement, supersedes))
-    return jobs
-
-
-def _commit(database: Any, job: _Job, rendered: Rendered, languages: list[str]) -> bool:
-    def work(session: Session) -> bool:
-        mobility = session.get_one(Mobility, job.mobility_id)
-        plan_of(session, mobility, for_update=True)
-        if current_certificate(session, mobility) is not None:  # issued meanwhile by someone else: keep theirs
-            return False
-        validation = session.get_one(Validation, job.validation_id)
-        _store(session, None, mobility, validation, rendered, languages, job.supersedes, job.statement.status)
-        return True
-
-    return bool(database.run(work))

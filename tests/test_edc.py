@@ -115,6 +115,12 @@ def test_a_revoked_statements_credentials_are_gone_from_their_public_ids(
     edc_id = ok(client.get(f"{url}/edc.json", headers=m.as_["learner"]))["id"].removeprefix("http://testserver")
     credential_id = f"{API}/certificates/{issued['id']}/credential"
     assert client.get(edc_id).status_code == client.get(credential_id).status_code == 200
+    sealed = client.get(f"{url}/edc.jwt", headers=m.as_["learner"]).content
+    json_copy = client.get(f"{url}/edc.json", headers=m.as_["learner"]).content
+    for name, data in (("edc.jwt", sealed), ("edc.json", json_copy)):  # anyone can check either on /verify
+        page = client.post("/verify", files={"file": (name, data, "application/octet-stream")})
+        assert page.status_code == 200
+        assert verified(client, name, data) == "valid"
 
     ok(
         client.post(
@@ -127,4 +133,10 @@ def test_a_revoked_statements_credentials_are_gone_from_their_public_ids(
         gone = client.get(public)
         assert gone.status_code == 410
         assert "revoked" in gone.json()["detail"]
+    assert verified(client, "edc.jwt", sealed) == verified(client, "edc.json", json_copy) == "revoked"
     assert client.get(f"{API}/certificates/DC-2026-NOSUCHONE/edc").status_code == 404
+
+
+def verified(client: TestClient, name: str, data: bytes) -> str:
+    upload = {"file": (name, data, "application/octet-stream")}
+    return str(ok(client.post(f"{API}/verifications", files=upload))["verdict"])

@@ -8,6 +8,7 @@ translated too.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 
@@ -94,6 +95,13 @@ class Invalid(DomainError):
 
 class Gone(DomainError):
     """410: the record existed but is no longer served (revoked, or erased at its holder's request)."""
+
+
+def erased(erased_at: dt.datetime | None) -> Gone:
+    """A document or file that named a person whose data was erased at their request: gone, and why."""
+    if erased_at is None:
+        return Gone("this document was erased at its holder's request")
+    return Gone("this document was erased at its holder's request on {date}", date=erased_at.date().isoformat())
 
 
 class TooLarge(DomainError):

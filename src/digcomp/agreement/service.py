@@ -30,7 +30,7 @@ from digcomp.credentials.signing import (
 )
 from digcomp.credentials.template import SUPPORTED_LANGUAGES, load_template
 from digcomp.credentials.verify import AGREEMENT_FILE, RegisterEntry, new_document_id, stated_competence
-from digcomp.errors import Conflict
+from digcomp.errors import Conflict, erased
 from digcomp.framework import Catalog
 from digcomp.i18n import UI_LANGUAGES, language_name
 from digcomp.mobility.service import parties
@@ -168,6 +168,8 @@ def agreement_for(
     ``languages`` (default: the school's language and English)."""
     if actor is not None:
         require(can_view(actor, parties(mobility)), "only the three parties see the learning agreement")
+    if mobility.learner.erased_at is not None:  # an agreement names the learner: none is made or kept after erasure
+        raise erased(mobility.learner.erased_at)
     version = version_of(session, mobility, number)
     if version.status is PlanStatus.draft:
         raise Conflict(
@@ -231,6 +233,7 @@ def register_entry(session: Session, agreement_id: str, catalog: Catalog | None 
         certificate_id=agreement.id,
         signer_fingerprint=agreement.signer_fingerprint,
         holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
+        holder_erased=mobility.learner.erased_at is not None,
         issuer=mobility.sending_organisation.name,
         placement=placement_of(mobility),
         issued_at=agreement.issued_at,

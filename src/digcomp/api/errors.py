@@ -148,4 +148,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error %s on %s %s", request_id(request), request.method, request.url.path)
-        return error_response(request, 500, "something went wrong on our side; quote this request id to the operator")
+        # answered outside the middleware that names every answer's request id: named here
+        return error_response(
+            request,
+            500,
+            "something went wrong on our side; quote this request id to the operator",
+            headers={"X-Request-Id": request_id(request)},
+        )

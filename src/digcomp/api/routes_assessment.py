@@ -31,10 +31,10 @@ from digcomp.assessment.schemas import (
     WithdrawalIn,
 )
 from digcomp.credentials import issuing
-from digcomp.errors import Invalid
+from digcomp.errors import Invalid, erased
 from digcomp.mobility.service import mobility_for
 from digcomp.settings import Settings
-from digcomp.store.models import EvidenceKind, SelfAssessmentPhase
+from digcomp.store.models import EvidenceKind, Person, SelfAssessmentPhase
 
 router = APIRouter(tags=["assessment"])
 BASE = "/mobilities/{mobility_id}/assessment"
@@ -256,8 +256,10 @@ def download_evidence(
     def work(s: Session) -> tuple[str, str, str]:
         record = service.load(s, mobility_for(s, actor, mobility_id), with_evidence=False)
         item = service.evidence_item(s, record, evidence_id)
-        if item.kind is not EvidenceKind.file or item.sha256 is None:
+        if item.kind is not EvidenceKind.file:
             raise Invalid("evidence {ident} is not a file", ident=evidence_id)
+        if item.sha256 is None:  # the file went with its learner's data
+            raise erased(s.get_one(Person, record.mobility.learner_id).erased_at)
         return item.sha256, item.media_type or "application/octet-stream", item.title
 
     sha256, media_type, _title = db.read(work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from digcomp.api.downloads import download
 from digcomp.api.errors import GONE, SIGNING_UNAVAILABLE
 from digcomp.credentials import envelope, issuing, register, status_list
 from digcomp.credentials.verify import UnusableInput
-from digcomp.errors import Invalid, NotFound
+from digcomp.errors import Invalid, NotFound, erased
 from digcomp.mobility.service import mobility_for
 from digcomp.store.models import Certificate
 
@@ -149,9 +150,11 @@ def get_certificate(mobility_id: Ident, db: DatabaseDep, base_url: BaseUrlDep, a
 
 
 def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -> Response:
-    certificate = db.read(
-        lambda s: issuing.certificate_for(s, actor, mobility_for(s, actor, mobility_id), with_files=True)
-    )
+    def work(s: Session) -> tuple[Certificate, dt.datetime | None]:
+        mobility = mobility_for(s, actor, mobility_id)
+        return issuing.certificate_for(s, actor, mobility, with_files=True), mobility.learner.erased_at
+
+    certificate, erased_at = db.read(work)
     edc = certificate.edc
     files: dict[str, tuple[bytes | str | None, str, str]] = {
         "pdf": (certificate.pdf, "application/pdf", ".pdf"),
@@ -160,7 +163,9 @@ def _download(db: DatabaseDep, actor: ActorDep, mobility_id: Ident, part: str) -
         "sealed-edc": (edc if edc and envelope.is_sealed(edc) else None, envelope.MEDIA_TYPE, ".edc.jwt"),
     }
     body, media_type, suffix = files[part]
-    if body is None:
+    if not body:
+        if erased_at is not None:  # the bytes named the learner: they went with her data
+            raise erased(erased_at)
         raise NotFound("European Digital Credential of certificate", certificate.id)
     return download(body.encode() if isinstance(body, str) else body, media_type, f"{certificate.id}{suffix}")
 

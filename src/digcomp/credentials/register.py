@@ -27,7 +27,7 @@ from digcomp.credentials.verify import (
     same_credential,
     stated_competence,
 )
-from digcomp.errors import Gone, NotFound, Phrase
+from digcomp.errors import Gone, NotFound, Phrase, erased
 from digcomp.framework import Catalog
 from digcomp.store.models import (
     Certificate,
@@ -85,8 +85,13 @@ def public_document(session: Session, certificate_id: str, part: str) -> str:
     it is in force; a revoked one is gone (410), so nobody takes it for current."""
     column = {"credential": Certificate.credential, "edc": Certificate.edc}[part]
     certificate = session.get(Certificate, certificate_id, options=[undefer(column)])
-    body = getattr(certificate, part) if certificate is not None else None
-    if certificate is None or body is None:
+    if certificate is None:
+        raise NotFound("certificate", certificate_id)
+    body = getattr(certificate, part)
+    if not body:
+        holder = session.get_one(Mobility, certificate.mobility_id).learner
+        if holder.erased_at is not None:
+            raise erased(holder.erased_at)
         raise NotFound("certificate", certificate_id)
     if certificate.revoked_at is not None:
         raise Gone(
@@ -113,6 +118,7 @@ def register_entry(session: Session, certificate_id: str, catalog: Catalog | Non
         certificate_id=certificate.id,
         signer_fingerprint=certificate.signer_fingerprint,
         holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
+        holder_erased=mobility.learner.erased_at is not None,
         issuer=mobility.sending_organisation.name,
         placement=placement_of(mobility),
         issued_at=certificate.issued_at,

@@ -93,6 +93,7 @@ class RegisterEntry:
     placement: dict[str, str] = field(default_factory=dict)  # host organisation, its country, the dates
     document: str = "statement"  # statement | agreement (a learning agreement: never revoked, maybe replaced)
     replaced_by_version: int | None = None  # an agreement: a later agreed plan version replaces it
+    holder_erased: bool = False  # the holder's personal data was erased at their request
 
 
 def stated_competence(
@@ -397,8 +398,15 @@ def decide(
         reasons.append(Phrase("no certificate with this id was issued by this service"))
         result.update(verdict=Verdict.unknown.value, reasons=reasons)
         return result
+    if entry.holder_erased:
+        reasons.append(
+            Phrase(
+                "the statement exists, but its holder's personal data was erased at their request: the holder's copy "
+                "still verifies by upload"
+            )
+        )
     result.update(
-        holder=entry.holder,
+        holder=None if entry.holder_erased else entry.holder,
         issuer=entry.issuer,
         issued_at=entry.issued_at.isoformat(),
         placement=entry.placement,

@@ -10,7 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from digcomp.errors import DomainError, Forbidden, NotFound
+from digcomp.api.errors import domain_status, request_id
+from digcomp.errors import DomainError, TooManyRequests
 from digcomp.web import (
     pages_assessment,
     pages_framework,
@@ -35,33 +36,26 @@ def install(app: FastAPI) -> None:
         pages_framework,
     ):
         app.include_router(module.router)
-    api_handler = app.exception_handlers[DomainError]
-    api_answers = {kind: app.exception_handlers[kind] for kind in (HTTPException, RequestValidationError)}
+    api_answers = {
+        kind: app.exception_handlers[kind] for kind in (DomainError, HTTPException, RequestValidationError, Exception)
+    }
 
-    async def for_machines(request: Request, exc: Exception) -> Response:
-        answer = api_answers[HTTPException if isinstance(exc, HTTPException) else RequestValidationError](request, exc)
+    async def for_machines(request: Request, exc: Exception, kind: type[Exception]) -> Response:
+        answer = api_answers[kind](request, exc)
         return await answer if inspect.isawaitable(answer) else answer
-
-    def for_people(request: Request) -> bool:
-        """A browser asking for a page outside the API: a mistyped or stale address gets a page, not JSON."""
-        return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
     @app.exception_handler(HTTPException)
     async def no_such_page(request: Request, exc: HTTPException) -> Response:
-        if not for_people(request):
-            return await for_machines(request, exc)
-        title = "not_found" if exc.status_code == 404 else "error_title"
-        return render(
-            request, "message.html", exc.status_code, title_key=title, message=localizer(request).label("bad_address")
-        )
+        if not wants_page(request):
+            return await for_machines(request, exc, HTTPException)
+        message = localizer(request).label("bad_address") if exc.status_code == 404 else str(exc.detail)
+        return error_page(request, exc.status_code, message, dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def bad_address(request: Request, exc: RequestValidationError) -> Response:
-        if not for_people(request):
-            return await for_machines(request, exc)
-        return render(
-            request, "message.html", 404, title_key="not_found", message=localizer(request).label("bad_address")
-        )
+        if not wants_page(request):
+            return await for_machines(request, exc, RequestValidationError)
+        return error_page(request, 404, localizer(request).label("bad_address"))
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -69,9 +63,46 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        if request.url.path.startswith("/api/"):
-            answer = api_handler(request, exc)
-            return await answer if inspect.isawaitable(answer) else answer
-        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 409
-        title = "not_found" if status == 404 else "forbidden" if status == 403 else "error_title"
-        return render(request, "message.html", status, title_key=title, message=localizer(request).error(exc))
+        if not wants_page(request):
+            return await for_machines(request, exc, DomainError)
+        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
+        return error_page(request, domain_status(exc), localizer(request).error(exc), retry)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        answer = await for_machines(request, exc, Exception)  # logged there, with the request id
+        if not wants_page(request):
+            return answer
+        return error_page(request, 500, localizer(request).label("server_error"), {"X-Request-Id": request_id(request)})
+
+
+def wants_page(request: Request) -> bool:
+    """A person's browser (it asks for HTML), not a program: an error is a page in their language, never JSON, even
+    at an API address they followed a link to (a download)."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+ERROR_TITLES = {
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    410: "gone",
+    429: "too_many",
+    500: "server_error_title",
+    503: "unavailable_title",
+}
+
+
+def error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The error as a page: its title by the kind of error, the message, and the request id to quote."""
+    page = render(
+        request,
+        "message.html",
+        status,
+        title_key=ERROR_TITLES.get(status, "error_title"),
+        message=message,
+        request_id=request_id(request),
+        anonymous=status >= 500,  # the database may be what failed: the page names nobody
+    )
+    page.headers.update(headers or {})
+    return page

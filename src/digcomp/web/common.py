@@ -148,7 +148,11 @@ def require_login(request: Request) -> Actor:
     return actor
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, status_code: int = 200, *, anonymous: bool = False, **context: Any
+) -> HTMLResponse:
+    """``template`` in the page's language; ``anonymous``: without looking up who is logged in (an error page when
+    the database may be what failed)."""
     loc = localizer(request)
     lang = loc.language
 
@@ -162,7 +166,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         return str(value) if value is not None else ""
 
     done = request.query_params.get("done")
-    actor = web_actor(request)
+    actor = None if anonymous else web_actor(request)
     return templates.TemplateResponse(
         request,
         template,
@@ -178,7 +182,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "msg": message,
             "field_label": lambda name: loc.label(FIELD_LABELS.get(name, "field_other")),
             "actor": actor,
-            "brand": _brand(request, actor),
+            "brand": None if anonymous else _brand(request, actor),
             "path": request.url.path,
             "saved": loc.label(f"done_{done}") if done and f"done_{done}" in labels()[lang] else "",
             **context,

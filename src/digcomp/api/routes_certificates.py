@@ -42,6 +42,9 @@ class CertificateOut(BaseModel):
     pdf_url: str
     credential_url: str
     edc_url: str | None = Field(description="The European Digital Credential (none for certificates issued before)")
+    reissue_reason: str = Field(
+        default="", description="Set when the mobility's details changed after issue: revoke and issue again"
+    )
     sealed_edc_url: str | None = Field(
         default=None, description="The European Digital Credential sealed with the school's key (application/vc+jwt)"
     )
@@ -110,6 +113,7 @@ def _out(certificate: Certificate, public_url: str) -> CertificateOut:
         credential_url=f"{base}/credential.json",
         edc_url=f"{base}/edc.json" if certificate.has_edc else None,
         sealed_edc_url=f"{base}/edc.jwt" if certificate.has_edc else None,
+        reissue_reason=certificate.reissue_reason,
     )
 
 

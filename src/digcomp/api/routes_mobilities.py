@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from digcomp.access.actor import require_planner
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep
-from digcomp.csvtable import read_upload
-from digcomp.mobility import importer, progress, service
+from digcomp.api.downloads import download
+from digcomp.mobility import importer, progress, service, spreadsheet
 from digcomp.mobility.schemas import (
     MobilityCreate,
     MobilityOut,
@@ -28,6 +29,7 @@ from digcomp.mobility.schemas import (
     ProgressReportOut,
 )
 from digcomp.store.models import Mobility, Organisation, Person, Role, utcnow
+from digcomp.tables import read_upload
 
 router = APIRouter()
 T = TypeVar("T", bound=BaseModel)
@@ -167,6 +169,25 @@ def add_progress_report(
     return db.run(work)
 
 
+@router.get(
+    "/mobilities/import/template.{kind}",
+    response_class=Response,
+    tags=["mobilities"],
+    responses={
+        200: {
+            "content": {spreadsheet.CSV_MEDIA_TYPE: {}, spreadsheet.XLSX_MEDIA_TYPE: {}},
+            "description": "The import file to fill in",
+        }
+    },
+)
+def import_template(kind: Literal["csv", "xlsx"], db: DatabaseDep, actor: ActorDep) -> Response:
+    """The group import's file to fill in: every column, and one example row with the school's name."""
+    require_planner(actor)
+    content = db.read(lambda s: importer.template(s.get_one(Organisation, actor.organisation_id), kind))
+    media = spreadsheet.XLSX_MEDIA_TYPE if kind == "xlsx" else spreadsheet.CSV_MEDIA_TYPE
+    return download(content, media, f"mobilities-import.{kind}")
+
+
 @router.post(
     "/mobilities/import",
     status_code=201,
@@ -178,21 +199,34 @@ def import_mobilities(
     db: DatabaseDep,
     actor: ActorDep,
     response: Response,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8), one mobility per row")],
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX, one mobility per row")],
     dry_run: Annotated[
         bool,
         Query(
             description="Check the file and answer what would be created, updated or left unchanged; nothing is written"
         ),
     ] = False,
+    delimiter: Annotated[
+        Literal["comma", "semicolon", "tab"] | None,
+        Query(description="The CSV's delimiter; not given: decided from the whole file"),
+    ] = None,
+    confirm_issued: Annotated[
+        bool,
+        Query(description="Allow changes to mobilities whose statement is issued; each is marked to be issued again"),
+    ] = False,
 ) -> importer.ImportResult:
     """Import a group. People, hosts and mobilities already stored are recognised (see the row outcomes), so
-    importing the same file twice changes nothing."""
-    rows = importer.parse(read_upload(file.file))
+    importing the same file twice changes nothing. Headers may be the column names or their Latvian or English
+    words; countries a code or a name. Download a template with an example row from ``/mobilities/import/template``."""
+    rows = importer.parse(read_upload(file.file), delimiter)
+
+    def work(s: Session) -> importer.ImportResult:
+        return importer.apply(s, actor, rows, confirm_issued=confirm_issued)
+
     if dry_run:
         response.status_code = 200
-        return importer.as_dry_run(db.rehearse(lambda s: importer.apply(s, actor, rows)))
-    result = db.run(lambda s: importer.apply(s, actor, rows))
+        return importer.as_dry_run(db.rehearse(work))
+    result = db.run(work)
     if not result.created:
         response.status_code = 200
     return result

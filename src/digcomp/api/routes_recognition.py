@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from digcomp.access.actor import require_staff
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident
-from digcomp.csvtable import read_upload
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service
 from digcomp.recognition.schemas import ModuleImportResult, ModuleIn, ModuleOut, RecognitionIn, RecognitionOut
+from digcomp.tables import read_upload
 
 router = APIRouter(tags=["recognition"])
 MAX_IMPORT_BYTES = 1024 * 1024

@@ -47,6 +47,38 @@ def country_code(code: str) -> str:
     return code
 
 
+def country_from_name(value: object) -> object:
+    """A country as people write it in a spreadsheet — ``LV``, ``LVA``, ``Latvia``, ``Latvija``, ``Spānija``,
+    ``España`` — as its two-letter code; anything else is left for ``country_code`` to refuse."""
+    if not isinstance(value, str) or len(value.strip()) <= 2:
+        return value
+    return _countries_by_name().get(_folded(value), value)
+
+
+def _folded(text: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text.strip().casefold()).encode("ascii", "ignore").decode("ascii")
+    return " ".join(plain.replace("-", " ").split())
+
+
+@cache
+def _countries_by_name() -> dict[str, str]:
+    import pycountry
+
+    names: dict[str, str] = {}
+    codes = country_codes()
+    for country in pycountry.countries:
+        if country.alpha_2 in codes:
+            names[_folded(country.alpha_3)] = country.alpha_2
+    for language in (*UI_LANGUAGES, "it", "es", "de", "fr", "pt", "pl"):
+        territories = locale(language).territories
+        for code in codes:
+            if code in territories:
+                names[_folded(str(territories[code]))] = code
+    return names
+
+
 def language_name(code: str, in_language: str) -> str:
     try:
         return str(locale(in_language).languages.get(code, code))

@@ -1,4 +1,5 @@
-"""Import a group of learners and their mobilities from a spreadsheet saved as CSV.
+"""Import a group of learners and their mobilities from a spreadsheet: CSV (comma, semicolon or tab) or XLSX, with
+column names or headers in words (Latvian or English, ``import_columns.yaml``), countries by code or name.
 
 All or nothing: every row is checked first; if any row is wrong the answer lists each problem with its row
 number and nothing is written. Importing the same file again changes nothing: what is stored already is
@@ -20,19 +21,24 @@ Texts held per language take one column per language: ``qualification_lv``, ``qu
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 
+import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, model_validator
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require_planner
-from digcomp.csvtable import read_rows
+from digcomp.audit import log as audit
 from digcomp.errors import Invalid, InvalidValue, Phrase, Term, problem
-from digcomp.i18n import language_code
+from digcomp.i18n import country_from_name, language_code
 from digcomp.mobility import service
 from digcomp.mobility.schemas import (
     CountryCode,
@@ -45,7 +51,8 @@ from digcomp.mobility.schemas import (
     PersonCreate,
     PersonUpdate,
 )
-from digcomp.store.models import Mobility, Organisation, OrganisationKind, Person, Role
+from digcomp.store.models import Certificate, Mobility, Organisation, OrganisationKind, Person, Role
+from digcomp.tables import header_key, read_rows
 
 REQUIRED_COLUMNS = (
     "learner_given_name",
@@ -76,6 +83,7 @@ OPTIONAL_COLUMNS = (
     "tasks",
 )
 PER_LANGUAGE = ("qualification", "objective", "tasks")
+LANGUAGE_SUFFIXES = ("lv", "en", "it", "es", "de", "fr", "pt", "pl", "lt", "et", "fi", "sv")
 
 
 def _date(value: Any) -> Any:
@@ -107,9 +115,9 @@ class ImportRow(BaseModel):
     learner_number: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=50)] = None
     learner_date_of_birth: OptionalDate = None
     sending_organisation: str = Field(min_length=1, max_length=200)
-    sending_country: CountryCode
+    sending_country: Annotated[CountryCode, BeforeValidator(country_from_name)]
     host_organisation: str = Field(min_length=1, max_length=200)
-    host_country: CountryCode
+    host_country: Annotated[CountryCode, BeforeValidator(country_from_name)]
     host_address: str = ""
     mentor_given_name: str = ""
     mentor_family_name: str = ""
@@ -154,6 +162,9 @@ class RowOutcome(BaseModel):
     changes: list[str] = Field(
         description="The fields an update changes, as record.field", examples=[["mobility.end_date"]]
     )
+    reissue: str | None = Field(
+        default=None, description="The issued statement the change marks to be issued again (confirmed imports only)"
+    )
 
 
 class ImportResult(BaseModel):
@@ -182,12 +193,91 @@ def _per_language(raw: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def parse(content: bytes) -> list[ImportRow]:
-    """Check the whole file; raise ``Invalid`` listing every problem with its row number (header = row 1)."""
-    return read_rows(content, REQUIRED_COLUMNS, lambda raw: ImportRow.model_validate(_per_language(raw)))
+TEMPLATE_EXAMPLE = {
+    "learner_given_name": "Anna",
+    "learner_family_name": "Ozola",
+    "learner_email": "anna.ozola@example.lv",
+    "learner_number": "2026-017",
+    "learner_date_of_birth": "2007-05-14",
+    "host_organisation": 'SIA "Kurzemes Viesnīca"',
+    "host_country": "LV",
+    "host_address": "Lielā iela 1, Kuldīga",
+    "mentor_given_name": "Ilze",
+    "mentor_family_name": "Kalniņa",
+    "mentor_email": "ilze@kurzemes-viesnica.example",
+    "start_date": "2026-03-02",
+    "end_date": "2026-05-29",
+    "programme": "Erasmus+",
+    "project_reference": "2026-1-LV01-KA121-VET-000000001",
+    "eqf_level": "4",
+    "working_language": "en",
+    "group_name": "V-23",
+    "qualification_lv": "Viesmīlības pakalpojumu speciālists",
+    "qualification_en": "Hospitality services specialist",
+    "tasks_lv": "Viesu reģistrācija; atbildes viesiem, e-pasti, rezervācijas",
+    "tasks_en": "Guest check-in; answering guests, e-mails, bookings",
+}
 
 
-def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int = 2) -> ImportResult:
+def template(school: Organisation, kind: str) -> bytes:
+    """A file to fill in, with every column and one example row (the school's own name and country in it): CSV
+    (comma, UTF-8 with a byte order mark so spreadsheet programs read the letters) or XLSX."""
+    example = {"sending_organisation": school.name, "sending_country": school.country, **TEMPLATE_EXAMPLE}
+    columns = [*REQUIRED_COLUMNS[:2], *OPTIONAL_COLUMNS[:3], *REQUIRED_COLUMNS[2:]] + [
+        c for c in TEMPLATE_EXAMPLE if c not in REQUIRED_COLUMNS and c not in OPTIONAL_COLUMNS[:3]
+    ]
+    columns = list(dict.fromkeys(columns))
+    row = [str(example.get(column, "")) for column in columns]
+    if kind == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "mobilities"
+        sheet.append(columns)
+        sheet.append(row)
+        for cell in sheet[2]:
+            cell.number_format = "@"  # text, so dates and numbers stay as typed
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerows([columns, row])
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+@cache
+def header_aliases() -> dict[str, str]:
+    """Header keys (``tables.header_key``) of the words schools write, to column names; a per-language text column
+    keeps its language suffix ("Uzdevumi (lv)" → "tasks_lv")."""
+    words = yaml.safe_load(Path(__file__).with_name("import_columns.yaml").read_text(encoding="utf-8"))
+    aliases = {header_key(column): column for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
+    for column, languages in words.items():
+        for word in (w for ws in languages.values() for w in ws):
+            aliases[header_key(word)] = column
+            if column in PER_LANGUAGE:
+                for language in LANGUAGE_SUFFIXES:
+                    aliases[header_key(f"{word} {language}")] = f"{column}_{language}"
+    return aliases
+
+
+def parse(content: bytes, delimiter: str | None = None) -> list[ImportRow]:
+    """Check the whole file (CSV or XLSX); raise ``Invalid`` listing every problem with its row number (header =
+    row 1). ``delimiter``: comma, semicolon or tab, when the user names it; else decided from the whole file."""
+    return read_rows(
+        content,
+        REQUIRED_COLUMNS,
+        lambda raw: ImportRow.model_validate(_per_language(raw)),
+        aliases=header_aliases(),
+        delimiter=delimiter,
+    )
+
+
+def apply(
+    session: Session, actor: Actor, rows: list[ImportRow], first_row: int = 2, *, confirm_issued: bool = False
+) -> ImportResult:
     """Create or update what the rows describe in the caller's transaction (rolled back as a whole on any error)."""
     require_planner(actor)
     school = session.get_one(Organisation, actor.organisation_id)
@@ -202,7 +292,7 @@ def apply(session: Session, actor: Actor, rows: list[ImportRow], first_row: int 
                     school=school.name,
                 )
             try:
-                outcomes.append(_RowImport(session, actor, school.id, row).run(number))
+                outcomes.append(_RowImport(session, actor, school.id, row, confirm_issued).run(number))
             except ValidationError as exc:
                 problems = [
                     problem([str(p) for p in e["loc"]], str(e["msg"]).removeprefix("Value error, "))
@@ -252,8 +342,11 @@ def _changed(stored: object, values: dict[str, Any]) -> dict[str, Any]:
 class _RowImport:
     """One row: find or create its learner, host, mentor and mobility, and update what the row changes."""
 
-    def __init__(self, session: Session, actor: Actor, school_id: int, row: ImportRow) -> None:
+    def __init__(
+        self, session: Session, actor: Actor, school_id: int, row: ImportRow, confirm_issued: bool = False
+    ) -> None:
         self.session, self.actor, self.school_id, self.row = session, actor, school_id, row
+        self.confirm_issued = confirm_issued
         self.changes: list[str] = []
 
     def run(self, number: int) -> RowOutcome:
@@ -262,6 +355,7 @@ class _RowImport:
         host, host_action = self._host()
         mentor, mentor_action = self._mentor(host) if row.mentor_given_name else (None, None)
         mobility, mobility_action = self._mobility(learner, host, mentor)
+        reissue = self._mark_for_reissue(mobility) if self.changes and mobility_action is not Action.created else None
         return RowOutcome(
             row=number,
             learner=f"{row.learner_given_name} {row.learner_family_name}",
@@ -271,6 +365,7 @@ class _RowImport:
             mobility_action=mobility_action,
             mobility_id=mobility.id,
             changes=self.changes,
+            reissue=reissue,
         )
 
     def _update_person(self, person: Person, values: dict[str, Any], record: str) -> Action:
@@ -282,6 +377,32 @@ class _RowImport:
         return Action.updated
 
     # --- learner
+
+    def _mark_for_reissue(self, mobility: Mobility) -> str | None:
+        """A statement in force says what the row changed: refused unless the user confirmed; then the statement is
+        marked to be issued again (its id returned)."""
+        issued = self.session.scalars(
+            select(Certificate).where(Certificate.mobility_id == mobility.id, Certificate.revoked_at.is_(None))
+        ).first()
+        if issued is None:
+            return None
+        if not self.confirm_issued:
+            raise Invalid(
+                "the statement {ident} of this mobility is already issued and the row changes it ({changes}); "
+                "confirm the import to change it, and the statement is marked to be issued again",
+                ident=issued.id,
+                changes=", ".join(self.changes),
+            )
+        issued.reissue_reason = f"changed by an import: {', '.join(self.changes)}"
+        audit.record(
+            self.session,
+            self.actor,
+            "certificate.reissue_requested",
+            f"certificate:{issued.id}",
+            mobility_id=mobility.id,
+            after={"reissue_reason": issued.reissue_reason},
+        )
+        return issued.id
 
     def _learner(self) -> tuple[Person, Action]:
         row = self.row

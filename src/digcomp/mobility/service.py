@@ -139,12 +139,14 @@ def update_organisation(
 
 
 def find_organisation(session: Session, registered_by: int, name: str, country: str) -> Organisation | None:
+    """The school's organisation of that name (case aside, in any letters) and country. Compared in Python: SQLite's
+    lower() folds only ASCII, so "ĒDNĪCA" and "Ēdnīca" would differ there."""
     query = select(Organisation).where(
-        func.lower(Organisation.name) == name.lower(),
         Organisation.country == country,
         or_(Organisation.registered_by_id == registered_by, Organisation.id == registered_by),
     )
-    return session.scalars(query.limit(1)).first()
+    wanted = name.casefold()
+    return next((o for o in session.scalars(query.order_by(Organisation.id)) if o.name.casefold() == wanted), None)
 
 
 # --- people ---------------------------------------------------------------------------------------------------

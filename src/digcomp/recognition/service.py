@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from digcomp.access.actor import Actor, require, require_planner
 from digcomp.assessment.service import validation_in_force
 from digcomp.audit import log as audit
-from digcomp.csvtable import read_rows
 from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.mobility.schemas import PersonSummary
 from digcomp.recognition import rules
@@ -32,6 +31,7 @@ from digcomp.store.models import (
     Role,
     Validation,
 )
+from digcomp.tables import read_rows
 
 
 def may_recognise(actor: Actor, mobility: Mobility) -> bool:

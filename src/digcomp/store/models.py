@@ -717,6 +717,9 @@ class Certificate(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    # The mobility's details changed after issue (a corrected import): the statement should be revoked and issued
+    # again; says what changed. "" = nothing pending.
+    reissue_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The revoked certificate of the same mobility that this one replaces (issued after a correction).
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("certificates.id"))
     # Its bit in the sending school's revocation list (``credentials.status_list``); unique across all lists.

@@ -18,7 +18,6 @@ from digcomp.access.actor import Actor, require_planner, require_staff
 from digcomp.access.credentials import LINK_TOKEN_PREFIX
 from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_database, get_settings_dep, throttle_of
 from digcomp.api.downloads import download
-from digcomp.csvtable import read_upload, within_limit
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
 from digcomp.mobility import importer, overview, spreadsheet
@@ -35,6 +34,7 @@ from digcomp.store.models import (
     Validation,
     utcnow,
 )
+from digcomp.tables import read_upload, within_limit
 from digcomp.web.common import (
     LANG_COOKIE,
     LANGUAGES,
@@ -391,7 +391,9 @@ async def new_mobility(request: Request) -> Response:
 def import_page(request: Request) -> Response:
     actor = require_login(request)
     require_planner(actor)
-    return render(request, "import.html", result=None, message="", errors=[], checked="")
+    return render(
+        request, "import.html", result=None, message="", errors=[], checked="", delimiter="", confirm_issued=False
+    )
 
 
 def _carried(checked: str) -> bytes:
@@ -407,24 +409,30 @@ def import_file(
     file: Annotated[UploadFile | None, File()] = None,
     checked: Annotated[str, Form(description="The checked file, carried from the dry run (base64)")] = "",
     dry_run: Annotated[bool, Form()] = False,
+    delimiter: Annotated[str, Form()] = "",
+    confirm_issued: Annotated[bool, Form()] = False,
 ) -> Response:
     """Check a file first (a dry run shows what would be created, updated or left alone), then import it."""
     actor = require_login(request)
     require_same_origin(request)
     database = get_database(request)
+    options: dict[str, Any] = {"delimiter": delimiter, "confirm_issued": confirm_issued}
     try:
         content = read_upload(file.file) if file and file.filename else within_limit(_carried(checked))
-        rows = importer.parse(content)
-        if dry_run:
-            result = importer.as_dry_run(database.rehearse(lambda s: importer.apply(s, actor, rows)))
-        else:
-            result = database.run(lambda s: importer.apply(s, actor, rows))
+        rows = importer.parse(content, delimiter or None)
+
+        def work(s: Session) -> importer.ImportResult:
+            return importer.apply(s, actor, rows, confirm_issued=confirm_issued)
+
+        result = importer.as_dry_run(database.rehearse(work)) if dry_run else database.run(work)
     except DomainError as exc:
         loc = localizer(request)
         errors = [
             {**e, "msg": loc.message(e["template"], e.get("params")) if "template" in e else e["msg"]}
             for e in getattr(exc, "errors", [])
         ]
-        return render(request, "import.html", 422, result=None, message=loc.error(exc), errors=errors, checked="")
+        return render(
+            request, "import.html", 422, result=None, message=loc.error(exc), errors=errors, checked="", **options
+        )
     carried = base64.b64encode(content).decode() if dry_run else ""
-    return render(request, "import.html", result=result, message="", errors=[], checked=carried)
+    return render(request, "import.html", result=result, message="", errors=[], checked=carried, **options)

@@ -15,13 +15,13 @@ from digcomp.access.actor import Actor, require_staff
 from digcomp.api.deps import get_catalog, get_database
 from digcomp.api.routes_recognition import MAX_IMPORT_BYTES
 from digcomp.assessment.service import validation_in_force
-from digcomp.csvtable import read_upload
 from digcomp.errors import DomainError, Invalid
 from digcomp.framework import pick
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service as recognition
 from digcomp.recognition.schemas import ModuleIn, RecognitionIn
 from digcomp.store.models import Organisation, Outcome, Role
+from digcomp.tables import read_upload
 from digcomp.web.common import (
     back,
     form_texts,

@@ -45,7 +45,7 @@ def digital_bazaar(credential: dict[str, Any] | str) -> Verdict:
         input=credential if isinstance(credential, str) else json.dumps(credential),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert answer.returncode == 0, answer.stderr
@@ -60,7 +60,7 @@ def served(app: FastAPI, port: int) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start serving")

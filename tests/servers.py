@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 UNSET = ("DATABASE_URL", "DIGCOMP_DATABASE_URL", "DIGCOMP_PUBLIC_URL")
+START_SECONDS = 180
 
 
 def free_port() -> int:
@@ -27,18 +28,19 @@ def started(command: list[str], env: dict[str, str], port: int, ready: str) -> I
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        deadline = time.monotonic() + START_SECONDS  # generous: a loaded machine starts Python slowly
+        while True:
             try:
-                urllib.request.urlopen(f"{url}{ready}", timeout=1)
+                urllib.request.urlopen(f"{url}{ready}", timeout=10)
                 break
             except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{' '.join(command)} did not start") from None
                 time.sleep(0.1)
-        else:
-            raise RuntimeError(f"{' '.join(command)} did not start")
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=120)
 
 
 def serving(env: dict[str, str], *arguments: str, port: int | None = None) -> AbstractContextManager[str]:

@@ -50,7 +50,7 @@ def group(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[tuple[Dat
 
 def _digcomp(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "digcomp", *arguments], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "digcomp", *arguments], env=env, capture_output=True, text=True, timeout=600
     )
 
 
@@ -71,7 +71,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     worker = subprocess.Popen(
         [sys.executable, "-m", "digcomp", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while _issued(database) == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     worker.send_signal(signal.SIGKILL)  # no goodbye: its job in progress stays "doing"

@@ -314,14 +314,15 @@ from digcomp.credentials.bulk import _die_with_parent
 
 def child():
     _die_with_parent()  # what every bulk-issuing worker does first (the pool's initializer)
-    time.sleep(60)
+    open(sys.argv[1], "w").close()  # set up: the parent may be killed now
+    time.sleep(600)
 
 if __name__ == "__main__":
     multiprocessing.set_start_method("fork")
     worker = multiprocessing.Process(target=child)
     worker.start()
     print(worker.pid, flush=True)
-    time.sleep(60)
+    time.sleep(600)
 """
 
 
@@ -334,14 +335,17 @@ def test_issuing_workers_end_with_their_parent_even_after_sigkill(tmp_path: Path
 
     script = tmp_path / "parent.py"
     script.write_text(PARENT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    ready = tmp_path / "ready"
+    parent = subprocess.Popen([sys.executable, str(script), str(ready)], stdout=subprocess.PIPE, text=True)
     assert parent.stdout is not None
     child = int(parent.stdout.readline())
-    time.sleep(0.3)
+    deadline = time.monotonic() + 120  # waited for, not guessed: a loaded machine starts the child slowly
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert Path(f"/proc/{child}").exists()
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         state = Path(f"/proc/{child}/stat")
         if not state.exists() or state.read_text().split()[2] == "Z":  # gone, or a zombie awaiting reaping

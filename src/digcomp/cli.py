@@ -262,7 +262,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not jobs.uses_queue(settings):
         raise CliError("the job queue runs on PostgreSQL (DATABASE_URL); on SQLite, jobs run where they are asked for")
-    jobs.install_schema(settings, _database())
+    database = jobs.until_reachable(_database)
+    jobs.until_reachable(lambda: jobs.install_schema(settings, database))
     print("digcomp worker: processing queued jobs" + (" until the queue is empty" if args.once else ""))
     jobs.run_worker(settings, once=args.once)
     return 0

@@ -7,12 +7,16 @@ second certificate. On SQLite there is no queue: the same work runs in the issui
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+import signal
+import time
+from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import procrastinate
+import psycopg
 from sqlalchemy.orm import Session
 
 from digcomp.framework import catalog
@@ -20,9 +24,12 @@ from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
 
 log = logging.getLogger("digcomp.jobs")
+_T = TypeVar("_T")
 CERTIFICATES = "certificates"
 HEARTBEAT_SECONDS = 2.0
 STALLED_AFTER_SECONDS = 6.0  # a worker silent this long has died; its jobs are retried
+DATABASE_GONE = (psycopg.Error, procrastinate.exceptions.ConnectorException)
+MAX_BACKOFF_SECONDS = 30.0
 
 
 def uses_queue(settings: Settings) -> bool:
@@ -81,6 +88,21 @@ def _issue(mobility_id: int, languages: list[str]) -> str:
     return _database().run(work)
 
 
+def until_reachable(step: Callable[[], _T]) -> _T:
+    """``step``, repeated after 1, 2, 4 … up to 30 seconds while the database cannot be reached (starting,
+    restarting): a worker started during an outage waits for the database instead of ending."""
+    from sqlalchemy.exc import OperationalError
+
+    backoff = 1.0
+    while True:
+        try:
+            return step()
+        except (OperationalError, *DATABASE_GONE) as exc:
+            log.warning("the database cannot be reached (%s); trying again in %.0f s", exc, backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
 def install_schema(settings: Settings, database: Database) -> None:
     """The queue's tables and functions, once, in the application's PostgreSQL database."""
     from sqlalchemy import inspect
@@ -108,18 +130,80 @@ def enqueue_issuing(settings: Settings, mobility_ids: Sequence[int], languages: 
     return queued
 
 
-async def _run(app: procrastinate.App, once: bool) -> None:
+STALLED_CHECK_SECONDS = 5.0  # how often every worker looks for jobs whose worker died
+
+
+async def retry_stalled(app: procrastinate.App) -> int:
+    """Put back in the queue the jobs whose worker stopped sending heartbeats in the middle of them."""
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS))
+    for job in stalled:
+        log.warning("retrying job %s: its worker stopped in the middle of it", job.id)
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+async def _watch_stalled(app: procrastinate.App) -> None:
+    """Every few seconds, while this worker runs: a killed worker's job is taken up by the workers still alive."""
+    while True:
+        await asyncio.sleep(STALLED_CHECK_SECONDS)
+        try:
+            await retry_stalled(app)
+        except DATABASE_GONE as exc:
+            log.warning("could not look for stalled jobs: %s", exc)
+
+
+async def _work(app: procrastinate.App, once: bool) -> None:
     async with app.open_async():
-        for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS):
-            log.warning("retrying job %s: its worker stopped in the middle of it", job.id)
-            await app.job_manager.retry_job(job)
-        await app.run_worker_async(
-            queues=[CERTIFICATES],
-            wait=not once,
-            update_heartbeat_interval=HEARTBEAT_SECONDS,
-            stalled_worker_timeout=STALLED_AFTER_SECONDS,
-            install_signal_handlers=not once,
-        )
+        await retry_stalled(app)
+        watcher = asyncio.create_task(_watch_stalled(app))
+        try:
+            await app.run_worker_async(
+                queues=[CERTIFICATES],
+                wait=not once,
+                update_heartbeat_interval=HEARTBEAT_SECONDS,
+                stalled_worker_timeout=STALLED_AFTER_SECONDS,
+                install_signal_handlers=False,  # ``_run`` stops it, and tells a stop from a lost database
+            )
+        finally:
+            watcher.cancel()
+
+
+async def _run(app: procrastinate.App, once: bool) -> None:
+    """Work until asked to stop (SIGTERM, SIGINT) or, with ``once``, until the queue is empty. When the database goes
+    away (restarted, unreachable) procrastinate's worker ends; it is started again after 1, 2, 4 … up to 30 seconds,
+    instead of the process ending: jobs queued meanwhile wait in the database."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    if not once:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+    backoff = 1.0
+    while True:
+        started = loop.time()
+        work = asyncio.create_task(_work(app, once))
+        asked = asyncio.create_task(stopping.wait())
+        await asyncio.wait({work, asked}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.is_set():
+            work.cancel()  # procrastinate lets the job in hand finish
+            with contextlib.suppress(
+                asyncio.CancelledError, psycopg.Error, procrastinate.exceptions.ConnectorException
+            ):
+                await work
+            return
+        asked.cancel()
+        problem = work.exception()
+        if problem is None and once:
+            return
+        if problem is not None and not isinstance(problem, DATABASE_GONE):
+            raise problem
+        if loop.time() - started > MAX_BACKOFF_SECONDS:
+            backoff = 1.0  # it had been working: the outage is new
+        log.warning("the worker stopped (%s); connecting again in %.0f s", problem or "its database went away", backoff)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), backoff)
+        if stopping.is_set():
+            return
+        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
 
 def run_worker(settings: Settings, *, once: bool = False) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from digcomp.errors import (
     Conflict,
@@ -71,8 +73,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "The request is larger than this address accepts"),
         (422, "The input is not valid (the errors say which field and why)"),
         (429, "Too many attempts; see Retry-After"),
+        (503, "The database cannot be reached just now (restarting, overloaded); nothing was changed, see Retry-After"),
     )
 }
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNREACHABLE = "the database cannot be reached just now; nothing was changed, try again in a few seconds"
+
+
+def database_unreachable(exc: Exception) -> bool:
+    """The database is down, restarting or out of connections — a moment's outage, not a fault of the request."""
+    if isinstance(exc, SQLAlchemyTimeout):  # no connection free in the pool in time
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError):
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc)  # SQLite: a writer held on past the timeout
 
 
 GONE: dict[int | str, dict[str, Any]] = {
@@ -144,6 +160,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     async def overflow(request: Request, exc: OverflowError) -> JSONResponse:
         return error_response(request, 422, UNUSABLE_VALUE)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(SQLAlchemyTimeout)
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unreachable(exc):
+            return await unexpected(request, exc)
+        log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(request, 503, DATABASE_UNREACHABLE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -8,9 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException
 
-from digcomp.api.errors import domain_status, request_id
+from digcomp.api.errors import RETRY_AFTER_SECONDS, domain_status, request_id
 from digcomp.errors import DomainError, TooManyRequests
 from digcomp.web import (
     pages_assessment,
@@ -37,7 +39,8 @@ def install(app: FastAPI) -> None:
     ):
         app.include_router(module.router)
     api_answers = {
-        kind: app.exception_handlers[kind] for kind in (DomainError, HTTPException, RequestValidationError, Exception)
+        kind: app.exception_handlers[kind]
+        for kind in (DomainError, HTTPException, RequestValidationError, DBAPIError, Exception)
     }
 
     async def for_machines(request: Request, exc: Exception, kind: type[Exception]) -> Response:
@@ -67,6 +70,18 @@ def install(app: FastAPI) -> None:
             return await for_machines(request, exc, DomainError)
         retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
         return error_page(request, domain_status(exc), localizer(request).error(exc), retry)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(SQLAlchemyTimeout)
+    async def database_error(request: Request, exc: Exception) -> Response:
+        answer = await for_machines(request, exc, DBAPIError)
+        if not wants_page(request):
+            return answer
+        if answer.status_code == 503:
+            return error_page(
+                request, 503, localizer(request).label("unavailable"), {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
+        return error_page(request, 500, localizer(request).label("server_error"), {"X-Request-Id": request_id(request)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -62,7 +62,6 @@ def shot(page: Page, name: str) -> None:
 def login(browser: Browser, server: str, email: str, lang: str, **context: object) -> Page:
     page = browser.new_context(**context).new_page()  # type: ignore[arg-type]
     page.set_default_timeout(BROWSER_STEP_MS)
-    page.set_default_timeout(BROWSER_STEP_MS)
     page.goto(f"{server}/lang/{lang}?next=/login")
     page.fill("#f-email", email)
     page.fill("#f-password", PASSWORD)

@@ -116,6 +116,7 @@ def erased(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Erased]:
             "competence_id": ["3.1"],
             "framework_id": ["digcomp-2.2"],
             "format": ["csv", "xlsx"],
+            "kind": ["csv", "xlsx"],
             "lang": ["en"],
             "token": ["not-a-token"],
             "secret": ["not-a-secret"],

@@ -336,7 +336,9 @@ def test_a_mistyped_address_is_a_page_for_a_browser_and_json_for_a_program(site:
     page = client.get(f"/mobilities/{site.draft_id}x", headers=browser)
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
-    program = client.get(f"/api/v1/mobilities/{site.draft_id}x", headers=browser)
+    followed = client.get(f"/api/v1/mobilities/{site.draft_id}x", headers=browser)  # a browser never gets JSON
+    assert (followed.status_code, followed.headers["content-type"]) == (404, "text/html; charset=utf-8")
+    program = client.get(f"/api/v1/mobilities/{site.draft_id}x", headers={"Accept": "application/json"})
     assert program.status_code == 422
     assert "mobility_id" in program.json()["detail"]
     assert client.get("/no-such-page").json()["detail"] == "Not Found"

@@ -66,7 +66,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        if not wants_page(request):
+        if not is_page(request):
             return await for_machines(request, exc, DomainError)
         retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else {}
         return error_page(request, domain_status(exc), localizer(request).error(exc), retry)
@@ -75,7 +75,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyTimeout)
     async def database_error(request: Request, exc: Exception) -> Response:
         answer = await for_machines(request, exc, DBAPIError)
-        if not wants_page(request):
+        if not is_page(request):
             return answer
         if answer.status_code == 503:
             return error_page(
@@ -86,7 +86,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         answer = await for_machines(request, exc, Exception)  # logged there, with the request id
-        if not wants_page(request):
+        if not is_page(request):
             return answer
         return error_page(request, 500, localizer(request).label("server_error"), {"X-Request-Id": request_id(request)})
 
@@ -95,6 +95,11 @@ def wants_page(request: Request) -> bool:
     """A person's browser (it asks for HTML), not a program: an error is a page in their language, never JSON, even
     at an API address they followed a link to (a download)."""
     return "text/html" in request.headers.get("accept", "")
+
+
+def is_page(request: Request) -> bool:
+    """A web page's address (whoever asks), or any address a browser asks for: its errors are pages."""
+    return not request.url.path.startswith("/api/") or wants_page(request)
 
 
 ERROR_TITLES = {

@@ -226,6 +226,7 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
         "Nosūtītājas iestādes atzīšana",
         "Assessed at the host organisation by Lucía García, Front office manager; last assessment on",  # attestation
         "lucia.garcia@example.es",  # the host's contact line
+        "learning agreement, plan version 1",  # the plan the results were assessed against
         pdf_path.stem,
     ):
         assert expected in text, expected

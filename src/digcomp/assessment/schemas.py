@@ -99,6 +99,9 @@ class EvidenceOut(BaseModel):
     shows_learner: bool = Field(default=False, description="A photo or video of the learner, kept with their consent")
     added_by: PersonSummary
     created_at: dt.datetime
+    plan_version: int | None = Field(
+        default=None, description="Added under this plan version (an earlier one: carried on through the revision)"
+    )
 
 
 class RatingOut(BaseModel):
@@ -162,6 +165,10 @@ class OutcomeAssessment(BaseModel):
     identification_note: str
     evidence: list[EvidenceOut]
     competences: list[CompetenceAssessment]
+    carried_from_version: int | None = Field(
+        default=None,
+        description="The plan version whose outcome this one continues; what was assessed under it carries on",
+    )
 
 
 class ValidationOut(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Select, Sequence, Table, and_, bindparam, exists, func, select
@@ -35,6 +35,7 @@ from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
 from digcomp.framework import Catalog, pick
 from digcomp.mobility.schemas import PersonSummary
 from digcomp.mobility.service import mobility_for, parties
+from digcomp.plans import carry
 from digcomp.plans.rules import resolve_targets
 from digcomp.plans.service import additional_outcomes, plan_of, touch
 from digcomp.privacy import consent
@@ -67,6 +68,11 @@ class TargetSnapshot:
     framework_version: str
     competence: str
     target_level: int
+    lineage: tuple[int, ...] = ()  # this target and those of earlier versions it continues (``plans.carry``)
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return self.lineage or (self.id,)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,11 @@ class OutcomeSnapshot:
     competences: tuple[TargetSnapshot, ...]
     additional: bool = False  # acquired beyond the plan (see ``add_additional``)
     added_by_id: int | None = None
+    lineage: tuple[int, ...] = ()  # this outcome and those of earlier versions it continues (``plans.carry``)
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return self.lineage or (self.id,)
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,14 @@ class AgreedVersion:
     id: int
     number: int
     outcomes: tuple[OutcomeSnapshot, ...]
+    made_under: dict[int, int] = field(default_factory=dict)  # an outcome of the lineages -> its plan version number
+
+    def outcome_of(self) -> dict[int, int]:
+        """Every outcome id of the lineages -> the current outcome it is read under."""
+        return carry.current_of(o.ids for o in self.outcomes)
+
+    def target_of(self) -> dict[int, int]:
+        return carry.current_of(t.ids for o in self.outcomes for t in o.competences)
 
     def outcome(self, outcome_id: int) -> OutcomeSnapshot:
         for outcome in self.outcomes:
@@ -103,7 +122,7 @@ _AGREED_KEPT = 4096
 _agreed_lock = threading.Lock()
 
 
-def _snapshot(outcome: Outcome) -> OutcomeSnapshot:
+def _snapshot(outcome: Outcome, links: Links) -> OutcomeSnapshot:
     return OutcomeSnapshot(
         id=outcome.id,
         position=outcome.position,
@@ -111,11 +130,47 @@ def _snapshot(outcome: Outcome) -> OutcomeSnapshot:
         criteria=dict(outcome.criteria),
         methods=tuple(outcome.methods),
         competences=tuple(
-            TargetSnapshot(c.id, c.framework, c.framework_version, c.competence, c.target_level)
+            TargetSnapshot(
+                c.id,
+                c.framework,
+                c.framework_version,
+                c.competence,
+                c.target_level,
+                carry.lineage(c.id, links.targets),
+            )
             for c in outcome.competences
         ),
         additional=outcome.additional,
         added_by_id=outcome.added_by_id,
+        lineage=carry.lineage(outcome.id, links.outcomes),
+    )
+
+
+@dataclass(frozen=True)
+class Links:
+    """A plan's outcomes and targets with the one each continues, and the version number of each outcome."""
+
+    outcomes: dict[int, int | None]
+    targets: dict[int, int | None]
+    numbers: dict[int, int]
+
+
+def _links(session: Session, plan_id: int) -> Links:
+    of_plan = (
+        select(Outcome.id, Outcome.carried_from_id, PlanVersion.number)
+        .join(PlanVersion, PlanVersion.id == Outcome.version_id)
+        .where(PlanVersion.plan_id == plan_id)
+    )
+    outcomes = session.execute(of_plan).all()
+    targets = session.execute(
+        select(OutcomeCompetence.id, OutcomeCompetence.carried_from_id).where(
+            OutcomeCompetence.outcome_id.in_([row[0] for row in outcomes])
+        )
+    ).all()
+    return Links(
+        outcomes={row[0]: row[1] for row in outcomes},
+        targets={row[0]: row[1] for row in targets},
+        numbers={row[0]: row[2] for row in outcomes},
     )
 
 
@@ -144,7 +199,13 @@ def agreed_version(session: Session, plan_id: int, revision: int) -> AgreedVersi
         ],
     )
     outcomes = [*version.outcomes, *additional_outcomes(session, version.id)]
-    snapshot = AgreedVersion(id=version.id, number=version.number, outcomes=tuple(_snapshot(o) for o in outcomes))
+    links = _links(session, plan_id) if version.number > 1 else Links({}, {}, {})
+    snapshot = AgreedVersion(
+        id=version.id,
+        number=version.number,
+        outcomes=tuple(_snapshot(o, links) for o in outcomes),
+        made_under=links.numbers,
+    )
     with _agreed_lock:
         _AGREED[key] = snapshot
         if len(_AGREED) > _AGREED_KEPT:
@@ -227,12 +288,14 @@ def load(
         if (outcome_id is None or o.id == outcome_id)
         and (target_id is None or any(t.id == target_id for t in o.competences))
     ]
-    outcome_ids = [o.id for o in scope]
-    target_ids = [t.id for o in scope for t in o.competences]
+    # what was assessed under earlier versions is read through the links (``plans.carry``), newest last
+    outcome_of, target_of = version.outcome_of(), version.target_of()
+    outcome_ids = [i for o in scope for i in o.ids]
+    target_ids = [i for o in scope for t in o.competences for i in t.ids]
     identifications = session.scalars(
-        select(Identification).where(
-            Identification.mobility_id == mobility.id, Identification.outcome_id.in_(outcome_ids)
-        )
+        select(Identification)
+        .where(Identification.mobility_id == mobility.id, Identification.outcome_id.in_(outcome_ids))
+        .order_by(Identification.id)
     )
     in_assessment = (
         Evidence.mobility_id == mobility.id,
@@ -243,17 +306,23 @@ def load(
     counts: dict[int, int] = {}
     if with_evidence:
         for item in session.scalars(select(Evidence).where(*in_assessment).order_by(Evidence.id)):
-            evidence.setdefault(item.outcome_id, []).append(item)
+            evidence.setdefault(outcome_of[item.outcome_id], []).append(item)
         counts = {outcome: len(items) for outcome, items in evidence.items()}
     else:
         grouped = select(Evidence.outcome_id, func.count()).where(*in_assessment).group_by(Evidence.outcome_id)
-        counts = {int(row[0]): int(row[1]) for row in session.execute(grouped)}
+        for row in session.execute(grouped):
+            counts[outcome_of[int(row[0])]] = counts.get(outcome_of[int(row[0])], 0) + int(row[1])
     ratings: dict[int, list[Rating]] = {}
-    for rating in session.scalars(select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.id)):
-        ratings.setdefault(rating.target_id, []).append(rating)
+    for rating in session.scalars(
+        select(Rating).where(Rating.target_id.in_(target_ids)).order_by(Rating.updated_at, Rating.id)
+    ):
+        others = [r for r in ratings.get(target_of[rating.target_id], []) if r.assessor_id != rating.assessor_id]
+        ratings[target_of[rating.target_id]] = [*others, rating]  # an assessor's newest judgement counts
     self_assessments = {
-        (s.target_id, s.phase): s
-        for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
+        (target_of[s.target_id], s.phase): s
+        for s in session.scalars(
+            select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)).order_by(SelfAssessment.id)
+        )
     }
     current = in_force(mobility.id)
     if not with_evidence:
@@ -270,7 +339,7 @@ def load(
         mobility=mobility if isinstance(mobility, MobilityParties) else parties(mobility),
         version=version,
         validation=validation,
-        identifications={i.outcome_id: i for i in identifications},
+        identifications={outcome_of[i.outcome_id]: i for i in identifications},
         evidence_counts=counts,
         evidence=evidence,
         ratings=ratings,
@@ -353,6 +422,10 @@ def outcome_status(record: Record, catalog: Catalog, outcome_id: int) -> Outcome
 
 def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentView:
     all_facts = facts(record, catalog)
+
+    def made_under(outcome_id: int) -> int:
+        return record.version.made_under.get(outcome_id, record.version.number)
+
     outcomes = []
     for outcome, outcome_facts in zip(record.version.outcomes, all_facts, strict=True):
         identification = record.identifications.get(outcome.id)
@@ -371,8 +444,12 @@ def view(record: Record, catalog: Catalog, language: str = "en") -> AssessmentVi
                 stage=rules.outcome_stage(outcome_facts, record.validated),
                 worked_on=identification.worked_on if identification else None,
                 identification_note=identification.note if identification else "",
-                evidence=[EvidenceOut.model_validate(e) for e in record.evidence.get(outcome.id, [])],
+                evidence=[
+                    EvidenceOut.model_validate(e).model_copy(update={"plan_version": made_under(e.outcome_id)})
+                    for e in record.evidence.get(outcome.id, [])
+                ],
                 competences=competences,
+                carried_from_version=made_under(outcome.lineage[1]) if len(outcome.ids) > 1 else None,
             )
         )
     order = list(rules.Stage)
@@ -418,10 +495,11 @@ def identify(session: Session, actor: Actor, record: Record, outcome_id: int, wo
     )
     rules.ensure_open(record.validated)
     outcome = record.outcome(outcome_id)
-    existing = record.identifications.get(outcome.id)
-    if existing and not worked_on and any(record.ratings.get(t.id) for t in outcome.competences):
+    current = record.identifications.get(outcome.id)
+    if current and not worked_on and any(record.ratings.get(t.id) for t in outcome.competences):
         raise Conflict("this outcome has already been assessed; it cannot be marked as not worked on")
-    before = {"worked_on": existing.worked_on, "note": existing.note} if existing else None
+    before = {"worked_on": current.worked_on, "note": current.note} if current else None
+    existing = current if current is not None and current.outcome_id == outcome.id else None  # see ``rate``
     if existing is None:
         existing = Identification(
             mobility_id=record.mobility.id, outcome_id=outcome.id, worked_on=worked_on, person_id=actor.person_id
@@ -459,8 +537,9 @@ def self_assess(
     _, target = record.target(target_id)
     if level > _max_level(catalog, target):
         raise Invalid("the level must be 0 to {top}", top=_max_level(catalog, target))
-    existing = record.self_assessments.get((target.id, phase))
-    before = {"level": existing.level} if existing else None
+    current = record.self_assessments.get((target.id, phase))
+    before = {"level": current.level} if current else None
+    existing = current if current is not None and current.target_id == target.id else None  # see ``rate``
     if existing is None:
         existing = SelfAssessment(mobility_id=record.mobility.id, target_id=target.id, phase=phase, level=level)
         session.add(existing)
@@ -591,7 +670,15 @@ def addition(session: Session, caller: Caller, mobility_id: int, outcome_id: int
     outcome = version.outcome(outcome_id)
     number = version.outcomes.index(outcome) + 1
     reserved = row._mapping["evidence_id"] if reserving else None
-    return actor, Addition(mobility, outcome, number, row[7], bool(row[8]), reserved)
+    worked_on = row[7]
+    if worked_on is None and len(outcome.ids) > 1:  # identified under an earlier plan version (``plans.carry``)
+        worked_on = session.scalar(
+            select(Identification.worked_on)
+            .where(Identification.mobility_id == mobility.id, Identification.outcome_id.in_(outcome.ids))
+            .order_by(Identification.id.desc())
+            .limit(1)
+        )
+    return actor, Addition(mobility, outcome, number, worked_on, bool(row[8]), reserved)
 
 
 def add_evidence(
@@ -679,8 +766,10 @@ def rate(
         level,
         record.validated,
     )
-    existing = next((r for r in record.ratings.get(target.id, []) if r.assessor_id == actor.person_id), None)
-    before = {"level": existing.level, "justification": existing.justification} if existing else None
+    current = next((r for r in record.ratings.get(target.id, []) if r.assessor_id == actor.person_id), None)
+    before = {"level": current.level, "justification": current.justification} if current else None
+    # a judgement made under an earlier plan version stays as it was; a new one is made under this version
+    existing = current if current is not None and current.target_id == target.id else None
     if existing is None:
         existing = Rating(
             mobility_id=record.mobility.id,
@@ -690,7 +779,8 @@ def rate(
             justification=justification,
         )
         session.add(existing)
-        record.ratings.setdefault(target.id, []).append(existing)
+        others = [r for r in record.ratings.get(target.id, []) if r.assessor_id != actor.person_id]
+        record.ratings[target.id] = [*others, existing]
     existing.level, existing.justification = level, justification
     session.flush()
     _audit(
@@ -860,7 +950,7 @@ def withdraw_evidence(session: Session, actor: Actor, record: Record, evidence_i
     item.withdrawn_at = utcnow()
     item.withdrawal_reason = reason.strip()
     session.flush()
-    record.evidence_counts[item.outcome_id] -= 1
+    record.evidence_counts[record.version.outcome_of()[item.outcome_id]] -= 1
     _audit(
         session,
         actor,
@@ -906,7 +996,7 @@ def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Valid
 def evidence_item(session: Session, record: Record, evidence_id: int) -> Evidence:
     """One piece of evidence of the record's agreed outcomes that has not been withdrawn."""
     item = session.get(Evidence, evidence_id)
-    outcomes = {o.id for o in record.version.outcomes}
+    outcomes = {i for o in record.version.outcomes for i in o.ids}  # made under this version or an earlier one
     if item is None or item.mobility_id != record.mobility.id or item.outcome_id not in outcomes or item.withdrawn_at:
         raise NotFound("evidence", evidence_id)
     return item

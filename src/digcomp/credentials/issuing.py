@@ -168,6 +168,7 @@ def build_statement(
         eqf_level=mobility.eqf_level,
         quality_assurance=mobility.sending_organisation.quality_assurance,
         mentor_assessed_on=assessment.mentor_assessed_on(session, mobility),
+        plan_version=validation.plan_version,
     )
 
 

@@ -445,6 +445,8 @@ class StatementRenderer(DocumentRenderer):
             ("validated_by", escape(", ".join(x for x in (s.validator.full_name, s.validator.title) if x))),
             ("assessed_by", escape(", ".join(p.full_name for p in s.assessors))),
         ]
+        if s.plan_version is not None:
+            validation.append(("assessed_plan_version", self._each("assessed_plan_version_n", number=s.plan_version)))
         if s.mentor is not None and s.mentor_assessed_on is not None:
             mentor = ", ".join(x for x in (s.mentor.full_name, s.mentor.title) if x)
             validation.insert(

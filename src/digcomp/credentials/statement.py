@@ -98,6 +98,7 @@ class Statement(BaseModel):
     eqf_level: int | None = None  # of the qualification the learner's programme leads to
     quality_assurance: str = ""  # the issuing school's statement of how it assures quality
     mentor_assessed_on: dt.date | None = None  # the day the host mentor last rated a result
+    plan_version: int | None = None  # the agreed plan version the results were assessed and validated against
 
     def recognised_workload(self) -> tuple[int | None, float | None]:
         """Hours and credit points of the modules that recognise results, each module counted once."""

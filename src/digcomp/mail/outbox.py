@@ -5,6 +5,7 @@ files (``mail/labels/<language>.yaml``; a language without a file, or a key miss
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ import yaml
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from digcomp.i18n import format_day
+from digcomp.i18n import format_day, language_name
+from digcomp.plans import diff
 from digcomp.store.models import Mobility, Organisation, OutgoingMail, Person
 
 LABELS = Path(__file__).with_name("labels")
@@ -43,6 +45,8 @@ def language_of(person: Person) -> str:
 def compose(language: str, kind: str, name: str, school: Organisation, values: dict[str, Any]) -> tuple[str, str]:
     """Subject and body; dates in ``values`` are written the recipient's way."""
     shown = {k: format_day(v, language) if isinstance(v, dt.date) else v for k, v in values.items()}
+    if "changes" in values:
+        shown["changes"] = _changes_text(language, values["changes"])
     shown.setdefault("school", school.name)
     template = _label(language, kind)
     contact = school.contact_email
@@ -114,14 +118,44 @@ def mentor_invitation(session: Session, mobility: Mobility, link: str, expires: 
     )
 
 
-def plan_waiting(session: Session, mobility: Mobility, version_id: int, number: int, people: list[Person]) -> None:
-    """Ask the parties who have not confirmed a plan version yet; each is asked once per version."""
-    values = {**_placement(mobility), "version": number, "link": f"{base_url()}/mobilities/{mobility.id}"}
+def plan_waiting(
+    session: Session,
+    mobility: Mobility,
+    version_id: int,
+    number: int,
+    people: list[Person],
+    changes: Sequence[diff.Change] = (),
+) -> None:
+    """Ask the parties who have not confirmed a plan version yet; each is asked once per version. A revised version
+    says what changed from the one before."""
+    values: dict[str, Any] = {
+        **_placement(mobility),
+        "version": number,
+        "link": f"{base_url()}/mobilities/{mobility.id}",
+    }
+    kind = "plan_waiting"
+    if number > 1:
+        kind, values["changes"] = "plan_revised", list(changes)
     for person in people:
         key = f"plan_waiting:{version_id}:{person.id}"
-        enqueue(
-            session, person, "plan_waiting", mobility.sending_organisation, values, mobility=mobility, dedupe_key=key
+        enqueue(session, person, kind, mobility.sending_organisation, values, mobility=mobility, dedupe_key=key)
+
+
+def _changes_text(language: str, changes: Sequence[diff.Change]) -> str:
+    """The changes of a plan version, one line per outcome, in the recipient's language."""
+    lines = []
+    for change in changes:
+        text = change.text.get(language) or change.text.get("en") or next(iter(change.text.values()), "")
+        parts = ", ".join(
+            dict.fromkeys(
+                _label(language, f"change_part_{part.name}").format(language=language_name(part.language, language))
+                for part in change.fields
+            )
         )
+        lines.append(
+            _label(language, f"change_{change.kind.value}").format(number=change.number, text=text, parts=parts)
+        )
+    return "\n".join(lines) or "—"
 
 
 def certificate_issued(session: Session, mobility: Mobility, certificate_id: str) -> None:

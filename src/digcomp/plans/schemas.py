@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -84,6 +84,20 @@ class ConfirmationOut(BaseModel):
     content_hash: str
 
 
+class ChangedPart(BaseModel):
+    name: str = Field(description="text, criteria, targets, methods or module", examples=["text"])
+    language: str = Field(default="", description="For a text or criteria: the language changed")
+    before: Any
+    after: Any
+
+
+class OutcomeChange(BaseModel):
+    kind: str = Field(description="added, removed or changed", examples=["changed"])
+    number: int = Field(description="The outcome's number (a removed one: in the version before)")
+    text: dict[str, str]
+    parts: list[ChangedPart] = []
+
+
 class PlanVersionOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -100,6 +114,9 @@ class PlanVersionOut(BaseModel):
         "the plan cannot be agreed until they are written"
     )
     content_hash: str
+    changes: list[OutcomeChange] = Field(
+        default=[], description="What this version changes from the version before it (none for the first)"
+    )
 
 
 class PlanVersionSummary(BaseModel):

@@ -14,10 +14,12 @@ from digcomp.errors import Conflict, Invalid, NotFound, Phrase, problem
 from digcomp.framework import Catalog
 from digcomp.mail import outbox
 from digcomp.mobility.service import parties
-from digcomp.plans import rules
+from digcomp.plans import carry, diff, rules
 from digcomp.plans.schemas import (
+    ChangedPart,
     CompetenceTarget,
     ConfirmationOut,
+    OutcomeChange,
     OutcomeIn,
     OutcomeOut,
     PlanOut,
@@ -102,9 +104,39 @@ def missing_texts(mobility: Mobility, version: PlanVersion) -> list[Phrase]:
     return rules.missing_for_mentor(texts, mentor_reads(mobility))
 
 
+def _shape(outcome: Outcome) -> diff.Shape:
+    return diff.Shape(
+        id=outcome.id,
+        position=outcome.position,
+        text=dict(outcome.text),
+        criteria=dict(outcome.criteria),
+        methods=list(outcome.methods),
+        module_code=outcome.module_code,
+        targets=[(c.framework, c.competence, c.target_level) for c in outcome.competences],
+        carried_from=outcome.carried_from_id,
+    )
+
+
+def changes(version: PlanVersion) -> list[diff.Change]:
+    """What the version changes from the one before it (none for the first)."""
+    before = next((v for v in version.plan.versions if v.number == version.number - 1), None)
+    if before is None:
+        return []
+    return diff.compare([_shape(o) for o in before.outcomes], [_shape(o) for o in version.outcomes])
+
+
 def version_view(version: PlanVersion, mobility: Mobility) -> PlanVersionOut:
     missing = missing_texts(mobility, version) if version.status is PlanStatus.draft else []
     return PlanVersionOut(
+        changes=[
+            OutcomeChange(
+                kind=c.kind.value,
+                number=c.number,
+                text=dict(c.text),
+                parts=[ChangedPart(name=p.name, language=p.language, before=p.before, after=p.after) for p in c.fields],
+            )
+            for c in changes(version)
+        ],
         number=version.number,
         status=version.status,
         change_note=version.change_note,
@@ -179,12 +211,14 @@ def create_version(session: Session, actor: Actor, mobility: Mobility, change_no
 
 
 def _copy_outcome(outcome: Outcome) -> Outcome:
+    """The outcome in a new version, linked to the one it continues (its assessment carries on: ``plans.carry``)."""
     return Outcome(
         position=outcome.position,
         text=dict(outcome.text),
         criteria=dict(outcome.criteria),
         methods=list(outcome.methods),
         module_code=outcome.module_code,
+        carried_from_id=outcome.id,
         competences=[
             OutcomeCompetence(
                 position=c.position,
@@ -192,6 +226,7 @@ def _copy_outcome(outcome: Outcome) -> Outcome:
                 framework_version=c.framework_version,
                 competence=c.competence,
                 target_level=c.target_level,
+                carried_from_id=c.id,
             )
             for c in outcome.competences
         ],
@@ -214,6 +249,11 @@ def _fill(outcome: Outcome, data: OutcomeIn, targets: list[CompetenceTarget]) ->
     outcome.text = dict(data.text)
     outcome.criteria = dict(data.criteria)
     outcome.methods = [m.value for m in data.methods]
+    continued = {  # what the outcome's targets continued before this change
+        carry.TargetKey(c.framework, c.competence, c.target_level): c.carried_from_id
+        for c in outcome.competences
+        if c.carried_from_id is not None
+    }
     outcome.competences = [
         OutcomeCompetence(
             position=i,
@@ -221,6 +261,9 @@ def _fill(outcome: Outcome, data: OutcomeIn, targets: list[CompetenceTarget]) ->
             framework_version=t.framework_version or "",
             competence=t.competence,
             target_level=t.target_level,
+            carried_from_id=carry.continued_target(
+                continued, carry.TargetKey(t.framework, t.competence, t.target_level)
+            ),
         )
         for i, t in enumerate(targets)
     ]
@@ -309,7 +352,7 @@ def confirm(session: Session, actor: Actor, mobility: Mobility, version: PlanVer
     if missing:
         waiting = {Role.learner: mobility.learner, Role.mentor: mobility.mentor, Role.coordinator: mobility.coordinator}
         people = [person for role in missing if (person := waiting.get(role)) is not None]
-        outbox.plan_waiting(session, mobility, version.id, version.number, people)
+        outbox.plan_waiting(session, mobility, version.id, version.number, people, changes(version))
     else:
         for earlier in version.plan.versions:
             if earlier.status is PlanStatus.agreed:

@@ -238,6 +238,9 @@ class Outcome(Base):
     # An outcome not in the plan, added by a mentor or validator during the placement ("additionally acquired").
     additional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_false())
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The outcome of the previous plan version this one continues (copied from it, maybe reworded): what was assessed
+    # under that version stays with it (``plans.carry``). None: new in this version.
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"))
 
     version: Mapped[PlanVersion] = relationship(back_populates="outcomes")
     competences: Mapped[list[OutcomeCompetence]] = relationship(
@@ -259,6 +262,8 @@ class OutcomeCompetence(Base):
     framework_version: Mapped[str] = mapped_column(String(20))
     competence: Mapped[str] = mapped_column(String(64))
     target_level: Mapped[int] = mapped_column(Integer)
+    # The same competence at the same target in the previous version: its ratings and self-assessments carry on.
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("outcome_competences.id"))
 
     outcome: Mapped[Outcome] = relationship(back_populates="competences")
 

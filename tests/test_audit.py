@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -172,3 +173,30 @@ def test_checkpoints_anchor_each_mobilitys_chain_in_the_database(
         assert "checkpoint" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
+
+
+def test_every_action_the_code_records_has_a_readable_name_in_each_language() -> None:
+    """The audit page names actions in words; an action recorded somewhere in the code without a name would show as
+    a raw code, so the list is read from the code itself."""
+    import ast
+    import re
+
+    from digcomp.audit.log import ACTIONS
+    from digcomp.web.common import labels
+
+    recorded = set()
+    for path in (Path(__file__).parents[1] / "src" / "digcomp").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node, "func", None) and (getattr(node.func, "attr", None) or getattr(node.func, "id", None))  # type: ignore[attr-defined]
+            if isinstance(node, ast.Call) and name in ("record", "_audit"):
+                recorded |= {
+                    arg.value
+                    for arg in node.args[:4]
+                    if isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, str)
+                    and re.fullmatch(r"[a-z_]+\.[a-z_]+", arg.value)
+                }
+    assert len(recorded) > 30
+    assert recorded <= set(ACTIONS)
+    for language in ("lv", "en"):
+        assert [a for a in ACTIONS if f"audit_action_{a.replace('.', '_')}" not in labels()[language]] == []

@@ -12,10 +12,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from digcomp.api.app import create_app
+from digcomp.mail import outbox
 from digcomp.settings import Settings
 from digcomp.store.db import Database
-from digcomp.store.models import AuditEntry
-from tests.journey import API, Mobility, create_mobility, ok, validated_mobility
+from digcomp.store.models import AuditEntry, OutgoingMail, Person
+from digcomp.store.models import Mobility as StoredMobility
+from tests.journey import API, Mobility, create_mobility, ok, validated_mobility, web_login
 
 
 def _plan_with(client: TestClient, m: Mobility, text: dict[str, str], criteria: dict[str, str]) -> tuple[str, int]:
@@ -356,3 +358,68 @@ def test_the_coordinator_corrects_a_mobility_in_the_web(client: TestClient, data
     assert wrong.status_code == 422
     assert "beigu datumam jābūt pēc sākuma datuma" in wrong.text
     assert 'value="Bērziņš-Kalns"' in wrong.text  # what was typed stays
+
+
+def test_a_mentors_wrong_e_mail_is_corrected_in_the_web_and_her_unsent_e_mails_follow(
+    client: TestClient, database: Database
+) -> None:
+    m = create_mobility(client, database)
+    agreed = client.get(f"{API}/people/{m.mentor}", headers=m.as_["coordinator"]).json()
+    old_address = agreed["email"]
+    with database.session() as session:
+        mentor = session.get_one(Person, m.mentor)
+        school = session.get_one(StoredMobility, m.id).sending_organisation
+        outbox.enqueue(
+            session, mentor, "plan_waiting", school, {"learner": "Jānis", "host": "Hotel", "version": 1, "link": "x"}
+        )
+    client.cookies.set("digcomp_lang", "lv")
+    coordinator = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["coordinator"]))["email"]
+    client.post("/login", data={"email": coordinator, "password": "test-password-123"})
+    page = client.get(f"/mobilities/{m.id}/edit").text
+    assert "Jaunais mentors" not in page  # her current name is not offered as a new mentor's
+    assert f'value="{old_address}"' in page
+    form = {
+        "learner_given_name": "Jānis",
+        "learner_family_name": "Bērziņš",
+        "start_date": "2026-03-02",
+        "end_date": "2026-05-29",
+        "host_id": str(m.host),
+        "mentor_id": str(m.mentor),
+        "working_language": "en",
+        "mentor_given_name": "Lucía",
+        "mentor_family_name": "García López",
+        "mentor_email": "lucia.garcia@aurora.example",
+        "mentor_phone": "+34 600 123 456",
+    }
+    saved = client.post(f"/mobilities/{m.id}/edit", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text[saved.text.find("<main") :][:2000]
+    corrected = ok(client.get(f"{API}/people/{m.mentor}", headers=m.as_["coordinator"]))
+    assert (corrected["email"], corrected["phone"], corrected["family_name"]) == (
+        "lucia.garcia@aurora.example",
+        "+34 600 123 456",
+        "García López",
+    )
+    with database.session() as session:
+        waiting = session.scalars(select(OutgoingMail).where(OutgoingMail.recipient_id == m.mentor)).all()
+        assert [mail.to_address for mail in waiting] == ["lucia.garcia@aurora.example"]
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "person.updated", AuditEntry.entity == f"person:{m.mentor}")
+        ).all()[-1]
+        assert (entry.before["email"], entry.after["email"]) == (old_address, "lucia.garcia@aurora.example")
+        assert entry.after["emails_readdressed"] == 1
+    # her login moved with her address
+    assert (
+        client.post(
+            f"{API}/auth/token", json={"email": "lucia.garcia@aurora.example", "password": "test-password-123"}
+        ).status_code
+        == 200
+    )
+
+    # the audit page says who changed what, from what, in the page's language, and filters by action and person
+    web_login(client, f"admin{abs(hash('Rīgas Tehniskā koledža')) % 10**8}@school.example.lv", "lv")
+    audit_page = client.get("/school/audit", params={"action": "person.updated", "actor_id": m.coordinator}).text
+    assert "Mainīti personas dati" in audit_page
+    assert "person.updated" not in audit_page.split("<tbody>")[1]  # no raw codes in the table
+    assert old_address in audit_page
+    assert "lucia.garcia@aurora.example" in audit_page
+    assert "Ilze Kalniņa" in audit_page

@@ -24,7 +24,7 @@ from digcomp.audit.chain import (
     verify,
 )
 from digcomp.store.db import at_commit, run_pending, writes_at_commit
-from digcomp.store.models import AuditChain, AuditEntry, AuditHead, Mobility, utcnow
+from digcomp.store.models import AuditChain, AuditEntry, AuditHead, Mobility, Person, utcnow
 
 BATCH = 1000
 
@@ -291,3 +291,80 @@ def school_entries(
 
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+# Every action the code records (a test keeps the list whole), for the audit page's filter and readable names.
+ACTIONS = (
+    "account.created",
+    "account.password_reset_requested",
+    "account.password_reset_sent",
+    "account.password_set",
+    "assessment.additional_added",
+    "assessment.additional_removed",
+    "assessment.evidence_added",
+    "assessment.evidence_withdrawn",
+    "assessment.identified",
+    "assessment.rated",
+    "assessment.reopened",
+    "assessment.self_assessed",
+    "assessment.validated",
+    "audit.checkpoint",
+    "certificate.issued",
+    "certificate.reissue_requested",
+    "certificate.revoked",
+    "consent.recorded",
+    "mentor_link.created",
+    "mentor_link.revoked",
+    "mobility.created",
+    "mobility.updated",
+    "organisation.created",
+    "organisation.logo_removed",
+    "organisation.logo_set",
+    "organisation.updated",
+    "person.created",
+    "person.erased",
+    "person.updated",
+    "plan.agreed",
+    "plan.confirmations_voided",
+    "plan.confirmed",
+    "plan.outcome_added",
+    "plan.outcome_changed",
+    "plan.outcome_removed",
+    "plan.version_created",
+    "privacy_notice.published",
+    "programme_module.added",
+    "programme_module.imported",
+    "progress.reported",
+    "recognition.decided",
+    "school.registered",
+    "staff.invited",
+    "staff.updated",
+)
+
+
+def school_actors(session: Session, school_id: int) -> list[tuple[int, str]]:
+    """The people who appear as actors in the school's entries, by name, for the page's filter."""
+    sent = select(Mobility.id).where(Mobility.sending_organisation_id == school_id)
+    acting = (
+        select(AuditEntry.actor_id)
+        .where(or_(AuditEntry.chain == chain_of(None, school_id), AuditEntry.mobility_id.in_(sent)))
+        .where(AuditEntry.actor_id.is_not(None))
+        .distinct()
+    )
+    people = session.execute(
+        select(Person.id, Person.given_name, Person.family_name)
+        .where(Person.id.in_(acting))
+        .order_by(Person.family_name, Person.given_name)
+    )
+    return [(row[0], f"{row[1]} {row[2]}") for row in people]
+
+
+def changed_values(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """What an entry changed, field by field: (field, before, after); the fields it sets first."""
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    return [
+        (key, old.get(key), new.get(key))
+        for key in sorted({*old, *new}, key=lambda k: (k not in new, k))
+        if old.get(key) != new.get(key)
+    ]

@@ -28,6 +28,7 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4
 
 CountryCode = Annotated[str, AfterValidator(country_code)]
 LanguageCode = Annotated[str, AfterValidator(language_code)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()./ -]*$")]
 EqfLevel = Annotated[
     Annotated[int, Field(ge=1, le=8)] | None,
     Field(
@@ -146,6 +147,7 @@ class PersonUpdate(_In):
     given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     email: EmailStr | None = None
+    phone: Phone | None = None
     learner_number: LearnerNumber = None
     job_title: ShortText | None = None
     date_of_birth: dt.date | None = None
@@ -164,6 +166,7 @@ class PersonOut(_Out):
     given_name: str
     family_name: str
     email: str | None
+    phone: str = ""
     learner_number: str | None = None
     role: Role
     job_title: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, LargeBinary, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, LargeBinary, Select, false, func, or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from digcomp.access.actor import SCHOOL_STAFF, Actor, MobilityParties, can_view, require, require_planner
@@ -22,6 +22,7 @@ from digcomp.mobility.schemas import (
 from digcomp.privacy.consent import record_consent
 from digcomp.store.db import added_unless_duplicate
 from digcomp.store.models import (
+    Account,
     Base,
     Confirmation,
     ConsentKind,
@@ -29,6 +30,7 @@ from digcomp.store.models import (
     Mobility,
     Organisation,
     OrganisationKind,
+    OutgoingMail,
     Person,
     Plan,
     PlanStatus,
@@ -205,9 +207,27 @@ def update_person(session: Session, actor: Actor, person: Person, data: PersonUp
             raise Invalid("only the school's staff can sit on its recognition committee")
     before = snapshot(person)
     _apply(person, changes)
+    readdressed = _readdress(session, person, before["email"]) if person.email != before["email"] else 0
     session.flush()
-    audit.record(session, actor, "person.updated", f"person:{person.id}", before=before, after=snapshot(person))
+    after = snapshot(person) | ({"emails_readdressed": readdressed} if readdressed else {})
+    audit.record(session, actor, "person.updated", f"person:{person.id}", before=before, after=after)
     return person
+
+
+def _readdress(session: Session, person: Person, old_email: str | None) -> int:
+    """A corrected e-mail address: the person's e-mails not sent yet go to it, and a login under the old address
+    moves with it. How many e-mails were re-addressed."""
+    if not person.email:
+        return 0
+    moved = session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.recipient_id == person.id, OutgoingMail.sent_at.is_(None))
+        .values(to_address=person.email)
+    ).rowcount  # type: ignore[attr-defined]
+    account = session.scalars(select(Account).where(Account.person_id == person.id)).first()
+    if account is not None and old_email and account.email.lower() == old_email.lower():
+        account.email = person.email
+    return int(moved)
 
 
 def find_person(session: Session, organisation_id: int, email: str) -> Person | None:

@@ -129,6 +129,7 @@ class Person(Base):
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(50), default="", server_default="")
     # The school's own number for a learner (matric. nr.): how a re-imported spreadsheet recognises them.
     learner_number: Mapped[str | None] = mapped_column(String(50))
     role: Mapped[Role] = mapped_column(_enum(Role, "person_role"))

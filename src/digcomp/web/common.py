@@ -65,6 +65,7 @@ FIELD_LABELS = {
     "learner_given_name": "learner_given_name",
     "learner_family_name": "learner_family_name",
     "learner_email": "learner_email",
+    "learner_phone": "person_phone",
     "host_name": "host_name",
     "host_country": "host_country",
     "country": "host_country",

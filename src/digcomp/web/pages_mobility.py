@@ -439,6 +439,7 @@ MOBILITY_FIELDS = {
     "given_name": "learner_given_name",
     "family_name": "learner_family_name",
     "email": "learner_email",
+    "phone": "learner_phone",
 }
 
 
@@ -476,11 +477,14 @@ def _mobility_values(mobility: Mobility) -> dict[str, Any]:
         "learner_given_name": mobility.learner.given_name,
         "learner_family_name": mobility.learner.family_name,
         "learner_email": mobility.learner.email or "",
+        "learner_phone": mobility.learner.phone,
     }
     if mobility.mentor:
         values |= {
             "mentor_given_name": mobility.mentor.given_name,
             "mentor_family_name": mobility.mentor.family_name,
+            "mentor_email": mobility.mentor.email or "",
+            "mentor_phone": mobility.mentor.phone,
             "mentor_job_title": mobility.mentor.job_title,
             "mentor_language": mobility.mentor.language or "",
         }
@@ -556,6 +560,7 @@ async def edit_mobility(request: Request, mobility_id: int) -> Response:
                 "given_name": values.get("learner_given_name", ""),
                 "family_name": values.get("learner_family_name", ""),
                 "email": values.get("learner_email") or None,
+                "phone": values.get("learner_phone", ""),
             }
         )
         registry.update_person(s, actor, s.get_one(Person, mobility.learner_id), learner)
@@ -570,6 +575,8 @@ async def edit_mobility(request: Request, mobility_id: int) -> Response:
                     {
                         "given_name": values.get("mentor_given_name", ""),
                         "family_name": values.get("mentor_family_name", ""),
+                        "email": values.get("mentor_email") or None,
+                        "phone": values.get("mentor_phone", ""),
                         "job_title": values.get("mentor_job_title", ""),
                         "language": values.get("mentor_language") or None,
                     }

@@ -3,6 +3,7 @@ audit trail), choosing a password through an e-mailed link, and a learner's priv
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -235,11 +236,32 @@ def audit_page(
     def work(s: Session) -> dict[str, Any]:
         entries, total = audit.school_entries(s, actor.organisation_id, filters, offset, AUDIT_PAGE)
         report = audit.verify_log(s, audit.school_chains(s, actor.organisation_id)) if verify else None
-        return {"entries": entries, "total": total, "report": report}
+        people = audit.school_actors(s, actor.organisation_id)
+        return {"entries": entries, "total": total, "report": report, "people": people}
 
     data = get_database(request).read(work)
     query = filters.model_dump(exclude_none=True, mode="json")
-    return render(request, "school_audit.html", filters=filters, query=query, offset=offset, page=AUDIT_PAGE, **data)
+    return render(
+        request,
+        "school_audit.html",
+        filters=filters,
+        query=query,
+        offset=offset,
+        page=AUDIT_PAGE,
+        actions=audit.ACTIONS,
+        changed=audit.changed_values,
+        day_of=lambda value: _day_of(localizer(request), value),
+        names=dict(data["people"]),
+        **data,
+    )
+
+
+def _day_of(loc: Any, value: str) -> str:
+    """An ISO date or time stored in the audit trail, written the reader's way (as stored if it is not one)."""
+    try:
+        return str(loc.day(dt.datetime.fromisoformat(value)))
+    except ValueError:
+        return value
 
 
 # --- passwords by link ------------------------------------------------------------------------------------------

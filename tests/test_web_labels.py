@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from digcomp import demo
 from digcomp.access import service as access
 from digcomp.api.app import create_app
-from digcomp.assessment import service as assessment
+from digcomp.assessment import evidence, records, stages
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.credentials import issuing
 from digcomp.framework import Catalog, catalog
@@ -179,26 +179,26 @@ def _in_assessment(session: Session, cat: Catalog, settings: Settings, like: Mob
         plans.add_outcome(session, coordinator, cat, mobility, version, demo.demo_outcome(*outcome))
     for party in (coordinator, mentor, learner):
         plans.confirm(session, party, mobility, version)
-    record = assessment.load(session, mobility)
+    record = records.load(session, mobility)
     for agreed in record.version.outcomes:
-        assessment.identify(session, learner, record, agreed.id, True, "")
-    record = assessment.load(session, mobility)
+        stages.identify(session, learner, record, agreed.id, True, "")
+    record = records.load(session, mobility)
     first = record.version.outcomes[0]
     store = EvidenceStore(settings.data_dir / "evidence")
     for author in (mentor, coordinator):
-        assessment.add_evidence(
+        evidence.add_evidence(
             session,
             cat,
             store,
             author,
-            assessment.addition_in(record, first.id),
+            evidence.addition_in(record, first.id),
             title="Observation",
             kind=EvidenceKind.note,
             text="Done well",
         )
-    record = assessment.load(session, mobility)
-    assessment.rate(session, cat, mentor, record, first.competences[0].id, 3, "Meets the criteria at level 3")
-    assessment.self_assess(session, cat, learner, record, first.competences[0].id, SelfAssessmentPhase.before, 2, "")
+    record = records.load(session, mobility)
+    stages.rate(session, cat, mentor, record, first.competences[0].id, 3, "Meets the criteria at level 3")
+    stages.self_assess(session, cat, learner, record, first.competences[0].id, SelfAssessmentPhase.before, 2, "")
     return mobility
 
 

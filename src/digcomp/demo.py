@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
-from digcomp.assessment import service as assessment
+from digcomp.assessment import evidence, records, stages
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ValidationIn
 from digcomp.framework import Catalog
@@ -257,11 +257,11 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
 
     weekly_reports(session, learner, mentor, mobility)
     store = EvidenceStore(Path(settings.data_dir) / "evidence")
-    record = assessment.load(session, mobility)
+    record = records.load(session, mobility)
     for agreed in record.version.outcomes:
-        assessment.identify(session, learner, record, agreed.id, True, "Worked on it every week at the front office")
-    record = assessment.load(session, mobility, for_update=True)
-    assessment.add_additional(  # noticed by the mentor: not in the plan
+        stages.identify(session, learner, record, agreed.id, True, "Worked on it every week at the front office")
+    record = records.load(session, mobility, for_update=True)
+    stages.add_additional(  # noticed by the mentor: not in the plan
         session,
         catalog,
         mentor,
@@ -271,14 +271,14 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
             competence=CompetenceTarget(competence="5.2", target_level=3),
         ),
     )
-    record = assessment.load(session, mobility)
+    record = records.load(session, mobility)
     first = record.version.outcomes[0]
-    assessment.add_evidence(
+    evidence.add_evidence(
         session,
         catalog,
         store,
         learner,
-        assessment.addition_in(record, first.id),
+        evidence.addition_in(record, first.id),
         title="Presentation of the hotel's services",
         kind=EvidenceKind.file,
         upload=io.BytesIO(_png("Hotel Aurora: services for guests")),
@@ -291,23 +291,23 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
         "Not in the plan: chose the check-in form's settings alone and wrote a one-page guide for the desk.",
     ]
     for agreed, note in zip(record.version.outcomes, notes, strict=True):
-        assessment.add_evidence(
+        evidence.add_evidence(
             session,
             catalog,
             store,
             mentor,
-            assessment.addition_in(record, agreed.id),
+            evidence.addition_in(record, agreed.id),
             title="Mentor's observation",
             kind=EvidenceKind.note,
             text=note,
         )
-    record = assessment.load(session, mobility)
+    record = records.load(session, mobility)
     planned = "Observed daily at the front office; meets the agreed criteria at this level"
     ratings = [(4, planned), (4, planned), (4, planned), (3, "Solved a routine set-up need on their own: level 3")]
     for agreed, (level, justification) in zip(record.version.outcomes, ratings, strict=True):
-        assessment.rate(session, catalog, mentor, record, agreed.competences[0].id, level, justification)
-    record = assessment.load(session, mobility)
-    assessment.rate(
+        stages.rate(session, catalog, mentor, record, agreed.competences[0].id, level, justification)
+    record = records.load(session, mobility)
+    stages.rate(
         session,
         catalog,
         coordinator,
@@ -316,13 +316,13 @@ def certificate_demo(session: Session, catalog: Catalog, settings: Settings) -> 
         3,
         "The slides follow the hotel template closely; little own design",
     )
-    record = assessment.load(session, mobility)
+    record = records.load(session, mobility)
     decision = DecisionIn(
         target_id=record.version.outcomes[0].competences[0].id,
         level=4,
         justification="The mentor saw the work daily; presenting to guest groups independently meets level 4",
     )
-    validation = assessment.validate(session, catalog, validator, record, ValidationIn(decisions=[decision]))
+    validation = stages.validate(session, catalog, validator, record, ValidationIn(decisions=[decision]))
     recognise(session, coordinator, validator, mobility, validation)
     return mobility
 

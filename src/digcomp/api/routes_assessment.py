@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from digcomp.access.actor import Actor
 from digcomp.access.service import Caller
 from digcomp.api.deps import ActorDep, CallerDep, CatalogDep, DatabaseDep, Ident, SettingsDep
-from digcomp.assessment import service
+from digcomp.assessment import evidence, queries, records, stages
 from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
     AdditionalOutcomeIn,
@@ -52,7 +52,7 @@ def get_assessment(
     actor: ActorDep,
     lang: Annotated[str, Query(pattern="^(en|lv)$")] = "en",
 ) -> AssessmentView:
-    return db.read(lambda s: service.view(service.load(s, mobility_for(s, actor, mobility_id)), catalog, lang))
+    return db.read(lambda s: queries.view(records.load(s, mobility_for(s, actor, mobility_id)), catalog, lang))
 
 
 def _answer(model: BaseModel | None, status_code: int = 200) -> Response:
@@ -68,8 +68,8 @@ def _change(
     db: DatabaseDep,
     caller: Caller,
     mobility_id: Ident,
-    action: Callable[[Session, Actor, service.Record], object],
-    answer: Callable[[Session, service.Record], BaseModel | None],
+    action: Callable[[Session, Actor, records.Record], object],
+    answer: Callable[[Session, records.Record], BaseModel | None],
     *,
     exclusive: bool = False,
     outcome_id: int | None = None,
@@ -79,12 +79,12 @@ def _change(
     """Authenticate the caller, lock the mobility's record, apply one change and answer with what it changed — in one
     transaction. Additions (ratings, identification, self-assessment) share the lock and load counts, not evidence:
     their cost does not grow with the record; ``exclusive`` changes (validation, reopening, withdrawal) wait for
-    them and answer with the whole record. Evidence is added through ``service.addition``, which reads less."""
+    them and answer with the whole record. Evidence is added through ``evidence.addition``, which reads less."""
 
     def work(s: Session) -> BaseModel | None:
         actor = caller.actor(s)
         mobility = mobility_for(s, actor, mobility_id, light=True)
-        record = service.load(
+        record = records.load(
             s,
             mobility,
             for_update=exclusive,
@@ -99,8 +99,8 @@ def _change(
     return _answer(db.run(work), status_code)
 
 
-def _whole(catalog: CatalogDep) -> Callable[[Session, service.Record], AssessmentView]:
-    return lambda s, record: service.view(service.load(s, record.mobility), catalog)
+def _whole(catalog: CatalogDep) -> Callable[[Session, records.Record], AssessmentView]:
+    return lambda s, record: queries.view(records.load(s, record.mobility), catalog)
 
 
 @router.put(f"{BASE}/outcomes/{{outcome_id}}/identification", response_model=OutcomeStatus)
@@ -117,8 +117,8 @@ def identify(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: service.identify(s, actor, r, outcome_id, data.worked_on, data.note),
-        lambda s, r: service.outcome_status(r, catalog, outcome_id),
+        lambda s, actor, r: stages.identify(s, actor, r, outcome_id, data.worked_on, data.note),
+        lambda s, r: queries.outcome_status(r, catalog, outcome_id),
         outcome_id=outcome_id,
     )
 
@@ -137,8 +137,8 @@ def self_assess(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: service.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
-        lambda s, r: service.target_view(r, catalog, target_id),
+        lambda s, actor, r: stages.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
+        lambda s, r: queries.target_view(r, catalog, target_id),
         target_id=target_id,
     )
 
@@ -194,8 +194,8 @@ def _add_evidence(
     def work(s: Session) -> EvidenceOut:
         if upload is not None:
             upload.seek(0)
-        actor, where = service.addition(s, caller, mobility_id, outcome_id)
-        return service.add_evidence(s, catalog, store, actor, where, **fields)
+        actor, where = evidence.addition(s, caller, mobility_id, outcome_id)
+        return evidence.add_evidence(s, catalog, store, actor, where, **fields)
 
     return _answer(db.run(work), 201)
 
@@ -254,8 +254,8 @@ def download_evidence(
     mobility_id: Ident, evidence_id: Ident, db: DatabaseDep, settings: SettingsDep, actor: ActorDep
 ) -> FileResponse:
     def work(s: Session) -> tuple[str, str, str]:
-        record = service.load(s, mobility_for(s, actor, mobility_id), with_evidence=False)
-        item = service.evidence_item(s, record, evidence_id)
+        record = records.load(s, mobility_for(s, actor, mobility_id), with_evidence=False)
+        item = evidence.evidence_item(s, record, evidence_id)
         if item.kind is not EvidenceKind.file:
             raise Invalid("evidence {ident} is not a file", ident=evidence_id)
         if item.sha256 is None:  # the file went with its learner's data
@@ -279,8 +279,8 @@ def rate(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: service.rate(s, catalog, actor, r, target_id, data.level, data.justification),
-        lambda s, r: service.target_view(r, catalog, target_id),
+        lambda s, actor, r: stages.rate(s, catalog, actor, r, target_id, data.level, data.justification),
+        lambda s, r: queries.target_view(r, catalog, target_id),
         target_id=target_id,
     )
 
@@ -296,7 +296,7 @@ def add_additional(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: service.add_additional(s, catalog, actor, r, data),
+        lambda s, actor, r: stages.add_additional(s, catalog, actor, r, data),
         _whole(catalog),
         exclusive=True,
         status_code=201,
@@ -312,7 +312,7 @@ def remove_additional(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: service.remove_additional(s, catalog, actor, r, outcome_id),
+        lambda s, actor, r: stages.remove_additional(s, catalog, actor, r, outcome_id),
         lambda s, r: None,
         exclusive=True,
     )
@@ -328,7 +328,7 @@ def validate(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: service.validate(s, catalog, actor, r, data),
+        lambda s, actor, r: stages.validate(s, catalog, actor, r, data),
         _whole(catalog),
         exclusive=True,
         status_code=201,
@@ -345,7 +345,7 @@ def withdraw_evidence(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: service.withdraw_evidence(s, actor, r, evidence_id, data.reason),
+        lambda s, actor, r: evidence.withdraw_evidence(s, actor, r, evidence_id, data.reason),
         _whole(catalog),
         exclusive=True,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from digcomp.access.actor import Actor, can_view, require
-from digcomp.assessment import service as assessment
+from digcomp.assessment import records, stages
 from digcomp.audit import log as audit
 from digcomp.credentials import envelope, status_list
 from digcomp.credentials.edc import build_edc
@@ -167,7 +167,7 @@ def build_statement(
         recognised_on=recognised.decided_at.date() if recognised else None,
         eqf_level=mobility.eqf_level,
         quality_assurance=mobility.sending_organisation.quality_assurance,
-        mentor_assessed_on=assessment.mentor_assessed_on(session, mobility),
+        mentor_assessed_on=records.mentor_assessed_on(session, mobility),
         plan_version=validation.plan_version,
     )
 
@@ -216,7 +216,7 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str) -> R
 
 
 def _validation(session: Session, mobility: Mobility) -> Validation:
-    validation = assessment.validation_in_force(session, mobility)
+    validation = records.validation_in_force(session, mobility)
     if validation is None:
         raise Conflict("the mobility's result is not validated yet: a certificate is issued from a validated result")
     return validation
@@ -371,12 +371,12 @@ def revoke(session: Session, actor: Actor, certificate: Certificate, mobility: M
     return _revoke(session, actor, certificate, mobility, reason)
 
 
-def reopen(session: Session, actor: Actor, record: assessment.Record, justification: str) -> None:
+def reopen(session: Session, actor: Actor, record: records.Record, justification: str) -> None:
     """Reopen a validated result for a correction: a new assessment round starts, and the certificate in force is
     revoked with the justification; the certificate issued after the new validation supersedes it."""
     mobility = session.get_one(Mobility, record.mobility.id)  # read already: in the session's identity map
     recognition_rules.reopen_allowed(recognition.is_recognised(session, mobility))
-    validation = assessment.reopen(session, actor, record, justification)
+    validation = stages.reopen(session, actor, record, justification)
     certificate = current_certificate(session, mobility)
     if certificate is not None:
         _revoke(session, actor, certificate, mobility, f"Reopened for correction: {validation.reopen_reason}")

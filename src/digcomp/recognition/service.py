@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require, require_planner
-from digcomp.assessment.service import validation_in_force
+from digcomp.assessment.records import validation_in_force
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.mobility.schemas import PersonSummary

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from digcomp.access.actor import Actor, can_view, may_assess, may_validate
 from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.api.routes_assessment import evidence_store
-from digcomp.assessment import service as assessment
+from digcomp.assessment import evidence, queries, records, stages
 from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ReopenIn, ValidationIn
 from digcomp.credentials import issuing
 from digcomp.errors import DomainError, Invalid, NotFound
@@ -31,8 +31,8 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
 
     def work(s: Session) -> dict[str, Any]:
         mobility = mobility_for(s, actor, mobility_id)
-        record = assessment.load(s, mobility)
-        view = assessment.view(record, catalog, lang)
+        record = records.load(s, mobility)
+        view = queries.view(record, catalog, lang)
         descriptors: dict[tuple[str, str], list[Any]] = {}
         for outcome in view.outcomes:
             for c in outcome.competences:
@@ -97,7 +97,7 @@ def _act(
                 s,
                 catalog,
                 actor,
-                assessment.load(
+                records.load(
                     s,
                     mobility_for(s, actor, mobility_id),
                     for_update=exclusive,
@@ -126,7 +126,7 @@ def identify(
     return _act(
         request,
         mobility_id,
-        lambda s, c, a, r: assessment.identify(s, a, r, outcome_id, worked_on == "yes", ""),
+        lambda s, c, a, r: stages.identify(s, a, r, outcome_id, worked_on == "yes", ""),
         f"outcome-{outcome_id}",
     )
 
@@ -138,7 +138,7 @@ def self_assess(
     return _act(
         request,
         mobility_id,
-        lambda s, c, a, r: assessment.self_assess(s, c, a, r, target_id, phase, level, ""),
+        lambda s, c, a, r: stages.self_assess(s, c, a, r, target_id, phase, level, ""),
         f"target-{target_id}",
     )
 
@@ -157,12 +157,12 @@ def add_file(
 
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
         file.file.seek(0)
-        assessment.add_evidence(
+        evidence.add_evidence(
             s,
             catalog,
             evidence_store(settings),
             actor,
-            assessment.addition_in(record, outcome_id),
+            evidence.addition_in(record, outcome_id),
             title=display,
             kind=EvidenceKind.file,
             upload=file.file,
@@ -187,12 +187,12 @@ def add_note(
         if len(text.strip()) < 3:
             raise Invalid("write what you observed (at least a few words)")
         title_text = title.strip() or localizer(request).label("note_default_title")
-        assessment.add_evidence(
+        evidence.add_evidence(
             s,
             catalog,
             evidence_store(settings),
             actor,
-            assessment.addition_in(record, outcome_id),
+            evidence.addition_in(record, outcome_id),
             title=title_text,
             kind=EvidenceKind.note,
             text=text.strip(),
@@ -218,7 +218,7 @@ def rate(
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
         if len(justification.strip()) < 10:
             raise Invalid("justify the level against the agreed criteria (at least 10 characters)")
-        assessment.rate(s, catalog, actor, record, target_id, level, justification.strip())
+        stages.rate(s, catalog, actor, record, target_id, level, justification.strip())
 
     return _act(
         request,
@@ -245,7 +245,7 @@ async def validate(request: Request, mobility_id: int) -> Response:
             for key, value in values.items()
             if key.startswith("decision-") and not key.startswith("decision-justification-") and value != ""
         ]
-        assessment.validate(s, catalog, actor, record, ValidationIn(decisions=decisions, note=values.get("note", "")))
+        stages.validate(s, catalog, actor, record, ValidationIn(decisions=decisions, note=values.get("note", "")))
 
     return _act(request, mobility_id, work, "validation", values, "validated", exclusive=True)
 
@@ -255,7 +255,7 @@ def withdraw(
     request: Request, mobility_id: int, outcome_id: int, evidence_id: int, reason: Annotated[str, Form()] = ""
 ) -> Response:
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
-        assessment.withdraw_evidence(s, actor, record, evidence_id, reason)
+        evidence.withdraw_evidence(s, actor, record, evidence_id, reason)
 
     return _act(request, mobility_id, work, f"outcome-{outcome_id}", None, "withdrawn", exclusive=True)
 
@@ -283,7 +283,7 @@ def add_additional(
                 "competence": {"competence": additional_competence, "target_level": additional_level or None},
             }
         )
-        assessment.add_additional(s, catalog, actor, record, data)
+        stages.add_additional(s, catalog, actor, record, data)
 
     return _act(request, mobility_id, work, "additional", values, "additional_added", exclusive=True)
 
@@ -291,7 +291,7 @@ def add_additional(
 @router.post("/mobilities/{mobility_id}/assessment/additional/{outcome_id}/remove")
 def remove_additional(request: Request, mobility_id: int, outcome_id: int) -> Response:
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
-        assessment.remove_additional(s, catalog, actor, record, outcome_id)
+        stages.remove_additional(s, catalog, actor, record, outcome_id)
 
     return _act(request, mobility_id, work, "additional", None, "additional_removed", exclusive=True)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from digcomp.access.actor import Actor, require_staff
 from digcomp.api.deps import get_catalog, get_database
 from digcomp.api.routes_recognition import MAX_IMPORT_BYTES
-from digcomp.assessment.service import validation_in_force
+from digcomp.assessment.records import validation_in_force
 from digcomp.errors import DomainError, Invalid
 from digcomp.framework import pick
 from digcomp.mobility.service import mobility_for

@@ -53,7 +53,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         mobility = demo.certificate_demo(session, cat, settings)
         certificate, _ = issuing.issue(session, cat, settings, None, mobility, ["lv", "en"])
         ids = (mobility.learner_id, certificate.id)
-    with TestClient(create_app(settings=settings, database=database)) as client:
+    with TestClient(
+        create_app(settings=settings, database=database), headers={"origin": "http://testserver"}
+    ) as client:
         yield Demo(client, database, folder, settings, *ids)
     database.dispose()
 

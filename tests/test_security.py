@@ -21,7 +21,7 @@ from digcomp.api.app import REDACT_LINKS, create_app
 from digcomp.cli import main
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
-from tests.journey import API, PASSWORD, create_mobility, ok
+from tests.journey import API, PASSWORD, create_mobility, ok, web_login
 
 
 def test_a_wrong_password_flood_is_throttled_before_any_hashing(client: TestClient, database: Database) -> None:
@@ -353,3 +353,39 @@ def test_issuing_workers_end_with_their_parent_even_after_sigkill(tmp_path: Path
         time.sleep(0.1)
     else:
         pytest.fail("the worker outlived its killed parent")
+
+
+def test_a_page_on_another_site_can_neither_log_a_browser_in_nor_out(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    email = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["coordinator"]))["email"]
+    form = {"email": email, "password": PASSWORD}
+    for hostile in (
+        {"origin": "https://attacker.example"},
+        {"origin": "null"},
+        {"origin": "", "referer": "https://attacker.example/x"},
+    ):
+        client.cookies.clear()
+        refused = client.post("/login", data=form, headers=hostile, follow_redirects=False)
+        assert refused.status_code == 403
+        assert "digcomp_session" not in refused.cookies  # the attacker's account is not logged in here
+    logged_in = client.post("/login", data=form, follow_redirects=False)  # from our own page
+    assert logged_in.status_code == 303
+    assert client.get("/mobilities", follow_redirects=False).status_code == 200
+    out = client.post("/logout", headers={"origin": "https://attacker.example"}, follow_redirects=False)
+    assert out.status_code == 403
+    assert "digcomp_session" not in out.headers.get("set-cookie", "")  # the cookie stays
+    assert client.get("/mobilities", follow_redirects=False).status_code == 200  # still logged in
+
+
+def test_nothing_personal_is_kept_in_a_cache(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    for personal in (
+        client.get(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"]),
+        client.get(f"{API}/people/{m.learner}", headers=m.as_["coordinator"]),
+        client.get(f"{API}/mobilities/999999", headers=m.as_["coordinator"]),  # refusals too
+    ):
+        assert personal.headers["cache-control"] == "no-store"
+    web_login(client, ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["coordinator"]))["email"])
+    assert client.get(f"/mobilities/{m.id}").headers["cache-control"] == "no-store"
+    assert client.get("/verify/DC-2026-NOSUCHONE").headers["cache-control"] == "public, max-age=60"
+    assert client.get("/static/style.css").headers.get("cache-control") != "no-store"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -15,12 +16,34 @@ App = Callable[[Scope, Receive, Send], Any]
 REQUEST_ID_HEADER = b"x-request-id"
 
 
-def with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
-    """``send``, adding ``headers`` to the response."""
+# Answers the same for everyone (verification, public credentials, profiles, revocation lists, logos)
+PUBLIC_ANSWERS = re.compile(
+    r"^/verify(/|$)|^/api/v1/certificates/[^/]+/(verification|credential|edc)$"
+    r"|^/api/v1/organisations/[0-9]+/(profile|logo|status-lists/[0-9]+)$"
+)
+STATIC = "/static/"
+
+
+def cache_rule(method: str, path: str) -> bytes | None:
+    """How long a browser or a proxy may keep an answer that does not say so itself: nothing personal is ever kept
+    (pages, API answers, documents: ``no-store``); public verification a minute; static files as the server says."""
+    if path.startswith(STATIC):
+        return None
+    if method == "GET" and PUBLIC_ANSWERS.match(path):
+        return b"public, max-age=60"
+    return b"no-store"
+
+
+def with_headers(send: Send, headers: list[tuple[bytes, bytes]], cache: bytes | None = None) -> Send:
+    """``send``, adding ``headers`` to the response, and ``Cache-Control: cache`` unless the answer has its own."""
 
     async def sending(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), *headers]
+            own = message.get("headers", [])
+            added = [*headers]
+            if cache is not None and not any(name.lower() == b"cache-control" for name, _ in own):
+                added.append((b"cache-control", cache))
+            message["headers"] = [*own, *added]
         await send(message)
 
     return sending
@@ -128,4 +151,4 @@ class AnswerHeaders:
             headers.append((b"content-security-policy", PAGE_POLICY.encode()))
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
-        await self.app(scope, receive, with_headers(send, headers))
+        await self.app(scope, receive, with_headers(send, headers, cache_rule(scope["method"], scope["path"])))

@@ -77,6 +77,9 @@ def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/mobilities",
 ) -> Response:
+    if not same_origin(request):  # a page elsewhere must not log this browser into someone's account (login CSRF)
+        message = localizer(request).label("login_elsewhere")
+        return render(request, "login.html", 403, next=_safe_next(next), values={}, message=message)
     try:
         token = access.login(
             get_database(request),
@@ -108,8 +111,9 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    require_same_origin(request)  # a page elsewhere must not end this browser's session (logout CSRF)
     secret = request.cookies.get(SESSION_COOKIE)
-    if secret and same_origin(request):
+    if secret:
         get_database(request).run(lambda s: access.logout(s, secret))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)

@@ -389,3 +389,22 @@ def test_nothing_personal_is_kept_in_a_cache(client: TestClient, database: Datab
     assert client.get(f"/mobilities/{m.id}").headers["cache-control"] == "no-store"
     assert client.get("/verify/DC-2026-NOSUCHONE").headers["cache-control"] == "public, max-age=60"
     assert client.get("/static/style.css").headers.get("cache-control") != "no-store"
+
+
+def test_a_flood_of_fields_gets_a_short_answer(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    url = f"{API}/mobilities/{m.id}/assessment/outcomes/1/notes"
+    flood = "{" + ",".join(f'"k{i}": 1' for i in range(60_000)) + "}"
+    answer = client.post(url, headers={**m.as_["mentor"], "content-type": "application/json"}, content=flood)
+    assert answer.status_code == 422
+    assert len(answer.content) < 64 * 1024
+    assert "60000 fields" in answer.json()["detail"]
+    deep = "[" * 200 + "]" * 200
+    nested = client.post(url, headers={**m.as_["mentor"], "content-type": "application/json"}, content=deep)
+    assert (nested.status_code, "200 levels deep" in nested.json()["detail"]) == (422, True)
+    many = {f"unknown{i}": i for i in range(1500)}  # under the field limit: every unknown field is a problem
+    listed = client.post(f"{API}/organisations", headers=m.as_["admin"], json={"name": "X", **many})
+    assert listed.status_code == 422
+    assert len(listed.json()["errors"]) == 20
+    assert "problems; the first 20 are listed" in listed.json()["detail"]
+    assert len(listed.content) < 64 * 1024

@@ -77,6 +77,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     )
 }
 RETRY_AFTER_SECONDS = 5
+MAX_LISTED_ERRORS = 20
 DATABASE_UNREACHABLE = "the database cannot be reached just now; nothing was changed, try again in a few seconds"
 
 
@@ -137,12 +138,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        found = exc.errors()
         errors = [
-            {"loc": list(e["loc"]), "msg": str(e["msg"]).removeprefix("Value error, "), "type": e["type"]}
-            for e in exc.errors()
+            {"loc": list(e["loc"])[:8], "msg": str(e["msg"]).removeprefix("Value error, ")[:300], "type": e["type"]}
+            for e in found[:MAX_LISTED_ERRORS]  # a flood of bad fields gets a short answer, with the count
         ]
         summary = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'body'}: {e['msg']}" for e in errors[:5])
-        return error_response(request, 422, f"invalid input: {summary}", errors)
+        more = f" ({len(found)} problems; the first {MAX_LISTED_ERRORS} are listed)" if len(found) > len(errors) else ""
+        return error_response(request, 422, f"invalid input: {summary}{more}", errors)
 
     @app.exception_handler(ConcurrentUpdate)
     async def concurrent(request: Request, exc: ConcurrentUpdate) -> JSONResponse:

@@ -408,3 +408,34 @@ def test_a_flood_of_fields_gets_a_short_answer(client: TestClient, database: Dat
     assert len(listed.json()["errors"]) == 20
     assert "problems; the first 20 are listed" in listed.json()["detail"]
     assert len(listed.content) < 64 * 1024
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("Anna\u202e", "invisible or control characters (U+202E)"),  # right-to-left override
+        ("An\u200bna", "invisible or control characters (U+200B)"),  # zero-width space
+        ("B\u0435rziņš", "mixes letters of different alphabets"),  # a Cyrillic "е" among Latin letters
+    ],
+)
+def test_names_that_hide_or_fake_letters_are_refused(
+    client: TestClient, database: Database, given: str, problem: str
+) -> None:
+    m = create_mobility(client, database)
+    body = {"organisation_id": m.school, "given_name": given, "family_name": "Ozola", "role": "learner"}
+    answer = client.post(f"{API}/people", headers=m.as_["coordinator"], json=body)
+    assert answer.status_code == 422
+    assert problem in answer.text
+
+
+def test_names_are_stored_in_one_unicode_form_and_e_mails_are_one_persons_in_any_case(
+    client: TestClient, database: Database
+) -> None:
+    m = create_mobility(client, database)
+    decomposed = "Be\u0304rzin\u0327s\u030c"  # "Bērziņš" typed with combining marks
+    body = {"organisation_id": m.school, "given_name": "Līga", "family_name": decomposed, "role": "learner"}
+    created = ok(client.post(f"{API}/people", headers=m.as_["coordinator"], json={**body, "email": "liga@ex.lv"}), 201)
+    assert created["family_name"] == "Bērziņš"
+    twin = client.post(f"{API}/people", headers=m.as_["coordinator"], json={**body, "email": "LIGA@ex.lv"})
+    assert twin.status_code == 409
+    assert "already exists" in twin.json()["detail"]

@@ -22,6 +22,7 @@ from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
 from digcomp.mail import outbox
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import PersonCreate
+from digcomp.names import PersonName
 from digcomp.store.models import AccessToken, Account, Organisation, Person, Role, TokenKind, utcnow
 
 INVITATION_DAYS = 7
@@ -49,8 +50,8 @@ class StaffOut(BaseModel):
 
 
 class StaffInvite(BaseModel):
-    given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    given_name: PersonName
+    family_name: PersonName
     email: EmailStr
     role: StaffRole
     job_title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""

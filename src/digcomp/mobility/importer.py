@@ -31,7 +31,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
@@ -51,6 +60,7 @@ from digcomp.mobility.schemas import (
     PersonCreate,
     PersonUpdate,
 )
+from digcomp.names import PersonName, clean_name
 from digcomp.store.models import Certificate, Mobility, Organisation, OrganisationKind, Person, Role
 from digcomp.tables import header_key, read_rows
 
@@ -109,8 +119,8 @@ OptionalEmail = Annotated[EmailStr | None, BeforeValidator(_blank_to_none)]
 class ImportRow(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    learner_given_name: str = Field(min_length=1, max_length=100)
-    learner_family_name: str = Field(min_length=1, max_length=100)
+    learner_given_name: PersonName
+    learner_family_name: PersonName
     learner_email: OptionalEmail = None
     learner_number: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=50)] = None
     learner_date_of_birth: OptionalDate = None
@@ -119,8 +129,8 @@ class ImportRow(BaseModel):
     host_organisation: str = Field(min_length=1, max_length=200)
     host_country: Annotated[CountryCode, BeforeValidator(country_from_name)]
     host_address: str = ""
-    mentor_given_name: str = ""
-    mentor_family_name: str = ""
+    mentor_given_name: Annotated[str, AfterValidator(clean_name)] = ""
+    mentor_family_name: Annotated[str, AfterValidator(clean_name)] = ""
     mentor_email: OptionalEmail = None
     coordinator_email: OptionalEmail = None
     start_date: Date

@@ -18,6 +18,7 @@ from pydantic import (
 
 from digcomp.errors import InvalidValue
 from digcomp.i18n import clean_texts, country_code, language_code
+from digcomp.names import PersonName
 from digcomp.store.models import OrganisationKind, Role
 
 T = TypeVar("T")
@@ -133,8 +134,8 @@ class OrganisationOut(_Out):
 
 class PersonCreate(_In):
     organisation_id: int
-    given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    given_name: PersonName
+    family_name: PersonName
     email: EmailStr | None = None
     learner_number: LearnerNumber = None
     role: Role
@@ -144,8 +145,8 @@ class PersonCreate(_In):
 
 
 class PersonUpdate(_In):
-    given_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
-    family_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    given_name: PersonName | None = None
+    family_name: PersonName | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
     learner_number: LearnerNumber = None

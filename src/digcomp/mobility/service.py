@@ -180,6 +180,8 @@ def create_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
         )
     require(data.role is not Role.admin or actor.role is Role.admin, "only an admin can add another admin")
     person = Person(**data.model_dump())
+    if data.email and find_person(session, organisation.id, data.email) is not None:  # in any letter case
+        raise Conflict("a person with e-mail {email} already exists in this organisation", email=data.email)
     if not added_unless_duplicate(session, person):
         raise Conflict("a person with e-mail {email} already exists in this organisation", email=data.email)
     audit.record(session, actor, "person.created", f"person:{person.id}", after=snapshot(person))

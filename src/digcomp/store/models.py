@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import false as sql_false
@@ -122,6 +124,7 @@ class Person(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "email", name="organisation_email"),
         UniqueConstraint("organisation_id", "learner_number", name="organisation_learner_number"),
+        Index("uq_people_organisation_email_folded", "organisation_id", text("lower(email)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -439,3 +439,21 @@ def test_names_are_stored_in_one_unicode_form_and_e_mails_are_one_persons_in_any
     twin = client.post(f"{API}/people", headers=m.as_["coordinator"], json={**body, "email": "LIGA@ex.lv"})
     assert twin.status_code == 409
     assert "already exists" in twin.json()["detail"]
+
+
+def test_upload_limits_follow_the_settings(database: Database, tmp_path: Path) -> None:
+    """DIGCOMP_MAX_IMPORT_BYTES and DIGCOMP_MAX_VERIFY_BYTES are what the handlers check, not fixed numbers."""
+    settings = Settings(data_dir=tmp_path / "data", max_import_bytes=2000, max_verify_bytes=3000)
+    with TestClient(create_app(settings=settings, database=database), headers={"origin": "http://testserver"}) as c:
+        m = create_mobility(c, database)
+        big = b"learner_given_name,learner_family_name\n" + b"Anna,Ozola\n" * 300  # 3.3 kB
+        refused = c.post(f"{API}/mobilities/import", headers=m.as_["coordinator"], files={"file": ("g.csv", big)})
+        assert refused.status_code in (413, 422)
+        assert "2 KB" in refused.json()["detail"] or "larger than" in refused.json()["detail"]
+        pdf = b"%PDF-1.7\n" + b"0" * 4000
+        verify = c.post(f"{API}/verifications", files={"file": ("s.pdf", pdf, "application/pdf")})
+        assert verify.status_code in (413, 422)
+        assert "larger than" in verify.json()["detail"]
+        assert (
+            c.post(f"{API}/verifications", files={"file": ("s.pdf", pdf[:2500], "application/pdf")}).status_code == 200
+        )

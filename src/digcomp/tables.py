@@ -35,8 +35,12 @@ def read_upload(stream: BinaryIO, max_bytes: int = MAX_BYTES) -> bytes:
 
 def within_limit(content: bytes, max_bytes: int = MAX_BYTES) -> bytes:
     if len(content) > max_bytes:
-        raise Invalid("the file is larger than {size} MB", size=max(1, max_bytes // (1024 * 1024)))
+        raise Invalid("the file is larger than {size}, the most accepted here", size=readable_size(max_bytes))
     return content
+
+
+def readable_size(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
 
 
 def header_key(text: str) -> str:

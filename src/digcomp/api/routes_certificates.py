@@ -18,9 +18,9 @@ from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound, erased
 from digcomp.mobility.service import mobility_for
 from digcomp.store.models import Certificate
+from digcomp.tables import read_upload
 
 router = APIRouter(tags=["certificates"])
-MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
 
 class IssueIn(BaseModel):
@@ -271,13 +271,12 @@ def verify_file(
     db: DatabaseDep,
     catalog: CatalogDep,
     key: CredentialKeyDep,
-    file: Annotated[UploadFile, File(description="The signed PDF statement, or its JSON credential")],
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="The signed PDF statement, or one of its credentials")],
 ) -> VerificationOut:
     """Public: upload a statement PDF or its Open Badges credential (JSON, checked by its proof); the answer says
     valid, revoked, tampered or unknown, with the reasons."""
-    data = file.file.read(MAX_VERIFY_BYTES + 1)
-    if len(data) > MAX_VERIFY_BYTES:
-        raise Invalid("the file is larger than 20 MB; a statement is much smaller")
+    data = read_upload(file.file, settings.max_verify_bytes)
     try:
         return VerificationOut.model_validate(dict(db.read(lambda s: register.verify_file(s, data, catalog, key))))
     except UnusableInput as exc:

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import require_planner
-from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep
+from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep, SettingsDep
 from digcomp.api.downloads import download
 from digcomp.mobility import importer, progress, service, spreadsheet
 from digcomp.mobility.schemas import (
@@ -199,6 +199,7 @@ def import_mobilities(
     db: DatabaseDep,
     actor: ActorDep,
     response: Response,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX, one mobility per row")],
     dry_run: Annotated[
         bool,
@@ -218,7 +219,7 @@ def import_mobilities(
     """Import a group. People, hosts and mobilities already stored are recognised (see the row outcomes), so
     importing the same file twice changes nothing. Headers may be the column names or their Latvian or English
     words; countries a code or a name. Download a template with an example row from ``/mobilities/import/template``."""
-    rows = importer.parse(read_upload(file.file), delimiter)
+    rows = importer.parse(read_upload(file.file, settings.max_import_bytes), delimiter)
 
     def work(s: Session) -> importer.ImportResult:
         return importer.apply(s, actor, rows, confirm_issued=confirm_issued)

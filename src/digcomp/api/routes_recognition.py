@@ -8,14 +8,13 @@ from fastapi import APIRouter, File, UploadFile
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import require_staff
-from digcomp.api.deps import ActorDep, DatabaseDep, Ident
+from digcomp.api.deps import ActorDep, DatabaseDep, Ident, SettingsDep
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service
 from digcomp.recognition.schemas import ModuleImportResult, ModuleIn, ModuleOut, RecognitionIn, RecognitionOut
 from digcomp.tables import read_upload
 
 router = APIRouter(tags=["recognition"])
-MAX_IMPORT_BYTES = 1024 * 1024
 
 
 @router.get("/programme-modules", response_model=list[ModuleOut])
@@ -34,11 +33,12 @@ def add_module(data: ModuleIn, db: DatabaseDep, actor: ActorDep) -> ModuleOut:
 def import_modules(
     db: DatabaseDep,
     actor: ActorDep,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8): code, name_lv, name_en …, hours, credits")],
 ) -> ModuleImportResult:
     """The programme's modules from a spreadsheet: new codes are added, known codes updated; all or nothing, with
     every problem listed by row."""
-    content = read_upload(file.file, MAX_IMPORT_BYTES)
+    content = read_upload(file.file, settings.max_import_bytes)
     return db.run(lambda s: service.import_modules(s, actor, content))
 
 

@@ -422,7 +422,8 @@ def import_file(
     database = get_database(request)
     options: dict[str, Any] = {"delimiter": delimiter, "confirm_issued": confirm_issued}
     try:
-        content = read_upload(file.file) if file and file.filename else within_limit(_carried(checked))
+        limit = get_settings_dep(request).max_import_bytes
+        content = read_upload(file.file, limit) if file and file.filename else within_limit(_carried(checked), limit)
         rows = importer.parse(content, delimiter or None)
 
         def work(s: Session) -> importer.ImportResult:

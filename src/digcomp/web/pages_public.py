@@ -8,13 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from digcomp.api.deps import get_catalog, get_credential_key, get_database
+from digcomp.api.deps import get_catalog, get_credential_key, get_database, get_settings_dep
 from digcomp.credentials import register
 from digcomp.credentials.verify import UnusableInput
 from digcomp.web.common import localizer, render
 
 router = APIRouter(include_in_schema=False)
-MAX_BYTES = 20 * 1024 * 1024
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -24,9 +23,10 @@ def verify_page(request: Request) -> Response:
 
 @router.post("/verify", response_class=HTMLResponse)
 def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Response:
-    data = file.file.read(MAX_BYTES + 1)
+    limit = get_settings_dep(request).max_verify_bytes
+    data = file.file.read(limit + 1)
     loc = localizer(request)
-    if len(data) > MAX_BYTES:
+    if len(data) > limit:
         return render(request, "verify.html", 413, result=None, message=loc.label("verify_too_large"))
     try:
         key = get_credential_key(request)

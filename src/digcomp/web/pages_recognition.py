@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require_staff
-from digcomp.api.deps import get_catalog, get_database
-from digcomp.api.routes_recognition import MAX_IMPORT_BYTES
+from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.assessment.records import validation_in_force
 from digcomp.errors import DomainError, Invalid
 from digcomp.framework import pick
@@ -160,7 +159,7 @@ def import_modules(request: Request, mobility_id: int, file: Annotated[UploadFil
     actor = require_login(request)
     require_same_origin(request)
     try:
-        content = read_upload(file.file, MAX_IMPORT_BYTES)
+        content = read_upload(file.file, get_settings_dep(request).max_import_bytes)
         get_database(request).run(lambda s: recognition.import_modules(s, actor, content))
     except DomainError as exc:
         loc = localizer(request)

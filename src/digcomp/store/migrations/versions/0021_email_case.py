@@ -20,12 +20,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    clashes = op.get_bind().execute(
-        sa.text(
-            "SELECT organisation_id, lower(email), count(*) FROM people WHERE email IS NOT NULL "
-            "GROUP BY organisation_id, lower(email) HAVING count(*) > 1"
+    clashes = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT organisation_id, lower(email), count(*) FROM people WHERE email IS NOT NULL "
+                "GROUP BY organisation_id, lower(email) HAVING count(*) > 1"
+            )
         )
-    ).all()
+        .all()
+    )
     if clashes:
         listed = "; ".join(f"organisation {org}: {email} ({count} people)" for org, email, count in clashes)
         raise RuntimeError(

@@ -311,3 +311,36 @@ def test_mentor_links_expire_can_be_withdrawn_and_reach_one_mobility_only(
         session.execute(update(MentorLink).where(MentorLink.id == fresh["id"]).values(expires_at=utcnow()))
     expired = client.get(f"{API}/mobilities/{m.id}", headers=fresh["headers"])
     assert (expired.status_code, "expired" in expired.json()["detail"]) == (401, True)
+
+
+def _pdf(active: str | None = None) -> bytes:
+    """A one-page PDF; ``active``: with JavaScript run on opening, a launch action, or an embedded file."""
+    import pikepdf
+
+    document = pikepdf.new()
+    document.add_blank_page()
+    if active == "javascript":
+        action = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('hi')"))
+        document.Root.OpenAction = document.make_indirect(action)
+    elif active == "launch":
+        document.pages[0].AA = pikepdf.Dictionary(O=pikepdf.Dictionary(S=pikepdf.Name.Launch, F="calc.exe"))
+    elif active == "attachment":
+        document.attachments["run.exe"] = pikepdf.AttachedFileSpec(document, b"MZ...")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_pdf_that_would_run_something_is_refused(client: TestClient, database: Database) -> None:
+    m, view, base = setup(client, database)
+    outcome = view["outcomes"][0]["outcome_id"]
+    ok(client.put(f"{base}/outcomes/{outcome}/identification", headers=m.as_["learner"], json={"worked_on": True}))
+    url = f"{base}/outcomes/{outcome}/evidence"
+    for active in ("javascript", "launch", "attachment"):
+        refused = client.post(
+            url, headers=m.as_["learner"], files={"file": ("work.pdf", _pdf(active), "application/pdf")}
+        )
+        assert refused.status_code == 415, active
+        assert "JavaScript, actions or embedded files" in refused.json()["detail"]
+    plain = client.post(url, headers=m.as_["learner"], files={"file": ("work.pdf", _pdf(), "application/pdf")})
+    assert plain.status_code == 201

@@ -79,6 +79,41 @@ def check_content(path: Path, media_type: str, max_pixels: int) -> None:
             raise UnsupportedType("the file hides an archive inside; send the file on its own")
     if media_type in PILLOW_TYPES:
         _check_image(path, max_pixels)
+    if media_type == "application/pdf":
+        _check_pdf(path)
+
+
+ACTIVE_PDF_KEYS = frozenset({"/JS", "/AA", "/OpenAction", "/EmbeddedFiles", "/Launch", "/RichMedia"})
+ACTIVE_PDF_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute"})
+
+
+def _check_pdf(path: Path) -> None:
+    """Evidence is read, not run: a PDF with JavaScript, actions that start when it opens, launch actions or
+    embedded files is refused (read with pikepdf, every object and what it holds directly)."""
+    import pikepdf
+
+    def active(item: object) -> bool:
+        if isinstance(item, pikepdf.Stream):
+            item = item.stream_dict
+        if isinstance(item, pikepdf.Array):
+            return any(active(element) for element in item if not getattr(element, "is_indirect", False))
+        if not isinstance(item, pikepdf.Dictionary):
+            return False
+        keys = set(item.keys())
+        if keys & ACTIVE_PDF_KEYS or str(item.get("/Type", "")) == "/EmbeddedFile":
+            return True
+        if "/S" in keys and str(item.get("/S")) in ACTIVE_PDF_ACTIONS:
+            return True
+        return any(active(item[key]) for key in keys if not getattr(item[key], "is_indirect", False))
+
+    try:
+        with pikepdf.open(path) as document:
+            if any(active(item) for item in document.objects):
+                raise UnsupportedType(
+                    "the PDF holds JavaScript, actions or embedded files; print it to a plain PDF and send that"
+                )
+    except pikepdf.PdfError:
+        raise UnsupportedType("the PDF cannot be read; it may be damaged") from None
 
 
 def _check_ooxml(path: Path, main_part: str) -> None:

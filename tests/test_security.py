@@ -208,6 +208,17 @@ def test_mentor_link_tokens_stay_out_of_the_access_log() -> None:
     )
     REDACT_LINKS.filter(record)
     assert record.getMessage() == '1.2.3.4 - "GET /m/… HTTP/1.1" 303'
+    search = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("1.2.3.4", "GET", "/api/v1/overview?q=B%C4%93rzi%C5%86%C5%A1&group=V-23", "1.1", 200),
+        None,
+    )
+    REDACT_LINKS.filter(search)
+    assert search.getMessage() == '1.2.3.4 - "GET /api/v1/overview?… HTTP/1.1" 200'  # no learner's name in the log
 
 
 def test_small_leaks_are_closed(client: TestClient, database: Database) -> None:
@@ -457,3 +468,17 @@ def test_upload_limits_follow_the_settings(database: Database, tmp_path: Path) -
         assert (
             c.post(f"{API}/verifications", files={"file": ("s.pdf", pdf[:2500], "application/pdf")}).status_code == 200
         )
+
+
+def test_a_revocation_by_another_school_reads_as_an_unknown_certificate(client: TestClient, database: Database) -> None:
+    from tests.journey import validated_mobility
+
+    mine = validated_mobility(client, database, "Skola Viens")
+    issued = ok(client.post(f"{API}/mobilities/{mine.id}/certificate", headers=mine.as_["coordinator"], json={}), 201)
+    other = create_mobility(client, database, "Skola Divi")
+    reason = {"reason": "Not ours but let us try"}
+    theirs = client.post(f"{API}/certificates/{issued['id']}/revocation", headers=other.as_["admin"], json=reason)
+    unknown = client.post(f"{API}/certificates/DC-2026-NOSUCHONE/revocation", headers=other.as_["admin"], json=reason)
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json()["detail"] == f"certificate {issued['id']} not found"
+    assert str(mine.id) not in theirs.json()["detail"]

@@ -67,13 +67,18 @@ def body_limit(settings: Settings, path: str) -> int:
 
 
 class _RedactLinks(logging.Filter):
-    """Mentor-link and password-link tokens are credentials: the access log shows /m/… and /password/… instead."""
+    """Mentor-link and password-link tokens are credentials: the access log shows /m/… and /password/… instead. Query
+    strings (searches by a learner's name, filters by a person) are personal data: the log keeps the path alone."""
 
     pattern = re.compile(r"/(m|password)/[^\s?\"]+")
+    query = re.compile(r"\?[^\s\"]*")
+
+    def _redacted(self, text: str) -> str:
+        return self.query.sub("?…", self.pattern.sub(r"/\1/…", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(self.pattern.sub(r"/\1/…", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(self._redacted(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

@@ -205,9 +205,12 @@ def revoke(
 ) -> CertificateOut:
     def work(s: Session) -> CertificateOut:
         certificate = s.get(Certificate, certificate_id)
-        if certificate is None:
-            raise NotFound("certificate", certificate_id)
-        mobility = mobility_for(s, actor, certificate.mobility_id)
+        try:
+            if certificate is None:
+                raise NotFound("certificate", certificate_id)
+            mobility = mobility_for(s, actor, certificate.mobility_id)
+        except NotFound:  # another school's: answered exactly as an unknown id, naming nothing of it
+            raise NotFound("certificate", certificate_id) from None
         return _out(issuing.revoke(s, actor, certificate, mobility, data.reason), base_url)
 
     return db.run(work)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import io
+import math
 import re
+import statistics
+import time
 
+import pytest
 from fastapi.testclient import TestClient
+from limits import parse
 from PIL import Image
 from sqlalchemy import select
 
+from digcomp.access import staff, throttle
 from digcomp.store.db import Database
 from digcomp.store.models import OutgoingMail
 from tests.journey import API, PASSWORD, create_mobility, login, ok, web_login
@@ -18,6 +24,7 @@ NEW_PASSWORD = "a-new-password-2026"
 
 def _link_in_mail(database: Database, to: str) -> str:
     with database.session() as session:
+        staff.resolve_resets(session)  # what the mail sender does first
         mails = session.scalars(select(OutgoingMail).where(OutgoingMail.to_address == to)).all()
         match = re.search(r"/password/(\S+)", mails[-1].body)
     assert match, mails[-1].body
@@ -70,6 +77,7 @@ def test_a_forgotten_password_is_reset_by_link_without_revealing_who_has_a_login
     assert known.content == unknown.content
     ok(client.post(f"{API}/auth/password-reset", json={"email": coordinator_email}), 202)  # asked twice: one e-mail
     with database.session() as session:
+        assert staff.resolve_resets(session) == 1  # the unknown address gets nothing
         kinds = session.scalars(select(OutgoingMail.kind).where(OutgoingMail.kind == "password_reset")).all()
     assert len(kinds) == 1
     old_session = m.as_["coordinator"]
@@ -250,3 +258,28 @@ def test_a_learner_gives_and_withdraws_consent_on_the_privacy_page(client: TestC
     consents = ok(client.get(f"{API}/people/{m.learner}/consents", headers=m.as_["learner"]))
     assert [(c["kind"], c["granted"], c["notice_version"]) for c in consents] == [("photos", False, 1)]
     assert "Jūs atteicāties" in client.get("/privacy").text
+
+
+def test_the_time_a_reset_takes_says_nothing_about_who_has_a_login(
+    client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """50 requests for an address with a login and 50 without, interleaved, compared by rank (Mann–Whitney U):
+    both write the same single row, so neither is faster. (The flood limits, the same for both, are lifted.)"""
+    monkeypatch.setattr(throttle, "PER_ADDRESS", parse("1000/minute"))
+    monkeypatch.setattr(throttle, "PER_ACCOUNT", parse("1000/minute"))
+    m = create_mobility(client, database)
+    known_email = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["admin"]))["email"]
+    known: list[float] = []
+    unknown: list[float] = []
+    for sample in range(50):
+        for email, times in ((known_email, known), (f"nobody{sample}@nowhere.example", unknown)):
+            start = time.perf_counter()
+            assert client.post(f"{API}/auth/password-reset", json={"email": email}).status_code == 202
+            times.append(time.perf_counter() - start)
+    ranked = sorted([(t, 0) for t in known] + [(t, 1) for t in unknown])
+    rank_sum = sum(rank for rank, (_, group) in enumerate(ranked, start=1) if group == 0)
+    u = rank_sum - 50 * 51 / 2
+    z = (u - 50 * 50 / 2) / math.sqrt(50 * 50 * 101 / 12)
+    assert abs(z) < 3.3, (
+        f"known {statistics.median(known) * 1000:.2f} ms, unknown {statistics.median(unknown) * 1000:.2f} ms"
+    )

@@ -23,7 +23,7 @@ from digcomp.mail import outbox
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import PersonCreate
 from digcomp.names import PersonName
-from digcomp.store.models import AccessToken, Account, Organisation, Person, Role, TokenKind, utcnow
+from digcomp.store.models import AccessToken, Account, Organisation, OutgoingMail, Person, Role, TokenKind, utcnow
 
 INVITATION_DAYS = 7
 RESET_HOURS = 2
@@ -182,25 +182,55 @@ def send_reset(session: Session, actor: Actor, person_id: int, base_url: str) ->
     audit.record(session, actor, "account.password_reset_sent", f"person:{person.id}")
 
 
+RESET_REQUEST = "password_reset_request"  # an outbox row that is only a request, resolved by ``resolve_resets``
+
+
 def request_reset(session: Session, email: str, base_url: str) -> None:
-    """Someone on the login page forgot their password. The answer is the same whether or not the address has a
-    login, so it reveals nothing; an active login gets one e-mail per few minutes at most."""
-    account = session.scalars(select(Account).where(Account.email == email.strip().lower())).first()
-    if account is None or not account.active:
-        return
-    recent = session.scalar(
-        select(func.count())
-        .select_from(AccessToken)
-        .where(
-            AccessToken.account_id == account.id,
-            AccessToken.kind == TokenKind.password,
-            AccessToken.created_at > utcnow() - RESET_PAUSE,
+    """Someone on the login page forgot their password. The same single row is written whether or not the address
+    has a login — a request in the outbox — so neither the answer nor its timing reveals anything; the mail
+    sender resolves it (``resolve_resets``): an active login gets one e-mail per few minutes at most, anything else
+    nothing."""
+    session.add(
+        OutgoingMail(
+            to_address=email.strip().lower()[:254],
+            language="en",
+            kind=RESET_REQUEST,
+            subject="",
+            body=base_url,  # where the link will point
         )
     )
-    if recent:
-        return
-    _mail_reset(session, account, base_url)
-    audit.record(session, actor_of(account.person), "account.password_reset_requested", f"person:{account.person_id}")
+
+
+def resolve_resets(session: Session) -> int:
+    """Turn the waiting password-reset requests into e-mails with a link, for addresses with an active login that
+    had none lately; drop the rest. How many e-mails were made."""
+    made = 0
+    for request in session.scalars(
+        select(OutgoingMail).where(OutgoingMail.kind == RESET_REQUEST).order_by(OutgoingMail.id).with_for_update()
+    ):
+        email, base_url = request.to_address, request.body
+        session.delete(request)
+        account = session.scalars(select(Account).where(Account.email == email)).first()
+        if account is None or not account.active:
+            continue
+        recent = session.scalar(
+            select(func.count())
+            .select_from(AccessToken)
+            .where(
+                AccessToken.account_id == account.id,
+                AccessToken.kind == TokenKind.password,
+                AccessToken.created_at > utcnow() - RESET_PAUSE,
+            )
+        )
+        if recent:
+            continue
+        _mail_reset(session, account, base_url)
+        audit.record(
+            session, actor_of(account.person), "account.password_reset_requested", f"person:{account.person_id}"
+        )
+        made += 1
+    session.flush()
+    return made
 
 
 def _mail_reset(session: Session, account: Account, base_url: str) -> None:

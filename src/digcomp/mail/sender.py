@@ -16,6 +16,7 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digcomp.access.staff import RESET_REQUEST, resolve_resets
 from digcomp.mail.outbox import SECRET_KINDS, pending
 from digcomp.settings import Settings
 from digcomp.store.db import Database
@@ -70,6 +71,7 @@ def _claim(session: Session, now: dt.datetime) -> list[int]:
             select(OutgoingMail)
             .where(
                 OutgoingMail.sent_at.is_(None),
+                OutgoingMail.kind != RESET_REQUEST,  # a request, not a message: resolved first
                 OutgoingMail.next_attempt_at <= now,
                 OutgoingMail.attempts < MAX_ATTEMPTS,
             )
@@ -87,6 +89,7 @@ def deliver_due(database: Database, settings: Settings, now: dt.datetime | None 
     """Send every e-mail that is due; None of this runs without ``smtp_host``."""
     if not settings.smtp_host:
         return Delivery(waiting=database.read(pending))
+    database.run(resolve_resets)
     now = now or utcnow()
     claimed = database.run(lambda s: _claim(s, now))
     if not claimed:

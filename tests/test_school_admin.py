@@ -267,6 +267,7 @@ def test_the_time_a_reset_takes_says_nothing_about_who_has_a_login(
     both write the same single row, so neither is faster. (The flood limits, the same for both, are lifted.)"""
     monkeypatch.setattr(throttle, "PER_ADDRESS", parse("1000/minute"))
     monkeypatch.setattr(throttle, "PER_ACCOUNT", parse("1000/minute"))
+    monkeypatch.setattr(throttle, "PER_ACCOUNT_ADDRESS", parse("1000/minute"))
     m = create_mobility(client, database)
     known_email = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["admin"]))["email"]
     known: list[float] = []

@@ -17,10 +17,15 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from digcomp.access import service as access
+from digcomp.access.throttle import LoginThrottle
 from digcomp.api.app import REDACT_LINKS, create_app
 from digcomp.cli import main
+from digcomp.errors import TooManyRequests, Unauthenticated
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
+from digcomp.store.models import TokenKind
+from digcomp.store.rate_limits import DatabaseStorage
 from tests.journey import API, PASSWORD, create_mobility, ok, web_login
 
 
@@ -482,3 +487,30 @@ def test_a_revocation_by_another_school_reads_as_an_unknown_certificate(client: 
     assert theirs.status_code == unknown.status_code == 404
     assert theirs.json()["detail"] == f"certificate {issued['id']} not found"
     assert str(mine.id) not in theirs.json()["detail"]
+
+
+def _login_from(database: Database, guard: LoginThrottle, email: str, password: str, address: str) -> int:
+    try:
+        access.login(database, email, password, TokenKind.api, throttle=guard, address=address)
+    except TooManyRequests:
+        return 429
+    except Unauthenticated:
+        return 401
+    return 200
+
+
+def test_nobody_can_lock_the_owner_out_and_spraying_addresses_is_refused(
+    client: TestClient, database: Database
+) -> None:
+    m = create_mobility(client, database)
+    email = ok(client.get(f"{API}/people/{m.mentor}", headers=m.as_["coordinator"]))["email"]
+    guard = LoginThrottle(DatabaseStorage(database))
+    assert _login_from(database, guard, email, PASSWORD, "10.9.9.9") == 200  # her own phone, last week
+    # an attacker's wrong passwords from 40 rotating addresses: more than the account-wide limit
+    assert {_login_from(database, guard, email, "guess-guess-1", f"203.0.113.{i}") for i in range(40)} >= {401}
+    assert _login_from(database, guard, email, "guess-guess-2", "203.0.113.250") == 429  # a new address: refused
+    assert _login_from(database, guard, email, PASSWORD, "10.9.9.9") == 200  # her own address: never locked out
+    # spraying many addresses from one address
+    sprayed = [_login_from(database, guard, f"nobody{i}@x.example", "password-1", "198.51.100.7") for i in range(30)]
+    assert sprayed[:20] == [401] * 20
+    assert set(sprayed[20:]) == {429}

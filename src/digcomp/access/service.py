@@ -194,7 +194,10 @@ def login(
         if throttle is not None:
             throttle.failed(address, email)
         raise
-    return database.run(lambda s: issue_token(s, account_id, kind))
+    token = database.run(lambda s: issue_token(s, account_id, kind))
+    if throttle is not None:
+        throttle.succeeded(address, email)
+    return token
 
 
 _DUMMY_HASH = credentials.hash_password("not a real password 0")

@@ -13,20 +13,42 @@ from limits.strategies import FixedWindowRateLimiter
 
 from digcomp.errors import TooManyRequests
 
-PER_ADDRESS = parse("20/minute")
-PER_ACCOUNT = parse("10/15 minutes")
+PER_ADDRESS = parse("20/minute")  # any accounts from one address: guessing, spraying many addresses
+PER_ACCOUNT_ADDRESS = parse("10/15 minutes")  # one account from one address
+PER_ACCOUNT = parse("30/15 minutes")  # one account from anywhere: refuses only addresses it never logged in from
+KNOWN_FOR = parse("1/30 days")  # an address the account logged in from lately: the owner's own
 
 
 class LoginThrottle:
+    """Counts failures per address, per (account, address) and per account. The account-wide count never locks
+    the owner out: an address the account logged in from successfully in the last 30 days is judged by its own
+    counts only, so a flood of wrong passwords from elsewhere cannot keep her from her own computer or phone."""
+
     def __init__(self, storage: Storage) -> None:
         self.limiter = FixedWindowRateLimiter(storage)
 
+    @staticmethod
+    def _account(email: str) -> str:
+        return email.strip().lower()
+
     def _limits(self, address: str, email: str) -> list[tuple[RateLimitItem, str]]:
-        return [(PER_ADDRESS, f"address:{address}"), (PER_ACCOUNT, f"account:{email.strip().lower()}")]
+        account = self._account(email)
+        return [
+            (PER_ADDRESS, f"address:{address}"),
+            (PER_ACCOUNT_ADDRESS, f"account-address:{account}:{address}"),
+            (PER_ACCOUNT, f"account:{account}"),
+        ]
+
+    def known(self, address: str, email: str) -> bool:
+        """The account logged in from this address lately."""
+        return not self.limiter.test(KNOWN_FOR, "login", f"known:{self._account(email)}:{address}")
 
     def check(self, address: str, email: str) -> None:
         """Refuse before the password is checked when a limit is used up."""
-        for item, key in self._limits(address, email):
+        limits = self._limits(address, email)
+        if self.known(address, email):
+            limits = limits[:2]  # the owner's own address: never refused for what others did
+        for item, key in limits:
             if not self.limiter.test(item, "login", key):
                 reset = self.limiter.get_window_stats(item, "login", key).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
@@ -43,3 +65,9 @@ class LoginThrottle:
     def failed(self, address: str, email: str) -> None:
         for item, key in self._limits(address, email):
             self.limiter.hit(item, "login", key)
+
+    def succeeded(self, address: str, email: str) -> None:
+        """Remember the address as the account's own (for 30 days)."""
+        key = f"known:{self._account(email)}:{address}"
+        if not self.known(address, email):
+            self.limiter.hit(KNOWN_FOR, "login", key)

@@ -13,58 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from digcomp import demo
-from digcomp.api import (
-    routes_access,
-    routes_assessment,
-    routes_audit,
-    routes_certificates,
-    routes_frameworks,
-    routes_mobilities,
-    routes_overview,
-    routes_plans,
-    routes_privacy,
-    routes_recognition,
-    routes_school,
-)
-from digcomp.api.app import create_app
+from digcomp.api.app import ROUTE_MODULES, create_app
 from digcomp.credentials import issuing
 from digcomp.framework import catalog
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import Evidence, Mobility, Outcome, Plan, PlanVersion, Role
-from digcomp.web import (
-    pages_assessment,
-    pages_framework,
-    pages_mobilities,
-    pages_mobility,
-    pages_public,
-    pages_recognition,
-    pages_school,
-)
+from digcomp.web import PAGE_MODULES
 from tests.journey import API
 
-API_MODULES = (
-    routes_access,
-    routes_assessment,
-    routes_audit,
-    routes_certificates,
-    routes_frameworks,
-    routes_mobilities,
-    routes_overview,
-    routes_plans,
-    routes_privacy,
-    routes_recognition,
-    routes_school,
-)
-WEB_MODULES = (
-    pages_assessment,
-    pages_framework,
-    pages_mobilities,
-    pages_mobility,
-    pages_public,
-    pages_recognition,
-    pages_school,
-)
 # What carried the learner's name: gone once she is erased.
 DOCUMENTS = re.compile(r"(certificate\.pdf|credential\.json|edc\.json|edc\.jwt|agreement\.pdf|/file|/credential|/edc)$")
 STAFF = (Role.coordinator, Role.validator, Role.admin)
@@ -72,10 +29,10 @@ STAFF = (Role.coordinator, Role.validator, Role.admin)
 
 def get_paths() -> list[str]:
     paths = [
-        API + r.path for m in API_MODULES for r in m.router.routes if isinstance(r, APIRoute) and "GET" in r.methods
+        API + r.path for m in ROUTE_MODULES for r in m.router.routes if isinstance(r, APIRoute) and "GET" in r.methods
     ]
     return paths + [
-        r.path for m in WEB_MODULES for r in m.router.routes if isinstance(r, APIRoute) and "GET" in r.methods
+        r.path for m in PAGE_MODULES for r in m.router.routes if isinstance(r, APIRoute) and "GET" in r.methods
     ]
 
 

@@ -101,6 +101,22 @@ def worker_app() -> FastAPI:
     return create_app(settings, database, owns_database=True, serving=True)
 
 
+# FastAPI tries routes in order, one by one: the busiest (mentors' notes and ratings) are tried first.
+ROUTE_MODULES = (
+    routes_assessment,
+    routes_access,
+    routes_frameworks,
+    routes_mobilities,
+    routes_overview,
+    routes_plans,
+    routes_audit,
+    routes_privacy,
+    routes_school,
+    routes_recognition,
+    routes_certificates,
+)
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -148,20 +164,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit_for=lambda path: body_limit(settings, path))
     app.add_middleware(AnswerHeaders)  # outermost: every answer, the refusals above included, carries them
     logging.getLogger("uvicorn.access").addFilter(REDACT_LINKS)
-    # FastAPI tries routes in order, one by one: the busiest (mentors' notes and ratings) are tried first.
-    for module in (
-        routes_assessment,
-        routes_access,
-        routes_frameworks,
-        routes_mobilities,
-        routes_overview,
-        routes_plans,
-        routes_audit,
-        routes_privacy,
-        routes_school,
-        routes_recognition,
-        routes_certificates,
-    ):
+    for module in ROUTE_MODULES:
         app.include_router(module.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
 
     web.install(app)

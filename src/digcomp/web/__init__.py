@@ -25,18 +25,20 @@ from digcomp.web import (
 )
 from digcomp.web.common import HERE, LoginRequired, localizer, render
 
+PAGE_MODULES = (
+    pages_mobilities,
+    pages_mobility,
+    pages_assessment,
+    pages_recognition,
+    pages_school,
+    pages_public,
+    pages_framework,
+)
+
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (
-        pages_mobilities,
-        pages_mobility,
-        pages_assessment,
-        pages_recognition,
-        pages_school,
-        pages_public,
-        pages_framework,
-    ):
+    for module in PAGE_MODULES:
         app.include_router(module.router)
     api_answers = {
         kind: app.exception_handlers[kind]

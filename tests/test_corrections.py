@@ -17,7 +17,16 @@ from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import AuditEntry, OutgoingMail, Person
 from digcomp.store.models import Mobility as StoredMobility
-from tests.journey import API, Mobility, create_mobility, ok, validated_mobility, web_login
+from tests.journey import (
+    API,
+    Mobility,
+    agreed_plan,
+    assess_and_validate,
+    create_mobility,
+    ok,
+    validated_mobility,
+    web_login,
+)
 
 
 def _plan_with(client: TestClient, m: Mobility, text: dict[str, str], criteria: dict[str, str]) -> tuple[str, int]:
@@ -298,6 +307,19 @@ def test_mentor_links_are_on_the_address_the_server_is_reached_at(database: Data
             201,
         )
         assert spoofed["url"].startswith("http://school.example:8297/")
+        # the e-mails a request queues link to the same address (a plan waiting for confirmation, a statement issued)
+        agreed_plan(client, m)
+        assess_and_validate(client, m)
+        ok(client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={}), 201)
+        with database.session() as session:
+            bodies = {
+                mail.kind: mail.body
+                for mail in session.scalars(select(OutgoingMail).where(OutgoingMail.mobility_id == m.id))
+            }
+        assert {"plan_waiting", "certificate_issued"} <= set(bodies)
+        for kind in ("plan_waiting", "certificate_issued"):
+            assert "http://school.example:8297/" in bodies[kind], bodies[kind]
+            assert "127.0.0.1" not in bodies[kind]
 
 
 def test_a_group_is_imported_with_texts_per_language(client: TestClient, database: Database) -> None:

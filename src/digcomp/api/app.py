@@ -26,7 +26,7 @@ from digcomp.api import (
     routes_recognition,
     routes_school,
 )
-from digcomp.api.middleware import AnswerHeaders, BodyLimit
+from digcomp.api.middleware import AnswerHeaders, BodyLimit, PublicAddress
 from digcomp.framework import catalog as load_catalog
 from digcomp.mail import service as mail
 from digcomp.settings import Settings, get_settings
@@ -162,6 +162,7 @@ def create_app(
         app.state.throttle = LoginThrottle(DatabaseStorage(app.state.database))
     errors.install(app)
     app.add_middleware(BodyLimit, limit_for=lambda path: body_limit(settings, path))
+    app.add_middleware(PublicAddress, configured=settings.public_url)
     app.add_middleware(AnswerHeaders)  # outermost: every answer, the refusals above included, carries them
     logging.getLogger("uvicorn.access").addFilter(REDACT_LINKS)
     for module in ROUTE_MODULES:

@@ -8,6 +8,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from digcomp.mail.outbox import SERVED_AT
+
 Scope = dict[str, Any]
 Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
@@ -188,3 +190,31 @@ class AnswerHeaders:
         if scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", b"max-age=31536000"))
         await self.app(scope, receive, with_headers(send, headers, cache_rule(scope["method"], scope["path"])))
+
+
+class PublicAddress:
+    """Names, for everything the request does, the address the service is reached at — the configured public URL,
+    else the request's own scheme and host (forwarded ones only from trusted proxies, as uvicorn gives them) — so
+    the e-mails it queues link where the mentor link does (``mail.outbox.SERVED_AT``)."""
+
+    def __init__(self, app: App, configured: str | None) -> None:
+        self.app = app
+        self.configured = configured.rstrip("/") if configured else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = SERVED_AT.set(self.configured or _served_at(scope))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            SERVED_AT.reset(token)
+
+
+def _served_at(scope: Scope) -> str:
+    host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+    if not host and scope.get("server"):
+        name, port = scope["server"]
+        host = f"{name}:{port}"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"

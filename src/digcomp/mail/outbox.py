@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -188,10 +189,15 @@ def rating_reminder(session: Session, mobility: Mobility, missing: int, link: st
     return mail is not None
 
 
+# The address the service is reached at, for the request being answered (``api.middleware.PublicAddress``): e-mails
+# link to it, as mentor links do. Outside a request (command line, worker), DIGCOMP_PUBLIC_URL or the local address.
+SERVED_AT: ContextVar[str | None] = ContextVar("digcomp_served_at", default=None)
+
+
 def base_url() -> str:
     from digcomp.settings import get_settings
 
-    return get_settings().offline_base_url
+    return SERVED_AT.get() or get_settings().offline_base_url
 
 
 def pending(session: Session) -> int:

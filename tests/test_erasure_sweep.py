@@ -14,12 +14,9 @@ from sqlalchemy import select
 
 from digcomp import demo
 from digcomp.api.app import ROUTE_MODULES, create_app
-from digcomp.credentials import issuing
-from digcomp.framework import catalog
-from digcomp.settings import Settings
-from digcomp.store.db import Database
 from digcomp.store.models import Evidence, Mobility, Outcome, Plan, PlanVersion, Role
 from digcomp.web import PAGE_MODULES
+from tests.demo_site import issued_demo
 from tests.journey import API
 
 # What carried the learner's name: gone once she is erased.
@@ -44,20 +41,14 @@ class Erased:
 
 @pytest.fixture(scope="module")
 def erased(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Erased]:
-    folder = tmp_path_factory.mktemp("erased")
-    settings = Settings(data_dir=folder / "data", public_url="http://testserver")
-    database = Database(f"sqlite:///{folder / 'digcomp.sqlite3'}")
-    database.migrate()
-    cat = catalog()
+    issued = issued_demo(tmp_path_factory.mktemp("erased"))
+    settings, database = issued.settings, issued.database
+    learner, school, host = issued.learner_id, issued.school_id, issued.host_id
     with database.session() as session:
-        demo.seed(session, cat)
-        mobility = demo.certificate_demo(session, cat, settings)
-        certificate, _ = issuing.issue(session, cat, settings, None, mobility, ["lv", "en"])
-        learner, school, host = mobility.learner_id, mobility.sending_organisation_id, mobility.host_organisation_id
         mobilities = list(session.scalars(select(Mobility.id).where(Mobility.learner_id == learner)))
         values = {
             "mobility_id": mobilities,
-            "certificate_id": [certificate.id],
+            "certificate_id": [issued.certificate_id],
             "evidence_id": list(session.scalars(select(Evidence.id).where(Evidence.mobility_id.in_(mobilities)))),
             "outcome_id": list(
                 session.scalars(

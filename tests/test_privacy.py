@@ -22,11 +22,10 @@ from digcomp import demo
 from digcomp.api.app import create_app
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.cli import main
-from digcomp.credentials import issuing
-from digcomp.framework import catalog
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import Certificate, Evidence, Person, Role
+from tests.demo_site import issued_demo
 from tests.journey import API, agreed_plan, create_mobility, ok, validated_mobility, web_login
 from tests.test_api_assessment import png
 
@@ -44,15 +43,9 @@ class Demo:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("privacy")
-    settings = Settings(data_dir=folder / "data", public_url="http://testserver")
-    database = Database(f"sqlite:///{folder / 'digcomp.sqlite3'}")
-    database.migrate()
-    cat = catalog()
-    with database.session() as session:
-        demo.seed(session, cat)
-        mobility = demo.certificate_demo(session, cat, settings)
-        certificate, _ = issuing.issue(session, cat, settings, None, mobility, ["lv", "en"])
-        ids = (mobility.learner_id, certificate.id)
+    issued = issued_demo(folder)
+    settings, database = issued.settings, issued.database
+    ids = (issued.learner_id, issued.certificate_id)
     with TestClient(
         create_app(settings=settings, database=database), headers={"origin": "http://testserver"}
     ) as client:

@@ -27,7 +27,7 @@ from digcomp.assessment import evidence, records, stages
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.credentials import issuing
 from digcomp.framework import Catalog, catalog
-from digcomp.i18n import MARK_CLOSE, MARK_OPEN
+from digcomp.i18n import MARK_CLOSE, MARK_OPEN, negotiate
 from digcomp.mobility import importer
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityCreate
@@ -342,3 +342,24 @@ def test_a_mistyped_address_is_a_page_for_a_browser_and_json_for_a_program(site:
     assert program.status_code == 422
     assert "mobility_id" in program.json()["detail"]
     assert client.get("/no-such-page").json()["detail"] == "Not Found"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("it-IT,it;q=0.9,en;q=0.5", "en"),  # an Italian mentor: English until the interface speaks Italian
+        ("fi-FI", "en"),
+        ("lv-LV,lv;q=0.9,en;q=0.8", "lv"),
+        ("de;q=0.8, lv;q=0.9", "lv"),  # by quality, not by order
+        ("lv;q=0.1, en;q=0.5", "en"),
+        ("", "en"),  # a program that says nothing
+    ],
+)
+def test_the_page_language_follows_the_browser_and_defaults_to_english(site: Site, accept: str, expected: str) -> None:
+    assert negotiate(accept) == expected
+    site.client.cookies.clear()
+    page = site.client.get("/verify", headers={"Accept-Language": accept})
+    assert f'<html lang="{expected}">' in page.text
+    site.client.cookies.set("digcomp_lang", "lv")  # an explicit choice wins
+    assert '<html lang="lv">' in site.client.get("/verify", headers={"Accept-Language": accept}).text
+    site.client.cookies.clear()

@@ -79,6 +79,29 @@ def _countries_by_name() -> dict[str, str]:
     return names
 
 
+def negotiate(accept_language: str, available: Iterable[str] = UI_LANGUAGES, default: str = "en") -> str:
+    """The first language of a browser's ``Accept-Language`` (by its q-values) that the interface has — ``lv-LV``
+    gives Latvian, ``it-IT`` a language we lack, so English. Babel matches the tags."""
+    from babel import negotiate_locale
+
+    ranked = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            ranked.append((-quality, position, tag.replace("_", "-")))
+    preferred = [tag for _, _, tag in sorted(ranked)]
+    found = negotiate_locale(preferred, list(available), sep="-")
+    return str(found).split("-")[0].split("_")[0] if found else default
+
+
 def language_name(code: str, in_language: str) -> str:
     try:
         return str(locale(in_language).languages.get(code, code))

@@ -19,7 +19,7 @@ from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.api.deps import SESSION_COOKIE, get_database, get_settings_dep, same_site
 from digcomp.errors import DomainError, Forbidden, Invalid, InvalidValue, Phrase, Unauthenticated
-from digcomp.i18n import UI_LANGUAGES, Localizer, best_text
+from digcomp.i18n import UI_LANGUAGES, Localizer, best_text, negotiate
 from digcomp.store.models import Organisation
 
 HERE = Path(__file__).parent
@@ -112,8 +112,7 @@ def language(request: Request) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    accept = request.headers.get("accept-language", "")
-    return "en" if accept[:2].lower() == "en" else "lv"
+    return negotiate(request.headers.get("accept-language", ""))
 
 
 def localizer(request: Request) -> Localizer:

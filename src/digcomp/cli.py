@@ -15,8 +15,9 @@ from digcomp.framework import FrameworkError, UnknownCompetence, UnknownFramewor
 from digcomp.framework.export import framework_json, moodle_csv
 from digcomp.framework.search import search
 from digcomp.framework.views import CompetenceView, describe_competence, summarize
+from digcomp.i18n import UI_LANGUAGES
 
-LANGUAGES = ("en", "lv")
+LANGUAGES = UI_LANGUAGES
 EXIT_USAGE = 2
 
 

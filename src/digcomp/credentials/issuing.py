@@ -38,7 +38,7 @@ from digcomp.credentials.verify import (
 )
 from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.framework import Catalog
-from digcomp.i18n import UI_LANGUAGES, language_name
+from digcomp.i18n import DOCUMENT_LANGUAGES, UI_LANGUAGES, language_name
 from digcomp.mail import outbox
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
@@ -57,7 +57,11 @@ from digcomp.store.models import (
     Person as StoredPerson,
 )
 
-LANGUAGE_CHOICES = {"lv+en": ["lv", "en"], "en+lv": ["en", "lv"], "lv": ["lv"], "en": ["en"]}
+# one language, or two ("lv+en": the school's first, the host's second)
+LANGUAGE_CHOICES = {
+    **{first: [first] for first in DOCUMENT_LANGUAGES},
+    **{f"{a}+{b}": [a, b] for a in DOCUMENT_LANGUAGES for b in DOCUMENT_LANGUAGES if a != b},
+}
 
 
 def parse_languages(value: str) -> list[str]:

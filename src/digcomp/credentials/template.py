@@ -11,9 +11,10 @@ import yaml
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from digcomp.i18n import DOCUMENT_LANGUAGES
 from digcomp.resources import shipped
 
-SUPPORTED_LANGUAGES = ("lv", "en")
+SUPPORTED_LANGUAGES = DOCUMENT_LANGUAGES
 REGULAR, BOLD, FALLBACK = "Statement-Regular", "Statement-Bold", "Statement-Fallback"
 
 

@@ -20,7 +20,43 @@ from babel.dates import format_date
 from digcomp.errors import InvalidValue, LanguageName, Phrase, Term, fill
 
 HERE = Path(__file__).parent
-UI_LANGUAGES = ("lv", "en")  # languages of the interface and the statement's labels
+# The one list of languages (adding one: its label files, and its code here).
+UI_LANGUAGES = ("lv", "en")  # languages of the interface
+DOCUMENT_LANGUAGES = UI_LANGUAGES  # languages the statement and the learning agreement have labels in
+HOST_LANGUAGES = ("it", "es", "de", "fr", "pt", "pl")  # hosts' languages whose names people write (countries)
+EU_LANGUAGES = (
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "fi",
+    "fr",
+    "ga",
+    "hr",
+    "hu",
+    "it",
+    "lt",
+    "lv",
+    "mt",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "sk",
+    "sl",
+    "sv",
+    "no",
+    "is",
+    "tr",
+    "uk",
+    "sr",
+    "mk",
+    "sq",
+)  # languages a plan's texts and a mentor's reading may be in
 _LOCALES = {"lv": "lv_LV", "en": "en_IE"}  # English as written in the EU: day before month
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"  # pseudo-translation markers (see ``Localizer(pseudo=True)``)
 
@@ -71,7 +107,7 @@ def _countries_by_name() -> dict[str, str]:
     for country in pycountry.countries:
         if country.alpha_2 in codes:
             names[_folded(country.alpha_3)] = country.alpha_2
-    for language in (*UI_LANGUAGES, "it", "es", "de", "fr", "pt", "pl"):
+    for language in (*UI_LANGUAGES, *HOST_LANGUAGES):
         territories = locale(language).territories
         for code in codes:
             if code in territories:

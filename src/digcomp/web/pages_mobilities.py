@@ -20,6 +20,7 @@ from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_da
 from digcomp.api.downloads import download
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
+from digcomp.i18n import EU_LANGUAGES
 from digcomp.mobility import importer, overview, spreadsheet
 from digcomp.mobility import service as registry
 from digcomp.mobility.overview import RESULT_COLUMNS
@@ -50,7 +51,7 @@ from digcomp.web.common import (
     secure_cookies,
     web_actor,
 )
-from digcomp.web.pages_mobility import EU_LANGUAGES, host_choices
+from digcomp.web.pages_mobility import host_choices
 
 router = APIRouter(include_in_schema=False)
 SESSION_DAYS_SECONDS = 7 * 24 * 3600

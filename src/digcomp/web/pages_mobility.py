@@ -18,7 +18,7 @@ from digcomp.credentials import issuing
 from digcomp.errors import DomainError, Invalid, Unavailable
 from digcomp.framework import DEFAULT_FRAMEWORK, pick
 from digcomp.framework.views import competence_summaries, level_view
-from digcomp.i18n import UI_LANGUAGES
+from digcomp.i18n import EU_LANGUAGES, UI_LANGUAGES
 from digcomp.mapping import suggester
 from digcomp.mobility import monitoring, progress
 from digcomp.mobility import service as registry
@@ -43,39 +43,6 @@ from digcomp.web.common import (
 from digcomp.web.links import link_card
 
 router = APIRouter(include_in_schema=False)
-EU_LANGUAGES = (
-    "bg",
-    "cs",
-    "da",
-    "de",
-    "el",
-    "en",
-    "es",
-    "et",
-    "fi",
-    "fr",
-    "ga",
-    "hr",
-    "hu",
-    "it",
-    "lt",
-    "lv",
-    "mt",
-    "nl",
-    "pl",
-    "pt",
-    "ro",
-    "sk",
-    "sl",
-    "sv",
-    "no",
-    "is",
-    "tr",
-    "uk",
-    "sr",
-    "mk",
-    "sq",
-)
 
 
 def plan_languages(mobility: Mobility) -> list[str]:

@@ -19,7 +19,7 @@ from digcomp.agreement.document import (
     agreement_document,
 )
 from digcomp.agreement.pdf import render_agreement
-from digcomp.credentials.parties import party_of, person_of, placement_of
+from digcomp.credentials.parties import party_of, person_of, register_parties
 from digcomp.credentials.signing import (
     Attachment,
     SigningKey,
@@ -232,10 +232,7 @@ def register_entry(session: Session, agreement_id: str, catalog: Catalog | None 
     return RegisterEntry(
         certificate_id=agreement.id,
         signer_fingerprint=agreement.signer_fingerprint,
-        holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
-        holder_erased=mobility.learner.erased_at is not None,
-        issuer=mobility.sending_organisation.name,
-        placement=placement_of(mobility),
+        **register_parties(mobility),
         issued_at=agreement.issued_at,
         pdf_sha256=agreement.pdf_sha256,
         revoked_at=None,

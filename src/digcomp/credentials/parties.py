@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from digcomp.credentials.statement import Party, Person
 from digcomp.i18n import country_names
 from digcomp.store.models import Mobility, Organisation
@@ -39,4 +41,14 @@ def placement_of(mobility: Mobility) -> dict[str, str]:
         "host_country": mobility.host_organisation.country,
         "start_date": mobility.start_date.isoformat(),
         "end_date": mobility.end_date.isoformat(),
+    }
+
+
+def register_parties(mobility: Mobility) -> dict[str, Any]:
+    """Who holds and who issued a document of the mobility, and where it took place, as the register shows them."""
+    return {
+        "holder": f"{mobility.learner.given_name} {mobility.learner.family_name}",
+        "holder_erased": mobility.learner.erased_at is not None,
+        "issuer": mobility.sending_organisation.name,
+        "placement": placement_of(mobility),
     }

@@ -12,7 +12,7 @@ from digcomp.agreement import service as agreements
 from digcomp.credentials import status_list
 from digcomp.credentials.issuing import edc_json
 from digcomp.credentials.openbadge import issuer_profile
-from digcomp.credentials.parties import party_of, placement_of
+from digcomp.credentials.parties import party_of, register_parties
 from digcomp.credentials.proof import CredentialKey, add_proof
 from digcomp.credentials.verify import (
     DOCUMENT_ID,
@@ -117,10 +117,7 @@ def register_entry(session: Session, certificate_id: str, catalog: Catalog | Non
     return RegisterEntry(
         certificate_id=certificate.id,
         signer_fingerprint=certificate.signer_fingerprint,
-        holder=f"{mobility.learner.given_name} {mobility.learner.family_name}",
-        holder_erased=mobility.learner.erased_at is not None,
-        issuer=mobility.sending_organisation.name,
-        placement=placement_of(mobility),
+        **register_parties(mobility),
         issued_at=certificate.issued_at,
         pdf_sha256=certificate.pdf_sha256,
         revoked_at=certificate.revoked_at,

@@ -404,12 +404,11 @@ def test_no_certificate_before_validation(client: TestClient, database: Database
     response = client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={})
     assert response.status_code == 409
     assert "not validated yet" in response.json()["detail"]
-    assert (
-        client.post(
-            f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={"languages": "de"}
-        ).status_code
-        == 422
+    unknown = client.post(
+        f"{API}/mobilities/{m.id}/certificate", headers=m.as_["coordinator"], json={"languages": "fi"}
     )
+    assert unknown.status_code == 422
+    assert "lv, en, it, es, de, fr, pt, pl" in unknown.json()["detail"]
 
 
 def test_the_credential_check_catches_terms_outside_the_published_contexts(

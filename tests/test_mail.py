@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from digcomp.i18n import format_day
 from digcomp.mail import reminders, sender
 from digcomp.settings import Settings
 from digcomp.store.db import Database
@@ -139,7 +140,8 @@ def test_plan_confirmation_and_certificate_mails_reach_the_right_people_once(
     certificate_id = ok(client.get(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["learner"]))["id"]
     assert f"/verify/{certificate_id}" in _body(certificate)
     mentor_mail = smtp.to(people["mentor"])
-    assert [msg["Subject"] for msg in mentor_mail] == ["Please confirm the learning plan of Jānis Bērziņš"]
+    # the mentor reads Spanish: her e-mail is Spanish
+    assert [msg["Subject"] for msg in mentor_mail] == ["Confirme el plan de aprendizaje de Jānis Bērziņš"]
 
 
 def test_nothing_is_lost_while_the_mail_server_is_down(
@@ -180,9 +182,10 @@ def test_the_mentor_is_reminded_once_before_the_end_while_ratings_are_missing(
     assert remind(today) == 1
     assert remind(today + dt.timedelta(days=1)) == 0  # once per end date
     sender.deliver_due(database, mail_settings)
-    [reminder] = [msg for msg in smtp.to(mentor) if "ends on" in msg["Subject"]]
-    written = f"{end.day} {end.strftime('%b')} {end.year}"
-    assert reminder["Subject"] == f"Jānis Bērziņš's placement ends on {written}: 3 rating(s) missing"
+    [reminder] = [msg for msg in smtp.to(mentor) if "terminan el" in msg["Subject"]]  # she reads Spanish
+    written = format_day(end, "es")  # "12 dic 2026": the date written her way
+    subject = " ".join(str(reminder["Subject"]).split())  # unfolded: a long non-ASCII subject is folded on the wire
+    assert subject == f"Las prácticas de Jānis Bērziņš terminan el {written}: faltan 3 valoraciones"
     link = next(line for line in _body(reminder).splitlines() if "/m/" in line).strip()
     opened = client.get(link.removeprefix("http://testserver"), follow_redirects=False)
     assert opened.status_code in (302, 303)

@@ -79,7 +79,7 @@ def test_a_corrected_word_keeps_the_whole_assessment_and_a_changed_target_starts
         mails = session.scalars(select(OutgoingMail).where(OutgoingMail.kind == "plan_revised")).all()
         told = {mail.recipient_id: mail.body for mail in mails}
     assert set(told) >= {m.learner, m.mentor}
-    assert "changed (its competences or target levels)" in told[m.mentor]
+    assert "cambió (sus competencias o niveles objetivo)" in told[m.mentor]  # the mentor reads Spanish
     web_login(client, f"lucía.mentor{m.school}@example.org", "en")
     page = client.get(f"/mobilities/{m.id}").text
     assert "What changes from version 1" in page

@@ -27,7 +27,7 @@ from digcomp.assessment import evidence, records, stages
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.credentials import issuing
 from digcomp.framework import Catalog, catalog
-from digcomp.i18n import MARK_CLOSE, MARK_OPEN, negotiate
+from digcomp.i18n import HOST_LANGUAGES, MARK_CLOSE, MARK_OPEN, UI_LANGUAGES, negotiate
 from digcomp.mobility import importer
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityCreate
@@ -251,22 +251,28 @@ def _as(site: Site, role: str | None, language: str) -> TestClient:
 
 
 ROLES = ["admin", "coordinator", "validator", "learner", "mentor", "link", None]
+ABROAD = ["mentor", "link", "learner", None]  # a host mentor (logged in or by link), the learner abroad, an employer
+PAGES_IN = [(role, language) for language in UI_LANGUAGES for role in ROLES] + [
+    (role, language) for language in HOST_LANGUAGES for role in ABROAD
+]
 
 
-@pytest.mark.parametrize("language", ["lv", "en"])
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("role", "language"), PAGES_IN)
 def test_every_page_of_every_role_speaks_the_page_language(site: Site, role: str | None, language: str) -> None:
+    """Latvian and English on every page of every role; each host's language on every page a mentor and a visitor
+    see — a label the language's file lacks would show in English and fail here."""
     client = _as(site, role, language)
     problems = {}
     for path in ["/login", *_pages(site)]:
         response = client.get(path)
         assert response.status_code < 500, f"{path}: {response.status_code}"
+        assert f'<html lang="{language}">' in response.text, path
         if found := leaks(response.text, site.data):
             problems[f"{path} ({response.status_code})"] = found
     assert not problems, f"text not from the label files ({role}, {language}): {problems}"
 
 
-@pytest.mark.parametrize("language", ["lv", "en"])
+@pytest.mark.parametrize("language", UI_LANGUAGES)
 def test_refusals_and_form_errors_speak_the_page_language(site: Site, language: str) -> None:
     client = _as(site, "coordinator", language)
     draft = f"/mobilities/{site.draft_id}"
@@ -327,7 +333,10 @@ def test_label_files_are_complete() -> None:
 
     loaded = labels()
     assert set(loaded["lv"]) == set(loaded["en"])
-    assert all(str(v).strip() for table in loaded.values() for v in table.values())
+    first, *others = HOST_LANGUAGES
+    for language in others:  # the host languages label the same pages
+        assert set(loaded[language]) == set(loaded[first]), language
+    assert all(isinstance(v, str) and v.strip() for table in loaded.values() for v in table.values())
 
 
 def test_a_mistyped_address_is_a_page_for_a_browser_and_json_for_a_program(site: Site) -> None:
@@ -347,10 +356,17 @@ def test_a_mistyped_address_is_a_page_for_a_browser_and_json_for_a_program(site:
 @pytest.mark.parametrize(
     ("accept", "expected"),
     [
-        ("it-IT,it;q=0.9,en;q=0.5", "en"),  # an Italian mentor: English until the interface speaks Italian
-        ("fi-FI", "en"),
+        ("it-IT,it;q=0.9,en;q=0.5", "it"),  # an Italian mentor
+        ("fi-FI", "en"),  # a language we lack: English
+        ("fi-FI,fi;q=0.9,pt;q=0.4", "pt"),
+        ("de-DE", "de"),
+        ("es-ES", "es"),
+        ("fr-FR", "fr"),
+        ("pt-PT", "pt"),
+        ("pl-PL", "pl"),
         ("lv-LV,lv;q=0.9,en;q=0.8", "lv"),
         ("de;q=0.8, lv;q=0.9", "lv"),  # by quality, not by order
+        ("pt-BR", "pt"),
         ("lv;q=0.1, en;q=0.5", "en"),
         ("", "en"),  # a program that says nothing
     ],
@@ -360,6 +376,10 @@ def test_the_page_language_follows_the_browser_and_defaults_to_english(site: Sit
     site.client.cookies.clear()
     page = site.client.get("/verify", headers={"Accept-Language": accept})
     assert f'<html lang="{expected}">' in page.text
+    assert (
+        f'<a href="/lang/{expected}?next=/verify" lang="{expected}" hreflang="{expected}" aria-current="true">'
+        in page.text
+    )
     site.client.cookies.set("digcomp_lang", "lv")  # an explicit choice wins
     assert '<html lang="lv">' in site.client.get("/verify", headers={"Accept-Language": accept}).text
     site.client.cookies.clear()

@@ -15,9 +15,13 @@ from digcomp.framework import FrameworkError, UnknownCompetence, UnknownFramewor
 from digcomp.framework.export import framework_json, moodle_csv
 from digcomp.framework.search import search
 from digcomp.framework.views import CompetenceView, describe_competence, summarize
-from digcomp.i18n import UI_LANGUAGES
+from digcomp.i18n import DOCUMENT_LANGUAGES, UI_LANGUAGES
 
-LANGUAGES = UI_LANGUAGES
+LANGUAGES = UI_LANGUAGES  # the framework's texts are Latvian and English
+LANGUAGES_HELP = (
+    "the documents' languages: one, or two joined by + with the school's first — lv+en (default), lv+es, en+lv, lv "
+    f"… (from {', '.join(DOCUMENT_LANGUAGES)}; a host's language where the plan is written in it)"
+)
 EXIT_USAGE = 2
 
 
@@ -354,10 +358,11 @@ def cmd_issue(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from digcomp import jobs
-    from digcomp.credentials import bulk, issuing
+    from digcomp.credentials import bulk
+    from digcomp.credentials import languages as document_languages
     from digcomp.settings import get_settings
 
-    languages = issuing.parse_languages(args.languages)
+    languages = document_languages.parse(args.languages)
     database = _database()
     with database.session() as session:
         if args.mobility:
@@ -395,6 +400,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from digcomp.agreement import service as agreements
     from digcomp.credentials import issuing
+    from digcomp.credentials import languages as document_languages
     from digcomp.demo import certificate_demo
     from digcomp.settings import get_settings
     from digcomp.store.models import Certificate
@@ -404,7 +410,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cat = catalog()
     with database.session() as session:
         mobility = certificate_demo(session, cat, settings)
-        languages = issuing.parse_languages(args.languages)
+        languages = document_languages.parse(args.languages)
         certificate, _ = issuing.issue(session, cat, settings, None, mobility, languages)
         certificate = session.get_one(
             Certificate,
@@ -530,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("issue", cmd_issue, "Issue the certificates of validated mobilities (idempotent, resumable, parallel).")
     p.add_argument("--group", help="only mobilities of this group")
     p.add_argument("--mobility", type=int, action="append", help="only this mobility (repeatable)")
-    p.add_argument("--languages", default="lv+en", help="lv+en (default), en+lv, lv or en")
+    p.add_argument("--languages", default="lv+en", help=LANGUAGES_HELP)
     p.add_argument("--workers", type=int, default=0, help="worker processes (default: one per CPU core)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -541,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", cmd_demo, "Create a complete demo (plan, evidence, assessment, validation) and write its certificate."
     )
     p.add_argument("--out", required=True, help="folder for the signed PDF, the credential JSON and the EDC JSON")
-    p.add_argument("--languages", default="lv+en")
+    p.add_argument("--languages", default="lv+en", help=LANGUAGES_HELP)
 
     p = add("audit-verify", cmd_audit_verify, "Verify the audit trail's hash chains (exit 1 when broken).")
     p.add_argument("--format", choices=("text", "json"), default="text")

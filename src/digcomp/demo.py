@@ -47,12 +47,15 @@ DEMO_OUTCOMES = [
             "lv": "Izglītojamais patstāvīgi sagatavo viesnīcas pakalpojumu prezentāciju viesiem, izmantojot digitālos "
             "rīkus",
             "en": "Independently prepares a presentation of the hotel's services for guests, using digital tools",
+            "es": "Prepara de forma autónoma una presentación de los servicios del hotel para los huéspedes, con "
+            "herramientas digitales",
         },
         "3.1",
         3,
         {
             "lv": "Prezentācija ir pabeigta, saprotama viesiem un atbilst viesnīcas vizuālajam stilam",
             "en": "The presentation is complete, clear to guests and follows the hotel's visual style",
+            "es": "La presentación está completa, es clara para los huéspedes y sigue el estilo visual del hotel",
         },
         [AssessmentMethod.product, AssessmentMethod.observation],
     ),
@@ -60,6 +63,8 @@ DEMO_OUTCOMES = [
         {
             "lv": "Apstrādā viesu personas datus rezervāciju sistēmā atbilstoši VDAR un viesnīcas noteikumiem",
             "en": "Handles guests' personal data in the booking system in line with GDPR and the hotel's rules",
+            "es": "Trata los datos personales de los huéspedes en el sistema de reservas conforme al RGPD y a las "
+            "normas del hotel",
         },
         "4.2",
         4,
@@ -68,6 +73,8 @@ DEMO_OUTCOMES = [
             "noteikumus",
             "en": "No personal data is shared outside the booking system; the learner explains the hotel's privacy "
             "rules",
+            "es": "Ningún dato personal sale del sistema de reservas; el estudiante explica las normas de privacidad "
+            "del hotel",
         },
         [AssessmentMethod.observation, AssessmentMethod.interview],
     ),
@@ -76,26 +83,37 @@ DEMO_OUTCOMES = [
             "lv": "Pieklājīgi un skaidri atbild uz viesu jautājumiem e-pastā un tērzētavā, pielāgojot toni katram "
             "viesim",
             "en": "Answers guest questions by e-mail and chat politely and clearly, adapting the tone to each guest",
+            "es": "Responde a las preguntas de los huéspedes por correo electrónico y chat con cortesía y claridad, "
+            "adaptando el tono a cada huésped",
         },
         "2.1",
         4,
         {
             "lv": "Atbildes ir savlaicīgas, pareizas un pieklājīgas; mentors pārskata desmit atbildes",
             "en": "Replies are timely, correct and polite; the mentor reviews ten replies",
+            "es": "Las respuestas son puntuales, correctas y corteses; la tutora revisa diez respuestas",
         },
         [AssessmentMethod.observation, AssessmentMethod.product],
     ),
 ]
-QUALIFICATION = {"lv": "Viesmīlības pakalpojumu speciālists", "en": "Hospitality services specialist"}
+QUALIFICATION = {
+    "lv": "Viesmīlības pakalpojumu speciālists",
+    "en": "Hospitality services specialist",
+    "es": "Especialista en servicios de hostelería",
+}
 OBJECTIVE = {
     "lv": "Darba vidē balstītas mācības viesnīcas reģistratūrā: digitālā saziņa ar viesiem un rezervācijas.",
     "en": "Work-based learning at a hotel front office: digital guest communication and bookings.",
+    "es": "Aprendizaje en el puesto de trabajo en la recepción de un hotel: comunicación digital con los huéspedes y "
+    "reservas.",
 }
 TASKS = {
     "lv": "Viesu reģistrācija rezervāciju sistēmā; atbildes viesiem e-pastā un tērzētavā; viesnīcas pakalpojumu "
     "prezentāciju sagatavošana; ieraksti sociālajos tīklos.",
     "en": "Reception and check-in in the booking system; answering guests by e-mail and chat; preparing "
     "presentations of the hotel's services; social media posts.",
+    "es": "Recepción y registro de huéspedes en el sistema de reservas; respuestas a los huéspedes por correo "
+    "electrónico y chat; preparación de presentaciones de los servicios del hotel; publicaciones en redes sociales.",
 }
 
 

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         description="PostgreSQL connections each process keeps open (a quarter more at peaks).",
     )
     framework_dirs: list[Path] = Field(default=[], description="Extra folders with framework YAML files.")
+    labels_dir: Path | None = Field(
+        default=None,
+        description="Corrections of the shipped labels, read at start: web/<lang>.yaml, mail/<lang>.yaml, "
+        "certificates/<lang>.yaml with only the keys to change; default: the labels folder in the data directory.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL printed on certificates and in mentor links; unset: taken from each request.",
@@ -112,3 +117,7 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def labels_folder(settings: Settings) -> Path:
+    return settings.labels_dir or settings.data_dir / "labels"

@@ -27,6 +27,7 @@ class Actor:
     via_link: int | None = None  # mentor link id: the actor may act on ``link_mobility_id`` only
     link_mobility_id: int | None = None
     recognition_committee: bool = False  # a named member of the school's recognition committee
+    language: str | None = None  # the language recorded for the person (what their pages are shown in)
 
     @property
     def name(self) -> str:

@@ -47,6 +47,7 @@ class PersonFields(Protocol):
     given_name: str
     family_name: str
     recognition_committee: bool
+    language: str | None
 
 
 def actor_of(person: PersonFields, *, link: MentorLink | None = None) -> Actor:
@@ -59,6 +60,7 @@ def actor_of(person: PersonFields, *, link: MentorLink | None = None) -> Actor:
         via_link=link.id if link else None,
         link_mobility_id=link.mobility_id if link else None,
         recognition_committee=person.recognition_committee and link is None,
+        language=person.language,
     )
 
 
@@ -221,6 +223,7 @@ _TOKEN_HOLDER = (
         Person.given_name,
         Person.family_name,
         Person.recognition_committee,
+        Person.language,
         Account.active,
         AccessToken.revoked_at,
         AccessToken.expires_at,

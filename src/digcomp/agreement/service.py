@@ -19,6 +19,7 @@ from digcomp.agreement.document import (
     agreement_document,
 )
 from digcomp.agreement.pdf import render_agreement
+from digcomp.credentials import languages as document_languages
 from digcomp.credentials.parties import party_of, person_of, register_parties
 from digcomp.credentials.signing import (
     Attachment,
@@ -28,17 +29,17 @@ from digcomp.credentials.signing import (
     sign_pdf,
     signing_key,
 )
-from digcomp.credentials.template import SUPPORTED_LANGUAGES, load_template
+from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import AGREEMENT_FILE, RegisterEntry, new_document_id, stated_competence
 from digcomp.errors import Conflict, erased
 from digcomp.framework import Catalog
-from digcomp.i18n import UI_LANGUAGES, language_name
+from digcomp.i18n import language_name
 from digcomp.mobility.service import parties
-from digcomp.plans.service import version_hash, version_of
+from digcomp.plans.service import mentor_reads, version_hash, version_of
 from digcomp.recognition.service import modules
 from digcomp.settings import Settings
 from digcomp.store.db import added_unless_duplicate
-from digcomp.store.models import Agreement, Mobility, Organisation, Plan, PlanStatus, PlanVersion, utcnow
+from digcomp.store.models import Agreement, Mobility, Plan, PlanStatus, PlanVersion, utcnow
 
 CONFIRMATION_ORDER = ("coordinator", "mentor", "learner")
 ID_PREFIX = "LA-"  # statements are DC-…: the register an id belongs to is read from it
@@ -48,9 +49,10 @@ def new_agreement_id(year: int) -> str:
     return new_document_id(ID_PREFIX, year)
 
 
-def agreement_languages(school: Organisation) -> list[str]:
-    """The school's language and English, as on the statement; English alone for a school writing another one."""
-    return list(dict.fromkeys([school.language if school.language in SUPPORTED_LANGUAGES else "en", "en"]))
+def agreement_languages(mobility: Mobility, version: PlanVersion) -> list[str]:
+    """The school's language and the host mentor's where the plan is written in it, else English."""
+    written = [(o.text, o.criteria) for o in version.outcomes]
+    return document_languages.default(mobility.sending_organisation.language, mentor_reads(mobility), written)
 
 
 def build_agreement(
@@ -63,6 +65,8 @@ def build_agreement(
     languages: list[str] | None = None,
 ) -> LearningAgreement:
     school = mobility.sending_organisation
+    languages = languages or agreement_languages(mobility, version)
+    document_languages.check_written([(o.text, o.criteria) for o in version.outcomes], languages)
     programme = {m.code: m for m in modules(session, school.id)}
     outcomes = []
     for number, outcome in enumerate(version.outcomes, start=1):
@@ -103,7 +107,7 @@ def build_agreement(
     return LearningAgreement(
         agreement_id=agreement_id,
         issued_at=utcnow().replace(microsecond=0),
-        languages=languages or agreement_languages(school),
+        languages=languages,
         verification_url=f"{base_url}/verify",
         learner=person_of(mobility.learner),
         sending=party_of(school, base_url, mobility.coordinator),
@@ -114,7 +118,7 @@ def build_agreement(
         qualification=dict(mobility.qualification),
         objective=dict(mobility.objective),
         tasks=dict(mobility.tasks),
-        working_language_name={lang: language_name(mobility.working_language, lang) for lang in UI_LANGUAGES},
+        working_language_name={lang: language_name(mobility.working_language, lang) for lang in languages},
         start_date=mobility.start_date,
         end_date=mobility.end_date,
         plan_version=version.number,
@@ -151,6 +155,7 @@ def sign_agreement(agreement: LearningAgreement, key: SigningKey, public_url: st
         ],
         reason=f"Learning agreement {agreement.agreement_id}",
         location=agreement.sending.name,
+        languages=agreement.languages,
     )
 
 

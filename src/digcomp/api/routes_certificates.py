@@ -14,6 +14,7 @@ from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, CredentialKeyDep,
 from digcomp.api.downloads import download
 from digcomp.api.errors import GONE, SIGNING_UNAVAILABLE
 from digcomp.credentials import envelope, issuing, register, status_list
+from digcomp.credentials import languages as document_languages
 from digcomp.credentials.verify import UnusableInput
 from digcomp.errors import Invalid, NotFound, erased
 from digcomp.mobility.service import mobility_for
@@ -24,7 +25,12 @@ router = APIRouter(tags=["certificates"])
 
 
 class IssueIn(BaseModel):
-    languages: str = Field(default="lv+en", description="lv+en (both in one document), en+lv, lv or en")
+    languages: str = Field(
+        default="lv+en",
+        description="One language or two joined by + (the school's first): lv+en, lv+es, en+lv, lv … from lv, en, "
+        "it, es, de, fr, pt, pl. A host's language (it … pl) needs every planned outcome written in it.",
+        examples=["lv+en", "lv+es"],
+    )
 
 
 class CertificateOut(BaseModel):
@@ -135,7 +141,7 @@ def issue(
 ) -> CertificateOut:
     """Issue the signed statement of a validated mobility. Idempotent: the certificate in force is returned (200).
     After a correction (revoked certificate, reopened and validated again) the new one supersedes the old."""
-    languages = issuing.parse_languages(data.languages)
+    languages = document_languages.parse(data.languages)
 
     def work(s: Session) -> CertificateOut:
         certificate, created = issuing.issue(

@@ -30,7 +30,7 @@ from digcomp.credentials.signing import (
 from digcomp.credentials.statement import Statement
 from digcomp.credentials.template import load_template
 from digcomp.framework import Catalog
-from digcomp.i18n import DOCUMENT_LANGUAGES
+from digcomp.i18n import UI_LANGUAGES
 from digcomp.plans.service import plan_of
 from digcomp.settings import Settings
 from digcomp.store.models import (
@@ -123,7 +123,7 @@ def issue_many(
     """Issue the certificates of many validated mobilities: statements are read in the main process, rendered
     and signed in parallel worker processes, and each certificate is committed on its own — a crash loses at
     most the certificates in flight, never leaves one half-written, and a rerun skips those already issued."""
-    languages = languages or list(DOCUMENT_LANGUAGES)
+    languages = languages or list(UI_LANGUAGES)
     key = signing_key(settings)
     issued: list[str] = []
     base_url = settings.offline_base_url

@@ -15,6 +15,7 @@ from digcomp.access.actor import Actor, can_view, require
 from digcomp.assessment import records, stages
 from digcomp.audit import log as audit
 from digcomp.credentials import envelope, status_list
+from digcomp.credentials import languages as document_languages
 from digcomp.credentials.edc import build_edc
 from digcomp.credentials.openbadge import build_credential
 from digcomp.credentials.parties import party_of, person_of
@@ -38,7 +39,7 @@ from digcomp.credentials.verify import (
 )
 from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.framework import Catalog
-from digcomp.i18n import DOCUMENT_LANGUAGES, UI_LANGUAGES, language_name
+from digcomp.i18n import language_name
 from digcomp.mail import outbox
 from digcomp.mobility.service import parties
 from digcomp.plans.service import plan_of
@@ -56,19 +57,6 @@ from digcomp.store.models import (
 from digcomp.store.models import (
     Person as StoredPerson,
 )
-
-# one language, or two ("lv+en": the school's first, the host's second)
-LANGUAGE_CHOICES = {
-    **{first: [first] for first in DOCUMENT_LANGUAGES},
-    **{f"{a}+{b}": [a, b] for a in DOCUMENT_LANGUAGES for b in DOCUMENT_LANGUAGES if a != b},
-}
-
-
-def parse_languages(value: str) -> list[str]:
-    try:
-        return LANGUAGE_CHOICES[value]
-    except KeyError:
-        raise Invalid("languages must be one of {choices}", choices=", ".join(LANGUAGE_CHOICES)) from None
 
 
 def new_certificate_id(year: int) -> str:
@@ -88,6 +76,8 @@ def build_statement(
 ) -> Statement:
     outcome_ids = {r.outcome_id for r in validation.results}
     outcomes = {o.id: o for o in session.scalars(select(Outcome).where(Outcome.id.in_(outcome_ids)))}
+    planned = sorted((o for o in outcomes.values() if not o.additional), key=lambda o: o.position)
+    document_languages.check_written([(o.text, o.criteria) for o in planned], languages, criteria=False)
     lines = []
     for result in validation.results:
         framework = catalog.get(result.framework)
@@ -160,7 +150,7 @@ def build_statement(
         objective=dict(mobility.objective),
         tasks=dict(mobility.tasks),
         working_language=mobility.working_language,
-        working_language_name={lang: language_name(mobility.working_language, lang) for lang in UI_LANGUAGES},
+        working_language_name={lang: language_name(mobility.working_language, lang) for lang in languages},
         start_date=mobility.start_date,
         end_date=mobility.end_date,
         competences=lines,
@@ -215,6 +205,7 @@ def render_and_sign(statement: Statement, key: SigningKey, public_url: str) -> R
         ],
         reason=f"Recognition statement {statement.certificate_id}",
         location=statement.issuer.name,
+        languages=statement.languages,
     )
     return Rendered(statement.certificate_id, signed, credential, edc, fingerprint, key_subject(key))
 

@@ -126,20 +126,22 @@ class DocumentRenderer:
                 text += f"<br/><font size='{size}' color='{colour}'>{escape(other)}</font>"
         return text
 
+    def _reading(self, values: Bilingual) -> list[str]:
+        """The languages to show a text in: each of the document's, or English where a host's language lacks it
+        (DigComp's official texts exist in English and Latvian only)."""
+        return list(dict.fromkeys(lang if values.get(lang) else "en" for lang in self.languages))
+
     def _text(self, values: Bilingual) -> str:
-        shown = []
-        for language in self.languages:
-            value = values.get(language)
-            if value and value not in shown:
-                shown.append(value)
+        shown = list(dict.fromkeys(values[lang] for lang in self._reading(values) if values.get(lang)))
         if not shown:  # no text in the statement's languages (e.g. no official Latvian translation yet)
             shown = [next(iter(values.values()), "")]
         return " / ".join(escape(v) for v in shown)
 
     def _written(self, values: Bilingual) -> str:
-        """A text the school wrote, only in the statement's languages: an English statement never shows the
-        Latvian original of an outcome that has no English text (the row is left out instead)."""
-        shown = list(dict.fromkeys(values[lang] for lang in self.languages if values.get(lang)))
+        """A text the school wrote, only in the statement's languages (English for a host's language it lacks): an
+        English statement never shows the Latvian original of an outcome that has no English text (the row is left
+        out instead)."""
+        shown = list(dict.fromkeys(values[lang] for lang in self._reading(values) if values.get(lang)))
         return " / ".join(escape(v) for v in shown)
 
     def _p(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:

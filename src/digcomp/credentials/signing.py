@@ -10,6 +10,7 @@ import hashlib
 import io
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from PIL.ImageCms import ImageCmsProfile
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.metadata.model import VENDOR, ExpandedName, XmpStructure, XmpValue
+from pyhanko.pdf_utils.metadata.model import VENDOR, ExpandedName, XmpArray, XmpStructure, XmpValue
 from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
@@ -216,6 +217,7 @@ class Attachment:
 
 PDFA_ID = "http://www.aiim.org/pdfa/ns/id/"
 PDF_NS = "http://ns.adobe.com/pdf/1.3/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
 
 
 @cache
@@ -224,7 +226,7 @@ def _srgb_profile() -> bytes:
     return ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def _declare_pdfa3b(writer: IncrementalPdfFileWriter) -> None:
+def _declare_pdfa3b(writer: IncrementalPdfFileWriter, languages: Sequence[str]) -> None:
     """What PDF/A-3b asks beyond embedded fonts (reportlab embeds them): an sRGB output intent, XMP metadata that
     repeats the document information and names the PDF/A part and conformance, and the document's language
     (reportlab sets it). The signature's incremental update writes the XMP, so it matches the final /Info."""
@@ -254,6 +256,10 @@ def _declare_pdfa3b(writer: IncrementalPdfFileWriter) -> None:
     schema = [(ExpandedName(PDFA_ID, "part"), XmpValue("3")), (ExpandedName(PDFA_ID, "conformance"), XmpValue("B"))]
     if view.keywords:
         schema.append((ExpandedName(PDF_NS, "Keywords"), XmpValue(",".join(view.keywords))))
+    if languages:
+        schema.append(
+            (ExpandedName(DC_NS, "language"), XmpValue(XmpArray.unordered(XmpValue(code) for code in languages)))
+        )
     trapped = info.get("/Trapped")
     if trapped is not None:
         schema.append((ExpandedName(PDF_NS, "Trapped"), XmpValue(str(trapped).lstrip("/"))))
@@ -290,12 +296,14 @@ def sign_pdf(
     attachments: list[Attachment],
     reason: str,
     location: str,
+    languages: Sequence[str] = (),
 ) -> bytes:
     """Attach the machine-readable files (as associated files of the document), declare the document PDF/A-3b and
-    sign with a PAdES signature: B-B, or B-LT when the key has a timestamp authority."""
+    sign with a PAdES signature: B-B, or B-LT when the key has a timestamp authority. ``languages``: every language
+    the document is written in (XMP dc:language; the catalog's /Lang names the first)."""
     signer = loaded_signer(key)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    _declare_pdfa3b(writer)
+    _declare_pdfa3b(writer, languages)
     for attachment in attachments:
         embedded = embed.EmbeddedFileObject.from_file_data(
             writer,

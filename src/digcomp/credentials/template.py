@@ -11,10 +11,9 @@ import yaml
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from digcomp.i18n import DOCUMENT_LANGUAGES
+from digcomp.i18n import DOCUMENT_LANGUAGES, with_corrections
 from digcomp.resources import shipped
 
-SUPPORTED_LANGUAGES = DOCUMENT_LANGUAGES
 REGULAR, BOLD, FALLBACK = "Statement-Regular", "Statement-Bold", "Statement-Fallback"
 
 
@@ -49,10 +48,13 @@ def _read(path: Path) -> dict[str, Any]:
 def load_template(folder: Path | None = None) -> Template:
     folder = folder or shipped("certificates")
     layout = _read(folder / "layout.yaml")
-    labels = {language: _read(folder / "labels" / f"{language}.yaml") for language in SUPPORTED_LANGUAGES}
-    missing = set(labels["en"]) ^ set(labels["lv"])
-    if missing:
-        raise ValueError(f"certificate labels differ between languages: {sorted(missing)}")
+    labels = {
+        language: with_corrections("certificates", language, _read(folder / "labels" / f"{language}.yaml"))
+        for language in DOCUMENT_LANGUAGES
+    }
+    for language, table in labels.items():
+        if differ := set(table) ^ set(labels["en"]):
+            raise ValueError(f"certificate labels in {language} differ from English: {sorted(differ)}")
     covered, fallback = _register_fonts(folder, layout)
     return Template(folder=folder, layout=layout, labels=labels, covered=covered, fallback=fallback)
 

@@ -20,10 +20,13 @@ from babel.dates import format_date
 from digcomp.errors import InvalidValue, LanguageName, Phrase, Term, fill
 
 HERE = Path(__file__).parent
-# The one list of languages (adding one: its label files, and its code here).
-UI_LANGUAGES = ("lv", "en")  # languages of the interface
-DOCUMENT_LANGUAGES = UI_LANGUAGES  # languages the statement and the learning agreement have labels in
-HOST_LANGUAGES = ("it", "es", "de", "fr", "pt", "pl")  # hosts' languages whose names people write (countries)
+# The one list of languages. Adding one (Estonian, say): its code in HOST_LANGUAGES, and its label files —
+# web/labels/et.yaml, mail/labels/et.yaml and certificates/labels/et.yaml (the tests name any key they lack).
+UI_LANGUAGES = ("lv", "en")  # every page, the school's staff's included
+HOST_LANGUAGES = ("it", "es", "de", "fr", "pt", "pl")  # the pages people abroad use, their e-mails, documents
+PUBLIC_LANGUAGES = (*UI_LANGUAGES, *HOST_LANGUAGES)  # mentors', employers' and visitors' pages
+DOCUMENT_LANGUAGES = PUBLIC_LANGUAGES  # the statement and the learning agreement have labels in these
+MAIL_LANGUAGES = PUBLIC_LANGUAGES  # e-mails to people
 EU_LANGUAGES = (
     "bg",
     "cs",
@@ -57,7 +60,8 @@ EU_LANGUAGES = (
     "mk",
     "sq",
 )  # languages a plan's texts and a mentor's reading may be in
-_LOCALES = {"lv": "lv_LV", "en": "en_IE"}  # English as written in the EU: day before month
+# English as written in the EU (day before month); Portuguese as in Portugal
+_LOCALES = {"lv": "lv_LV", "en": "en_IE", "pt": "pt_PT"}
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"  # pseudo-translation markers (see ``Localizer(pseudo=True)``)
 
 Texts = dict[str, str]  # language code -> text; a record's words in every language they were written in
@@ -115,9 +119,22 @@ def _countries_by_name() -> dict[str, str]:
     return names
 
 
-def negotiate(accept_language: str, available: Iterable[str] = UI_LANGUAGES, default: str = "en") -> str:
-    """The first language of a browser's ``Accept-Language`` (by its q-values) that the interface has — ``lv-LV``
-    gives Latvian, ``it-IT`` a language we lack, so English. Babel matches the tags."""
+def choose(
+    chosen: str | None, recorded: str | None, accept_language: str, available: Iterable[str] = PUBLIC_LANGUAGES
+) -> str:
+    """The language a page is shown in: the person's explicit choice (the language cookie), else the language
+    recorded for the person (a mentor's, a learner's), else the browser's ``Accept-Language``, else English.
+    Only languages in ``available`` count — a school's staff pages are Latvian or English."""
+    available = tuple(available)
+    for language in (chosen, recorded):
+        if language in available:
+            return language
+    return negotiate(accept_language, available)
+
+
+def negotiate(accept_language: str, available: Iterable[str] = PUBLIC_LANGUAGES, default: str = "en") -> str:
+    """The first language of a browser's ``Accept-Language`` (by its q-values) that we have — ``lv-LV`` gives
+    Latvian, ``fi-FI`` a language we lack, so English. Babel matches the tags."""
     from babel import negotiate_locale
 
     ranked = []
@@ -136,6 +153,12 @@ def negotiate(accept_language: str, available: Iterable[str] = UI_LANGUAGES, def
     preferred = [tag for _, _, tag in sorted(ranked)]
     found = negotiate_locale(preferred, list(available), sep="-")
     return str(found).split("-")[0].split("_")[0] if found else default
+
+
+def native_name(code: str) -> str:
+    """A language's name in itself, as a language menu shows it: "latviešu", "italiano", "Deutsch"."""
+    name = str(locale(code).languages.get(code, code))
+    return name[:1].upper() + name[1:]
 
 
 def language_name(code: str, in_language: str) -> str:
@@ -208,6 +231,23 @@ def best_text(texts: Mapping[str, str] | None, preferred: Iterable[str]) -> tupl
     return "", ""
 
 
+def with_corrections(kind: str, language: str, shipped: dict[str, Any]) -> dict[str, Any]:
+    """A label file as shipped, with the corrections a school (or whoever runs the service) made without a release:
+    ``<labels folder>/<kind>/<language>.yaml`` holding only the keys it changes (see ``Settings.labels_dir``). A
+    key the shipped file lacks is refused, so a mistyped key cannot hide."""
+    from digcomp.settings import get_settings, labels_folder
+
+    path = labels_folder(get_settings()) / kind / f"{language}.yaml"
+    if not path.exists():
+        return shipped
+    corrections = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(corrections, dict) or not all(isinstance(v, str | dict) for v in corrections.values()):
+        raise ValueError(f"{path}: expected label keys with their corrected texts")
+    if unknown := set(corrections) - set(shipped):
+        raise ValueError(f"{path}: no such labels in the shipped {language} file: {sorted(unknown)}")
+    return {**shipped, **corrections}
+
+
 @cache
 def _messages(language: str) -> dict[str, str]:
     path = HERE / f"messages.{language}.yaml"
@@ -223,9 +263,17 @@ class Localizer:
     """Everything a page or a message needs in one language. With ``pseudo`` every translated piece is wrapped
     in markers, so a test can find visible text that did not come from a label file or the catalogue."""
 
-    def __init__(self, language: str, labels: Mapping[str, str] | None = None, *, pseudo: bool = False) -> None:
+    def __init__(
+        self,
+        language: str,
+        labels: Mapping[str, str] | None = None,
+        *,
+        fallback: Mapping[str, str] | None = None,
+        pseudo: bool = False,
+    ) -> None:
         self.language = language
         self.labels = labels or {}
+        self.fallback = fallback or {}  # English, for a label a language's file lacks (unmarked: a test finds it)
         self.pseudo = pseudo
 
     def mark(self, text: str) -> str:
@@ -235,8 +283,12 @@ class Localizer:
     def label(self, key: str, **params: Any) -> str:
         text = self.labels.get(key)
         if text is None:
-            return key
+            fallback = self.fallback.get(key)
+            return key if fallback is None else fill(str(fallback), params) if params else str(fallback)
         return self.mark(fill(str(text), params) if params else str(text))
+
+    def has(self, key: str) -> bool:
+        return key in self.labels or key in self.fallback
 
     def message(self, template: str, params: Mapping[str, Any] | None = None) -> str:
         """A domain message (English template) in this language; English where no translation exists."""

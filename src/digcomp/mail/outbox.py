@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from digcomp.i18n import format_day, language_name
+from digcomp.i18n import format_day, language_name, with_corrections
 from digcomp.plans import diff
 from digcomp.store.models import Mobility, Organisation, OutgoingMail, Person
 
@@ -29,7 +29,8 @@ SECRET_KINDS = frozenset(
 @cache
 def labels(language: str) -> dict[str, Any]:
     path = LABELS / f"{language}.yaml"
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8"))) if path.exists() else {}
+    shipped = dict(yaml.safe_load(path.read_text(encoding="utf-8"))) if path.exists() else {}
+    return with_corrections("mail", language, shipped) if shipped else {}
 
 
 def _label(language: str, key: str) -> Any:
@@ -107,6 +108,17 @@ def _placement(mobility: Mobility) -> dict[str, Any]:
         "start": mobility.start_date,
         "end": mobility.end_date,
     }
+
+
+def mentor_invitation_text(mobility: Mobility, link: str, expires: dt.datetime) -> tuple[str, str]:
+    """(subject, body) of the invitation with a mentor link, in the mentor's language: for the coordinator's own
+    e-mail program (a ``mailto:``) when the school sends it by hand."""
+    mentor = mobility.mentor
+    values = {**_placement(mobility), "link": link, "expires": expires.date()}
+    name = mentor.given_name if mentor else ""
+    return compose(
+        language_of(mentor) if mentor else FALLBACK, "mentor_invitation", name, mobility.sending_organisation, values
+    )
 
 
 def mentor_invitation(session: Session, mobility: Mobility, link: str, expires: dt.datetime) -> bool:

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 from digcomp.access.actor import Actor, require_planner
 from digcomp.audit import log as audit
 from digcomp.errors import Invalid, InvalidValue, Phrase, Term, problem
-from digcomp.i18n import country_from_name, language_code
+from digcomp.i18n import EU_LANGUAGES, country_from_name, language_code
 from digcomp.mobility import service
 from digcomp.mobility.schemas import (
     CountryCode,
@@ -93,7 +93,7 @@ OPTIONAL_COLUMNS = (
     "tasks",
 )
 PER_LANGUAGE = ("qualification", "objective", "tasks")
-LANGUAGE_SUFFIXES = ("lv", "en", "it", "es", "de", "fr", "pt", "pl", "lt", "et", "fi", "sv")
+LANGUAGE_SUFFIXES = EU_LANGUAGES  # "tasks it", "Tasks (IT)" …
 
 
 def _date(value: Any) -> Any:

@@ -81,16 +81,29 @@ def install(app: FastAPI) -> None:
             return answer
         if answer.status_code == 503:
             return error_page(
-                request, 503, localizer(request).label("unavailable"), {"Retry-After": str(RETRY_AFTER_SECONDS)}
+                request,
+                503,
+                localizer(request, anonymous=True).label("unavailable"),
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-        return error_page(request, 500, localizer(request).label("server_error"), {"X-Request-Id": request_id(request)})
+        return error_page(
+            request,
+            500,
+            localizer(request, anonymous=True).label("server_error"),
+            {"X-Request-Id": request_id(request)},
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         answer = await for_machines(request, exc, Exception)  # logged there, with the request id
         if not is_page(request):
             return answer
-        return error_page(request, 500, localizer(request).label("server_error"), {"X-Request-Id": request_id(request)})
+        return error_page(
+            request,
+            500,
+            localizer(request, anonymous=True).label("server_error"),
+            {"X-Request-Id": request_id(request)},
+        )
 
 
 def wants_page(request: Request) -> bool:

@@ -19,11 +19,18 @@ from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.api.deps import SESSION_COOKIE, get_database, get_settings_dep, same_site
 from digcomp.errors import DomainError, Forbidden, Invalid, InvalidValue, Phrase, Unauthenticated
-from digcomp.i18n import UI_LANGUAGES, Localizer, best_text, negotiate
+from digcomp.i18n import (
+    PUBLIC_LANGUAGES,
+    UI_LANGUAGES,
+    Localizer,
+    best_text,
+    choose,
+    native_name,
+    with_corrections,
+)
 from digcomp.store.models import Organisation
 
 HERE = Path(__file__).parent
-LANGUAGES = UI_LANGUAGES
 LANG_COOKIE = "digcomp_lang"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
@@ -100,24 +107,43 @@ FIELD_LABELS = {
 
 @cache
 def labels() -> dict[str, dict[str, str]]:
+    """The web labels per language. Latvian and English label every page; a host's language (Italian …) the pages
+    people abroad use — a key it lacks reads English."""
     loaded = {
-        lang: yaml.safe_load((HERE / "labels" / f"{lang}.yaml").read_text(encoding="utf-8")) for lang in LANGUAGES
+        lang: with_corrections("web", lang, yaml.safe_load((HERE / "labels" / f"{lang}.yaml").read_text("utf-8")))
+        for lang in PUBLIC_LANGUAGES
     }
     if set(loaded["lv"]) != set(loaded["en"]):
         raise ValueError(f"web labels differ between languages: {sorted(set(loaded['lv']) ^ set(loaded['en']))}")
+    for lang, table in loaded.items():
+        if not_text := [key for key, value in table.items() if not isinstance(value, str)]:
+            raise ValueError(f"web labels in {lang} that are not text (quote a bare No or Yes): {not_text}")
+        if unknown := set(table) - set(loaded["en"]):
+            raise ValueError(f"web labels in {lang} that English lacks (mistyped keys?): {sorted(unknown)}")
     return loaded
 
 
-def language(request: Request) -> str:
-    chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return negotiate(request.headers.get("accept-language", ""))
+def languages_for(actor: Actor | None) -> tuple[str, ...]:
+    """The languages a person's pages are offered in: the school's staff work in Latvian or English."""
+    return UI_LANGUAGES if actor is not None and actor.is_staff and actor.via_link is None else PUBLIC_LANGUAGES
 
 
-def localizer(request: Request) -> Localizer:
-    lang = language(request)
-    return Localizer(lang, labels()[lang], pseudo=get_settings_dep(request).pseudo_labels)
+def language(request: Request, *, anonymous: bool = False) -> str:
+    """The page's language (``i18n.choose``): the visitor's choice, the language recorded for the logged-in person,
+    the browser's. ``anonymous``: without looking up who is logged in (an error page when the database failed) —
+    only a person this request already knew counts."""
+    actor = getattr(request.state, "web_actor", None) if anonymous else web_actor(request)
+    return choose(
+        request.cookies.get(LANG_COOKIE),
+        actor.language if actor else None,
+        request.headers.get("accept-language", ""),
+        languages_for(actor),
+    )
+
+
+def localizer(request: Request, *, anonymous: bool = False) -> Localizer:
+    lang = language(request, anonymous=anonymous)
+    return Localizer(lang, labels()[lang], fallback=labels()["en"], pseudo=get_settings_dep(request).pseudo_labels)
 
 
 def web_actor(request: Request) -> Actor | None:
@@ -153,7 +179,7 @@ def render(
 ) -> HTMLResponse:
     """``template`` in the page's language; ``anonymous``: without looking up who is logged in (an error page when
     the database may be what failed)."""
-    loc = localizer(request)
+    loc = localizer(request, anonymous=anonymous)
     lang = loc.language
 
     def texts(values: Mapping[str, str] | None) -> tuple[str, str]:
@@ -167,6 +193,7 @@ def render(
 
     done = request.query_params.get("done")
     actor = None if anonymous else web_actor(request)
+    choices = [(code, loc.mark(native_name(code))) for code in languages_for(actor)]
     return templates.TemplateResponse(
         request,
         template,
@@ -184,7 +211,8 @@ def render(
             "actor": actor,
             "brand": None if anonymous else _brand(request, actor),
             "path": request.url.path,
-            "saved": loc.label(f"done_{done}") if done and f"done_{done}" in labels()[lang] else "",
+            "saved": loc.label(f"done_{done}") if done and loc.has(f"done_{done}") else "",
+            "language_choices": choices,
             **context,
         },
         status_code=status_code,

@@ -21,8 +21,4 @@ def mailto(email: str | None, subject: str, body: str) -> str:
 
 
 def link_card(link: MentorLinkOut, email: str | None, subject: str, body: str) -> dict[str, object]:
-    return {
-        "link": link,
-        "qr": qr_svg(link.url) if link.active else "",
-        "mailto": mailto(email, subject, body.replace("{url}", link.url)),
-    }
+    return {"link": link, "qr": qr_svg(link.url) if link.active else "", "mailto": mailto(email, subject, body)}

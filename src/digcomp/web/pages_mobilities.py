@@ -20,7 +20,7 @@ from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_da
 from digcomp.api.downloads import download
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
-from digcomp.i18n import EU_LANGUAGES
+from digcomp.i18n import EU_LANGUAGES, PUBLIC_LANGUAGES
 from digcomp.mobility import importer, overview, spreadsheet
 from digcomp.mobility import service as registry
 from digcomp.mobility.overview import RESULT_COLUMNS
@@ -38,7 +38,6 @@ from digcomp.store.models import (
 from digcomp.tables import read_upload, within_limit
 from digcomp.web.common import (
     LANG_COOKIE,
-    LANGUAGES,
     back,
     form_texts,
     language,
@@ -124,7 +123,7 @@ def logout(request: Request) -> Response:
 @router.get("/lang/{lang}")
 def choose_language(lang: str, next: str | None = None) -> Response:
     response = RedirectResponse(_safe_next(next), status_code=303)
-    if lang in LANGUAGES:
+    if lang in PUBLIC_LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
 

@@ -15,11 +15,14 @@ from digcomp.access import service as access
 from digcomp.access.actor import Actor, require_planner
 from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settings_dep
 from digcomp.credentials import issuing
+from digcomp.credentials import languages as document_languages
 from digcomp.errors import DomainError, Invalid, Unavailable
 from digcomp.framework import DEFAULT_FRAMEWORK, pick
 from digcomp.framework.views import competence_summaries, level_view
-from digcomp.i18n import EU_LANGUAGES, UI_LANGUAGES
+from digcomp.i18n import EU_LANGUAGES
+from digcomp.mail import outbox
 from digcomp.mapping import suggester
+from digcomp.mapping.text import SUPPORTED_LANGUAGES as MAPPING_LANGUAGES
 from digcomp.mobility import monitoring, progress
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityUpdate, PersonUpdate, ProgressReportIn
@@ -32,7 +35,6 @@ from digcomp.store.models import Account, Mobility, Organisation, Person, PlanSt
 from digcomp.web.common import (
     back,
     form_texts,
-    labels,
     language,
     localizer,
     problem_text,
@@ -62,18 +64,12 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
         links = []
         if planner:
             mentor = mobility.mentor
-            mail_language = mentor.language if mentor and mentor.language in UI_LANGUAGES else "en"
-            mail = labels()[mail_language]
-            subject = mail["mentor_mail_subject"].format(
-                learner=f"{mobility.learner.given_name} {mobility.learner.family_name}"
-            )
-            body = mail["mentor_mail_body"].format(
-                learner=f"{mobility.learner.given_name} {mobility.learner.family_name}",
-                school=mobility.sending_organisation.name,
-                url="{url}",
-            )
             links = [
-                link_card(link, mentor.email if mentor else None, subject, body)
+                link_card(
+                    link,
+                    mentor.email if mentor else None,
+                    *outbox.mentor_invitation_text(mobility, link.url, link.expires_at),
+                )
                 for link in access.mentor_links(s, settings, actor, mobility, base_url)
             ]
         titles = {}
@@ -86,6 +82,8 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
         if plan.current is not None and plan.current.status is PlanStatus.draft:
             missing = plans.missing_texts(mobility, plans.version_of(s, mobility, plan.current.number))
         certificate = issuing.latest_certificate(s, mobility)
+        planned = [(o.text, o.criteria) for o in plan.agreed.outcomes] if plan.agreed else []
+        school_language = mobility.sending_organisation.language
         has_login = s.scalar(select(Account.id).where(Account.person_id == mobility.learner_id)) is not None
         return {
             "m": mobility,
@@ -105,6 +103,10 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
             "certificate": certificate,
             "learner_has_login": has_login,
             "links": links,
+            "document_languages": document_languages.choices(school_language, planned, criteria=False),
+            "document_default": document_languages.default(
+                school_language, plans.mentor_reads(mobility), planned, criteria=False
+            ),
             "my_role": rules.confirmation_role(actor) if actor.role is not Role.validator else None,
         }
 
@@ -222,7 +224,7 @@ def issue_certificate(request: Request, mobility_id: int, languages: Annotated[s
     catalog, settings, base_url = get_catalog(request), get_settings_dep(request), get_base_url(request)
 
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        issuing.issue(s, catalog, settings, actor, mobility, issuing.parse_languages(languages), base_url)
+        issuing.issue(s, catalog, settings, actor, mobility, document_languages.parse(languages), base_url)
 
     return _act(request, mobility_id, work, "issued", "certificate")
 
@@ -365,7 +367,7 @@ async def _save_outcome(request: Request, mobility_id: int, outcome_id: int | No
                 errors={"text": loc.label("write_outcome_first")},
             )
         text_language, text = written[0]
-        suggest_in = text_language if text_language in ("lv", "en") else "auto"
+        suggest_in = text_language if text_language in MAPPING_LANGUAGES else "auto"
         eqf_level = get_database(request).read(lambda s: mobility_for(s, actor, mobility_id).eqf_level)
         found = suggester().suggest(text, suggest_in, top=3, explain_in=lang, eqf_level=eqf_level)
         return _outcome_form(request, actor, mobility_id, values, outcome_id, suggestions=found)

@@ -11,7 +11,7 @@ from digcomp.credentials import issuing
 from digcomp.framework import catalog
 from digcomp.settings import Settings
 from digcomp.store.db import Database
-from digcomp.store.models import Mobility
+from digcomp.store.models import Mobility, Role
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ def issued_demo(folder: Path) -> IssuedDemo:
     with database.session() as session:
         demo.seed(session, cat)
         mobility: Mobility = demo.certificate_demo(session, cat, settings)
-        certificate, _ = issuing.issue(session, cat, settings, None, mobility, ["lv", "en"])
+        validator = demo.actor_for(session, Role.validator)
+        certificate, _ = issuing.issue(session, cat, settings, validator, mobility, ["lv", "en"])
         return IssuedDemo(
             settings,
             database,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from digcomp import demo
 from digcomp.access import service as access
 from digcomp.store.db import Database
 
 API = "/api/v1"
 PASSWORD = "test-password-123"
+
+# A placement under way (its mentor link works): 13 weeks, Monday to Friday, begun eight weeks before today.
+START, END = demo.placement_dates(dt.date.today() - dt.timedelta(weeks=8))
 
 
 def ok(response: Any, status: int = 200) -> Any:
@@ -93,8 +98,8 @@ def create_mobility(client: TestClient, database: Database, school_name: str = "
                 "host_organisation_id": host,
                 "coordinator_id": coordinator,
                 "mentor_id": mentor,
-                "start_date": "2026-03-02",
-                "end_date": "2026-05-29",
+                "start_date": START.isoformat(),
+                "end_date": END.isoformat(),
                 "programme": "Erasmus+",
                 "project_reference": "2026-1-LV01-KA121-VET-000123456",
                 "working_language": "en",
@@ -179,6 +184,55 @@ def validated_mobility(client: TestClient, database: Database, school_name: str 
     agreed_plan(client, m)
     assess_and_validate(client, m)
     return m
+
+
+def validated_mobilities(
+    client: TestClient, database: Database, count: int, school_name: str = "Rīgas Tehniskā koledža"
+) -> list[Mobility]:
+    """``count`` validated mobilities of one school: one learner each, the same host, mentor and staff."""
+    first = validated_mobility(client, database, school_name)
+    return [first, *(_validated_another(client, first, number) for number in range(1, count))]
+
+
+def _validated_another(client: TestClient, m: Mobility, number: int) -> Mobility:
+    email = f"learner{number}.{m.school}@example.org"
+    body = {"organisation_id": m.school, "given_name": f"Anna {number}", "family_name": "Liepiņa", "role": "learner"}
+    learner = int(ok(client.post(f"{API}/people", headers=m.as_["admin"], json={**body, "email": email}), 201)["id"])
+    ok(client.post(f"{API}/people/{learner}/account", headers=m.as_["admin"], json={"password": PASSWORD}), 201)
+    created = ok(
+        client.post(
+            f"{API}/mobilities",
+            headers=m.as_["coordinator"],
+            json={
+                "learner_id": learner,
+                "sending_organisation_id": m.school,
+                "host_organisation_id": m.host,
+                "coordinator_id": m.coordinator,
+                "mentor_id": m.mentor,
+                "start_date": START.isoformat(),
+                "end_date": END.isoformat(),
+                "working_language": "en",
+            },
+        ),
+        201,
+    )
+    other = Mobility(
+        created["id"],
+        m.school,
+        m.host,
+        learner,
+        m.coordinator,
+        m.mentor,
+        m.validator,
+        {**m.as_, "learner": login(client, email)},
+    )
+    agreed_plan(client, other)
+    assess_and_validate(client, other)
+    return other
+
+
+def validator_email(m: Mobility) -> str:
+    return f"pēteris.validator{m.school}@example.org"
 
 
 def assess_and_validate(client: TestClient, m: Mobility) -> None:

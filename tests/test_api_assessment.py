@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import update
 
+from digcomp.mobility.monitoring import LATE_WRITING_DAYS
 from digcomp.store.db import Database
 from digcomp.store.models import MentorLink, utcnow
 from tests.journey import API, Mobility, agreed_plan, create_mobility, ok
@@ -311,6 +313,33 @@ def test_mentor_links_expire_can_be_withdrawn_and_reach_one_mobility_only(
         session.execute(update(MentorLink).where(MentorLink.id == fresh["id"]).values(expires_at=utcnow()))
     expired = client.get(f"{API}/mobilities/{m.id}", headers=fresh["headers"])
     assert (expired.status_code, "expired" in expired.json()["detail"]) == (401, True)
+
+
+def test_a_mentor_link_ends_with_the_placement_and_its_reporting_grace(client: TestClient, database: Database) -> None:
+    m, _, _ = setup(client, database)
+    today = dt.date.today()
+    place = f"{API}/mobilities/{m.id}"
+    ends_soon = {"start_date": (today - dt.timedelta(days=90)).isoformat(), "end_date": today.isoformat()}
+    ok(client.patch(place, headers=m.as_["coordinator"], json=ends_soon))
+    link = mentor_link(client, m, days=365)
+    grace = dt.timedelta(days=LATE_WRITING_DAYS + 1)
+    assert dt.datetime.fromisoformat(link["expires_at"]) == dt.datetime.combine(today + grace, dt.time(), dt.UTC)
+    assert ok(client.get(place, headers=link["headers"]))["id"] == m.id  # the placement's last day: it works
+
+    # the school corrects the end date: the placement ended long ago, so the link no longer opens anything
+    ended = today - grace
+    ok(client.patch(place, headers=m.as_["coordinator"], json={"end_date": ended.isoformat()}))
+    refused = client.get(place, headers=link["headers"])
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == (
+        f"this mentor link ended with the placement ({ended.isoformat()}); ask the coordinator if something is still "
+        "missing"
+    )
+    links = ok(client.get(f"{place}/mentor-links", headers=m.as_["coordinator"]))
+    assert [one["active"] for one in links] == [False]
+    late = client.post(f"{place}/mentor-links", headers=m.as_["coordinator"], json={})
+    assert late.status_code == 409
+    assert f"the placement ended on {ended.isoformat()}" in late.json()["detail"]
 
 
 def _pdf(active: str | None = None) -> bytes:

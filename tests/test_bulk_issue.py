@@ -9,13 +9,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from digcomp.access.service import actor_of
 from digcomp.cli import main
 from digcomp.credentials import bulk, register
 from digcomp.demo import certificate_demo
+from digcomp.errors import Forbidden
 from digcomp.framework import catalog
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
-from digcomp.store.models import Certificate
+from digcomp.store.models import Certificate, Person
 from tests.journey import validated_mobility
 
 
@@ -26,9 +28,11 @@ class Crash(Exception):
 def test_bulk_issue_is_idempotent_and_resumes_after_a_crash(
     client: TestClient, database: Database, settings: Settings
 ) -> None:
-    ids = [validated_mobility(client, database, f"Skola {i}").id for i in range(3)]
+    schools = [validated_mobility(client, database, f"Skola {i}") for i in range(3)]
+    ids = [m.id for m in schools]
     with database.session() as session:
         assert bulk.pending_mobilities(session) == ids
+        validators = [actor_of(session.get_one(Person, m.validator)) for m in schools]
 
     done: list[int] = []
 
@@ -37,16 +41,25 @@ def test_bulk_issue_is_idempotent_and_resumes_after_a_crash(
         if len(done) == 1:
             raise Crash
 
+    first = validators[0]
     with pytest.raises(Crash):
-        bulk.issue_many(database, catalog([]), settings, ids, workers=2, progress=crash_after_first, chunk=1)
+        bulk.issue_many(database, catalog([]), settings, first, ids[:1], workers=2, progress=crash_after_first, chunk=1)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Certificate)) == 1  # committed whole, nothing else
         remaining = bulk.pending_mobilities(session)
     assert len(remaining) == 2
+    with pytest.raises(Forbidden):  # a validator issues only her own school's certificates
+        bulk.issue_many(database, catalog([]), settings, first, ids[1:2])
 
-    issued = bulk.issue_many(database, catalog([]), settings, ids, workers=2)
+    issued = [
+        c
+        for actor, m in zip(validators, ids, strict=True)
+        for c in bulk.issue_many(database, catalog([]), settings, actor, [m], workers=2)
+    ]
     assert len(issued) == 2
-    assert bulk.issue_many(database, catalog([]), settings, ids, workers=2) == []  # a rerun issues nothing
+    assert all(
+        bulk.issue_many(database, catalog([]), settings, a, [m]) == [] for a, m in zip(validators, ids, strict=True)
+    )
     with database.session() as session:
         certificates = list(session.scalars(select(Certificate)))
         assert sorted(c.mobility_id for c in certificates) == ids
@@ -71,11 +84,11 @@ def test_issue_command_issues_pending_certificates_once(
         database.migrate()
         with database.session() as session:
             certificate_demo(session, catalog([]), settings)  # validated, no certificate yet
-        assert main(["issue", "--workers", "2"]) == 0
+        assert main(["issue", "--by", "peteris.ozols@example.lv", "--workers", "2"]) == 0
         first = capsys.readouterr()
         assert "issued 1 certificate(s)" in first.out
         assert "certificate" in first.err  # the progress bar
-        assert main(["issue", "--quiet"]) == 0
+        assert main(["issue", "--by", "peteris.ozols@example.lv", "--quiet"]) == 0
         assert "nothing to issue" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()

@@ -26,9 +26,10 @@ from pypdf import PdfReader
 
 from digcomp.cli import main
 from digcomp.credentials.openbadge import validate_credential
+from digcomp.i18n import format_day
 from digcomp.settings import get_settings
 from digcomp.store.db import Database
-from tests.journey import API, create_mobility, ok, validated_mobility
+from tests.journey import API, END, START, create_mobility, ok, validated_mobility
 from tests.test_edc import schema_errors
 
 DATA = Path(__file__).with_name("data")
@@ -491,7 +492,7 @@ def test_an_employer_reads_the_competences_at_a_glance(client: TestClient, datab
     assert "Digital competences at a glance" in first_page
     for title in ("Developing digital content", "Protecting personal data and privacy"):
         assert title in first_page  # before the detail pages
-    assert "(13 weeks)" in text_of(pdf)  # 2 March to 29 May
+    assert "(13 weeks)" in text_of(pdf)  # Monday to Friday twelve weeks later
     verification = ok(client.get(f"{API}/certificates/{issued['id']}/verification"))
     stated = {c["competence"]: (c["achieved_level"], c["level_name"]["en"]) for c in verification["competences"]}
     assert stated["3.1"] == (4, "Intermediate")
@@ -499,14 +500,14 @@ def test_an_employer_reads_the_competences_at_a_glance(client: TestClient, datab
     assert "Digital competences stated" in page
     assert "Developing digital content" in page
     assert "Hotel Aurora (Spain)" in page  # where and when, as on the statement
-    assert "2 Mar 2026 – 29 May 2026" in page
+    assert f"{format_day(START, 'en')} – {format_day(END, 'en')}" in page  # "2 Mar 2026 – 29 May 2026"
     page_lv = client.get(f"/verify/{issued['id']}", headers={"accept-language": "lv"}).text
     assert "Hotel Aurora (Spānija)" in page_lv
     assert verification["placement"] == {
         "host": "Hotel Aurora",
         "host_country": "ES",
-        "start_date": "2026-03-02",
-        "end_date": "2026-05-29",
+        "start_date": START.isoformat(),
+        "end_date": END.isoformat(),
     }
 
 
@@ -551,6 +552,6 @@ def test_the_credential_passes_1edtechs_schema_with_formats_enforced(client: Tes
     assert errors == []
     subject = credential["credentialSubject"]
     assert (subject["activityStartDate"], subject["activityEndDate"]) == (
-        "2026-03-02T00:00:00Z",
-        "2026-05-29T23:59:59Z",
+        f"{START.isoformat()}T00:00:00Z",
+        f"{END.isoformat()}T23:59:59Z",
     )

@@ -15,7 +15,7 @@ from PIL import Image
 from referencing import Registry, Resource
 
 from digcomp.store.db import Database
-from tests.journey import API, ok, validated_mobility
+from tests.journey import API, START, ok, validated_mobility
 
 EDC = Path(__file__).parent / "data" / "credentials" / "edc"
 ATTESTATION_ID = "https://example.invalid/schemas/vcdm2.0-attestation-schema.json"  # see tests/data/.../SOURCES.md
@@ -65,7 +65,7 @@ def test_a_statements_edc_is_valid_and_states_the_competences_and_levels(
     assert levels == expected  # the same competences at the same levels as the Open Badges credential
     assert set(achievement["title"]) == {"lv", "en"}
     [activity] = achievement["influencedBy"]
-    assert activity["temporal"][0]["startDate"].startswith("2026-03-02")
+    assert activity["temporal"][0]["startDate"].startswith(START.isoformat())
     assert activity["directedBy"][0]["legalName"]  # the host company
 
     displays = edc["displayParameter"]["individualDisplay"]

@@ -50,7 +50,8 @@ def _placement(folder: Path) -> Placement:
     with database.session() as session:
         draft = demo.seed(session, cat)
         validated = demo.certificate_demo(session, cat, settings)
-        certificate, _ = issuing.issue(session, cat, settings, None, validated, ["lv", "en"])
+        validator = demo.actor_for(session, Role.validator)
+        certificate, _ = issuing.issue(session, cat, settings, validator, validated, ["lv", "en"])
         draft.mentor.language = None  # nothing recorded: the browser decides
         coordinator = demo.actor_for(session, Role.coordinator)
         link = access.create_mentor_link(
@@ -167,11 +168,12 @@ def test_a_host_language_the_plan_is_not_written_in_is_refused_with_the_reason(t
     with database.session() as session:
         demo.seed(session, cat)
         validated = demo.certificate_demo(session, cat, settings)
+        validator = demo.actor_for(session, Role.validator)
         with pytest.raises(Invalid) as refused:
-            issuing.issue(session, cat, settings, None, validated, ["lv", "it"])
+            issuing.issue(session, cat, settings, validator, validated, ["lv", "it"])
         said = Localizer("en").error(refused.value)
         assert said.startswith("the plan is not written in Italian (outcome 1: its text; outcome 2: its text")
-        certificate, _ = issuing.issue(session, cat, settings, None, validated, ["lv", "es"])
+        certificate, _ = issuing.issue(session, cat, settings, validator, validated, ["lv", "es"])
         assert certificate.languages == "lv+es"
     database.dispose()
 

@@ -5,6 +5,7 @@ statement already issued is never changed without the coordinator's say-so."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from digcomp.store.db import Database
-from tests.journey import API, ok, register_school, validated_mobility
+from tests.journey import API, END, ok, register_school, validated_mobility
 
 SCHOOL = "Liepājas Valsts tehnikums"
 COLUMNS = [
@@ -165,6 +166,7 @@ def test_a_mobility_whose_statement_is_issued_changes_only_when_confirmed(
     client: TestClient, database: Database
 ) -> None:
     m = validated_mobility(client, database)
+    later = (END + dt.timedelta(days=7)).isoformat()  # the placement was extended by a week
     url = f"{API}/mobilities/{m.id}/certificate"
     issued = ok(client.post(url, headers=m.as_["coordinator"], json={"languages": "lv+en"}), 201)
     mobility = ok(client.get(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"]))
@@ -192,14 +194,14 @@ def test_a_mobility_whose_statement_is_issued_changes_only_when_confirmed(
         host["name"],
         host["country"],
         mobility["start_date"],
-        "2026-06-05",
+        later,
     ]
     content = as_csv([header, row], ",")
 
     refused = upload(client, m.as_["coordinator"], content)
     assert refused.status_code == 422
     assert f"the statement {issued['id']} of this mobility is already issued" in refused.json()["detail"]
-    assert ok(client.get(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"]))["end_date"] != "2026-06-05"
+    assert ok(client.get(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"]))["end_date"] != later
 
     done = ok(upload(client, m.as_["coordinator"], content, confirm_issued="true"))
     assert done["rows"][0]["reissue"] == issued["id"]

@@ -20,7 +20,7 @@ from digcomp.jobs import STALLED_AFTER_SECONDS
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import Certificate
-from tests.journey import validated_mobility
+from tests.journey import validated_mobilities, validator_email
 from tests.pgserver import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -34,12 +34,14 @@ def group(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[tuple[Dat
     database.migrate()
     settings = Settings(data_dir=tmp_path / "data", public_url="http://school.example")
     with TestClient(create_app(settings=settings, database=database), headers={"origin": "http://testserver"}) as c:
-        ids = [validated_mobility(c, database, f"Skola {n}").id for n in range(MOBILITIES)]
+        mobilities = validated_mobilities(c, database, MOBILITIES, "Skola")
+        ids = [m.id for m in mobilities]
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DIGCOMP_PUBLIC_URL")},
         "DIGCOMP_DATABASE_URL": url,
         "DIGCOMP_DATA_DIR": str(tmp_path / "data"),
         "DIGCOMP_PUBLIC_URL": "http://school.example",
+        "ISSUED_BY": validator_email(mobilities[0]),
     }
     try:
         yield database, env, ids
@@ -62,10 +64,10 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     group: tuple[Database, dict[str, str], list[int]],
 ) -> None:
     database, env, ids = group
-    queued = _digcomp(env, "issue", "--queue", "--languages", "en")
+    queued = _digcomp(env, "issue", "--by", env["ISSUED_BY"], "--queue", "--languages", "en")
     assert queued.returncode == 0, queued.stderr
     assert f"queued {MOBILITIES} certificate(s)" in queued.stdout
-    again = _digcomp(env, "issue", "--queue", "--languages", "en")
+    again = _digcomp(env, "issue", "--by", env["ISSUED_BY"], "--queue", "--languages", "en")
     assert "queued 0 certificate(s)" in again.stdout  # each mobility is queued once
 
     worker = subprocess.Popen(

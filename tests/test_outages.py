@@ -27,7 +27,7 @@ from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import Certificate
 from tests.independent import free_port, served
-from tests.journey import API, Mobility, validated_mobility
+from tests.journey import API, Mobility, validated_mobilities, validator_email
 from tests.pgserver import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -99,7 +99,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     try:
         app = create_app(settings=settings, database=database)
         with TestClient(app, headers={"origin": "http://testserver"}, raise_server_exceptions=False) as client:
-            mobilities = [validated_mobility(client, database, f"Skola {n}") for n in range(12)]
+            mobilities = validated_mobilities(client, database, 12, "Skola")
             yield Site(server, url, database, env, settings, mobilities, client)
     finally:
         database.dispose()
@@ -107,7 +107,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def test_a_worker_killed_mid_job_is_covered_by_the_worker_still_alive(site: Site) -> None:
-    assert "queued 12 certificate(s)" in site.digcomp("issue", "--queue", "--languages", "en").stdout
+    assert (
+        "queued 12 certificate(s)"
+        in site.digcomp("issue", "--by", validator_email(site.mobilities[0]), "--queue", "--languages", "en").stdout
+    )
     doomed, survivor = site.worker(), site.worker()
     try:
         wait_for(lambda: site.jobs_doing() == 2, "both workers busy with a job")
@@ -177,7 +180,10 @@ def test_a_postgresql_restart_under_load_gives_no_server_error_and_the_workers_g
 
         ended = [worker.stderr.read().decode() for worker in workers if worker.poll() is not None]  # type: ignore[union-attr]
         assert ended == []  # both reconnected instead of ending
-        assert "queued 12 certificate(s)" in site.digcomp("issue", "--queue", "--languages", "en").stdout
+        assert (
+            "queued 12 certificate(s)"
+            in site.digcomp("issue", "--by", validator_email(site.mobilities[0]), "--queue", "--languages", "en").stdout
+        )
         wait_for(lambda: len(site.issued()) == 12, "the workers issuing after the restarts")
         assert site.issued() == {mobility.id: 1 for mobility in site.mobilities}
     finally:

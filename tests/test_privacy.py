@@ -4,6 +4,7 @@ by upload. Consents are stored with their date and the privacy notice's version;
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -22,11 +23,12 @@ from digcomp import demo
 from digcomp.api.app import create_app
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.cli import main
+from digcomp.privacy.erasure import years_after
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import Certificate, Evidence, Person, Role
 from tests.demo_site import issued_demo
-from tests.journey import API, agreed_plan, create_mobility, ok, validated_mobility, web_login
+from tests.journey import API, END, agreed_plan, create_mobility, ok, validated_mobility, web_login
 from tests.test_api_assessment import png
 
 
@@ -208,7 +210,8 @@ def test_database_and_key_files_are_readable_by_the_owner_only(site: Demo) -> No
 def test_the_retention_command_erases_learners_kept_longer_than_the_school_allows(
     client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    m = create_mobility(client, database)  # ended 29 May 2026
+    m = create_mobility(client, database)
+    kept_until = years_after(END, 2)  # retention counts from the placement's end
     school = f"{API}/organisations/{m.school}"
     assert client.patch(school, headers=m.as_["coordinator"], json={"retention_years": 2}).status_code == 403
     assert ok(client.patch(school, headers=m.as_["admin"], json={"retention_years": 2}))["retention_years"] == 2
@@ -217,12 +220,13 @@ def test_the_retention_command_erases_learners_kept_longer_than_the_school_allow
 
     get_settings.cache_clear()
     try:
-        assert main(["retention", "--today", "2028-05-29"]) == 0
+        assert main(["retention", "--today", kept_until.isoformat()]) == 0
         assert "0 learner(s)" in capsys.readouterr().out
-        assert main(["retention", "--today", "2028-05-30", "--dry-run"]) == 0
+        day_after = (kept_until + dt.timedelta(days=1)).isoformat()
+        assert main(["retention", "--today", day_after, "--dry-run"]) == 0
         assert f"person {m.learner} " in capsys.readouterr().out
         assert ok(client.get(f"{API}/people/{m.learner}", headers=m.as_["admin"]))["family_name"] == "Bērziņš"
-        assert main(["retention", "--today", "2028-05-30"]) == 0
+        assert main(["retention", "--today", day_after]) == 0
         assert "erased the personal data of 1 learner(s)" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()

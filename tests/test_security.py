@@ -17,11 +17,13 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from digcomp import demo
 from digcomp.access import service as access
 from digcomp.access.throttle import LoginThrottle
 from digcomp.api.app import REDACT_LINKS, create_app
 from digcomp.cli import main
 from digcomp.errors import TooManyRequests, Unauthenticated
+from digcomp.framework import catalog
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
 from digcomp.store.models import TokenKind
@@ -312,8 +314,13 @@ def test_issuing_for_an_unknown_mobility_is_one_line(
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("DIGCOMP_DATABASE_URL", raising=False)
     get_settings.cache_clear()
+    database = Database(get_settings().effective_database_url)
+    database.migrate()
+    with database.session() as session:
+        demo.seed(session, catalog())
+    database.dispose()
     try:
-        code = main(["issue", "--mobility", "99999"])
+        code = main(["issue", "--by", "peteris.ozols@example.lv", "--mobility", "99999"])
     except SystemExit as exited:
         code = int(exited.code or 0)
     finally:

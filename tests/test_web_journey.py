@@ -6,6 +6,7 @@ anyone verifies it. Screenshots of key pages are saved under test-artifacts/web/
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -17,6 +18,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from tests.journey import END, START
 from tests.servers import serving
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -123,14 +125,14 @@ def test_a_placement_across_two_languages_from_plan_to_corrected_certificate(bro
     coordinator.select_option("#f-mentor_language", "it")
     coordinator.fill("#f-qualification_lv", "Pavārs")
     coordinator.fill("#f-qualification_en", "Cook")
-    coordinator.fill("#f-start_date", "2026-06-01")
-    coordinator.fill("#f-end_date", "2026-05-01")
+    coordinator.fill("#f-start_date", START.isoformat())
+    coordinator.fill("#f-end_date", (START - dt.timedelta(days=31)).isoformat())
     coordinator.click("form[action='/mobilities/new'] button[type=submit]")
     expect(coordinator.locator(".alert")).to_contain_text("beigu datumam jābūt pēc sākuma datuma")
     expect(coordinator.locator(".alert")).not_to_contain_text("end_date")
     expect(coordinator.locator("#f-learner_family_name")).to_have_value("Liepiņa")
     assert labelled_inputs_only(coordinator)
-    coordinator.fill("#f-end_date", "2026-08-28")
+    coordinator.fill("#f-end_date", END.isoformat())
     coordinator.click("form[action='/mobilities/new'] button[type=submit]")
     expect(coordinator.locator("h1")).to_have_text("Anna Liepiņa")
     expect(coordinator.locator("p.muted").first).to_contain_text("Trattoria Da Marco (Itālija)")

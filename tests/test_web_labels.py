@@ -139,7 +139,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with database.session() as session:
         draft = demo.seed(session, cat)
         validated = demo.certificate_demo(session, cat, settings)
-        certificate, _ = issuing.issue(session, cat, settings, None, validated, ["lv", "en"])
+        validator = demo.actor_for(session, Role.validator)
+        certificate, _ = issuing.issue(session, cat, settings, validator, validated, ["lv", "en"])
         coordinator = demo.actor_for(session, Role.coordinator)
         link = access.create_mentor_link(
             session, settings, coordinator, draft, access.MentorLinkCreate(), "http://testserver"

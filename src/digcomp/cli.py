@@ -365,15 +365,19 @@ def cmd_issue(args: argparse.Namespace) -> int:
     languages = document_languages.parse(args.languages)
     database = _database()
     with database.session() as session:
+        actor = _staff_member(session, args.by)
+        school = actor.organisation_id
         if args.mobility:
-            pending = set(bulk.pending_mobilities(session, mobility_ids=args.mobility))
-            known = set(bulk.validated_mobilities(session, args.mobility))
+            pending = set(bulk.pending_mobilities(session, school, mobility_ids=args.mobility))
+            known = set(bulk.validated_mobilities(session, args.mobility, school))
             unusable = [m for m in args.mobility if m not in known]
             if unusable:
-                raise CliError(f"no validated mobility {', '.join(map(str, unusable))}: nothing to issue for it")
+                raise CliError(
+                    f"no validated mobility {', '.join(map(str, unusable))} of {args.by}'s school: nothing to issue"
+                )
             ids = [m for m in args.mobility if m in pending]
         else:
-            ids = bulk.pending_mobilities(session, group=args.group)
+            ids = bulk.pending_mobilities(session, school, group=args.group)
     if not ids:
         print("nothing to issue: every validated mobility has its certificate")
         return 0
@@ -381,16 +385,29 @@ def cmd_issue(args: argparse.Namespace) -> int:
         if not jobs.uses_queue(get_settings()):
             raise CliError("--queue needs PostgreSQL (DATABASE_URL); on SQLite, issue without it")
         jobs.install_schema(get_settings(), database)
-        queued = jobs.enqueue_issuing(get_settings(), ids, languages)
+        queued = jobs.enqueue_issuing(get_settings(), ids, languages, actor.person_id)
         print(f"queued {queued} certificate(s) ({len(ids) - queued} already queued); `digcomp worker` issues them")
         return 0
     workers = args.workers or (os.cpu_count() or 1)
     with tqdm(total=len(ids), unit="certificate", disable=args.quiet) as bar:
         issued = bulk.issue_many(
-            database, catalog(), get_settings(), ids, languages=languages, workers=workers, progress=bar.update
+            database, catalog(), get_settings(), actor, ids, languages=languages, workers=workers, progress=bar.update
         )
     print(f"issued {len(issued)} certificate(s); {len(ids) - len(issued)} already had one")
     return 0
+
+
+def _staff_member(session: Any, email: str) -> Any:
+    """The school's staff member who answers for what the command does (named in the audit trail)."""
+    from sqlalchemy import func, select
+
+    from digcomp.access.service import actor_of
+    from digcomp.store.models import Person
+
+    person = session.scalars(select(Person).where(func.lower(Person.email) == email.strip().lower())).first()
+    if person is None or person.role.value not in ("admin", "coordinator", "validator"):
+        raise CliError(f"no staff member with e-mail {email}: --by names the school's admin, coordinator or validator")
+    return actor_of(person)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -401,9 +418,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from digcomp.agreement import service as agreements
     from digcomp.credentials import issuing
     from digcomp.credentials import languages as document_languages
-    from digcomp.demo import certificate_demo
+    from digcomp.demo import actor_for, certificate_demo
     from digcomp.settings import get_settings
-    from digcomp.store.models import Certificate
+    from digcomp.store.models import Certificate, Role
 
     settings = get_settings()
     database = _database()
@@ -411,7 +428,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with database.session() as session:
         mobility = certificate_demo(session, cat, settings)
         languages = document_languages.parse(args.languages)
-        certificate, _ = issuing.issue(session, cat, settings, None, mobility, languages)
+        validator = actor_for(session, Role.validator)
+        certificate, _ = issuing.issue(session, cat, settings, validator, mobility, languages)
         certificate = session.get_one(
             Certificate,
             certificate.id,
@@ -426,7 +444,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         (out / f"{certificate.id}.edc.jwt").write_text(certificate.edc or "", encoding="utf-8")
         agreed = agreements.agreed_version_number(session, mobility)
         assert agreed is not None
-        agreement = agreements.agreement_for(session, cat, settings, None, mobility, agreed, languages=languages)
+        coordinator = actor_for(session, Role.coordinator)
+        agreement = agreements.agreement_for(session, cat, settings, coordinator, mobility, agreed, languages=languages)
         agreement_pdf = out / f"learning-agreement-{agreement.id}.pdf"
         agreement_pdf.write_bytes(agreement.pdf)
     print(f"demo certificate of Jānis Bērziņš: {pdf}")
@@ -534,6 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = add("issue", cmd_issue, "Issue the certificates of validated mobilities (idempotent, resumable, parallel).")
+    p.add_argument("--by", required=True, help="e-mail of the school's staff member who issues (named in the audit)")
     p.add_argument("--group", help="only mobilities of this group")
     p.add_argument("--mobility", type=int, action="append", help="only this mobility (repeatable)")
     p.add_argument("--languages", default="lv+en", help=LANGUAGES_HELP)

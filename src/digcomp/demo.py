@@ -117,6 +117,12 @@ TASKS = {
 }
 
 
+def placement_dates(around: dt.date) -> tuple[dt.date, dt.date]:
+    """Thirteen weeks of placement, from the Monday of ``around``'s week to the Friday twelve weeks later."""
+    start = around - dt.timedelta(days=around.weekday())
+    return start, start + dt.timedelta(weeks=12, days=4)
+
+
 def demo_outcome(
     text: dict[str, str], competence: str, level: int, criteria: dict[str, str], methods: list[AssessmentMethod]
 ) -> OutcomeIn:
@@ -135,7 +141,8 @@ def is_empty(session: Session) -> bool:
 
 def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility:
     """The demo school (with an admin login), host, people with logins, and a mobility with a draft plan
-    (agreed by all three parties when ``agree``)."""
+    (agreed by all three parties when ``agree``) for a placement starting in four weeks."""
+    start, end = placement_dates(dt.date.today() + dt.timedelta(weeks=4))
     school = access.create_school(
         session, SCHOOL, "LV", "Admin", "Administrators", DEMO_LOGINS[Role.admin], DEMO_PASSWORD
     ).organisation_id
@@ -190,8 +197,8 @@ def seed(session: Session, catalog: Catalog, *, agree: bool = False) -> Mobility
             host_organisation_id=host.id,
             coordinator_id=coordinator.id,
             mentor_id=mentor.id,
-            start_date=dt.date(2026, 3, 2),
-            end_date=dt.date(2026, 5, 29),
+            start_date=start,
+            end_date=end,
             programme="Erasmus+ KA121-VET",
             project_reference="2026-1-LV01-KA121-VET-000000001",
             qualification=QUALIFICATION,

@@ -45,8 +45,8 @@ def queue_app(conninfo: str) -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
 
     @app.task(name="issue_certificate", queue=CERTIFICATES, retry=procrastinate.RetryStrategy(max_attempts=5, wait=10))
-    def issue_certificate(mobility_id: int, languages: list[str]) -> str:
-        return _issue(mobility_id, languages)
+    def issue_certificate(mobility_id: int, languages: list[str], by: int) -> str:
+        return _issue(mobility_id, languages, by)
 
     @app.periodic(cron="*/15 * * * *")
     @app.task(name="audit_checkpoint", queue=CERTIFICATES, queueing_lock="audit_checkpoint")
@@ -70,17 +70,20 @@ def _database() -> Database:
     return Database(get_settings().effective_database_url, get_settings().database_pool_size)
 
 
-def _issue(mobility_id: int, languages: list[str]) -> str:
-    """Issue one mobility's certificate (or find the one already issued: a retried job is harmless)."""
+def _issue(mobility_id: int, languages: list[str], by: int) -> str:
+    """Issue one mobility's certificate as the staff member ``by`` who queued it (or find the one already issued: a
+    retried job is harmless)."""
+    from digcomp.access.service import actor_of
     from digcomp.credentials import issuing
-    from digcomp.store.models import Mobility
+    from digcomp.store.models import Mobility, Person
 
     settings = get_settings()
 
     def work(session: Session) -> str:
         mobility = session.get_one(Mobility, mobility_id)
+        actor = actor_of(session.get_one(Person, by))
         certificate, created = issuing.issue(
-            session, catalog(settings.framework_dirs), settings, None, mobility, languages
+            session, catalog(settings.framework_dirs), settings, actor, mobility, languages
         )
         log.info("certificate %s %s", certificate.id, "issued" if created else "was already issued")
         return certificate.id
@@ -114,8 +117,9 @@ def install_schema(settings: Settings, database: Database) -> None:
         app.schema_manager.apply_schema()
 
 
-def enqueue_issuing(settings: Settings, mobility_ids: Sequence[int], languages: list[str]) -> int:
-    """Queue one job per mobility; a mobility already queued is not queued twice (queueing lock)."""
+def enqueue_issuing(settings: Settings, mobility_ids: Sequence[int], languages: list[str], by: int) -> int:
+    """Queue one job per mobility, issued as the person ``by``; a mobility already queued is not queued twice
+    (queueing lock)."""
     app = queue_app(_conninfo(settings))
     task = app.tasks["issue_certificate"]
     queued = 0
@@ -123,7 +127,7 @@ def enqueue_issuing(settings: Settings, mobility_ids: Sequence[int], languages: 
         for mobility_id in mobility_ids:
             try:
                 deferrer = task.configure(queueing_lock=f"issue:{mobility_id}")
-                deferrer.defer(mobility_id=mobility_id, languages=list[Any](languages))
+                deferrer.defer(mobility_id=mobility_id, languages=list[Any](languages), by=by)
                 queued += 1
             except procrastinate.exceptions.AlreadyEnqueued:
                 pass

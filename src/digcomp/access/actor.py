@@ -1,4 +1,5 @@
-"""The acting person and the rules of what each role may see and do. Plain Python, no I/O.
+"""The acting person, and which mobilities each role sees (what each may do there: ``access.permissions``).
+Plain Python, no I/O.
 
 - A school's staff (admin, coordinator, validator) see their own school's mobilities and the host
   organisations their school registered; nothing of another school.
@@ -14,7 +15,6 @@ from digcomp.errors import Forbidden
 from digcomp.store.models import Role
 
 SCHOOL_STAFF = frozenset({Role.admin, Role.coordinator, Role.validator})
-PLANNERS = frozenset({Role.admin, Role.coordinator})
 
 
 @dataclass(frozen=True)
@@ -69,29 +69,3 @@ def can_view(actor: Actor, mobility: MobilityParties) -> bool:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise Forbidden(message)
-
-
-def require_planner(actor: Actor) -> None:
-    require(actor.role in PLANNERS and actor.via_link is None, "only a coordinator or admin of the school can do this")
-
-
-def require_staff(actor: Actor) -> None:
-    require(actor.is_staff and actor.via_link is None, "only the sending school's staff can do this")
-
-
-def may_assess(actor: Actor, mobility: MobilityParties) -> bool:
-    """Host mentors of the mobility assess; so may the sending school's coordinators and validators
-    (as co-assessors), who then cannot validate the same result."""
-    if actor.role is Role.mentor:
-        return can_view(actor, mobility)
-    return (
-        actor.role in (Role.coordinator, Role.validator) and actor.organisation_id == mobility.sending_organisation_id
-    )
-
-
-def may_validate(actor: Actor, mobility: MobilityParties) -> bool:
-    return (
-        actor.role in (Role.validator, Role.admin)
-        and actor.via_link is None
-        and actor.organisation_id == mobility.sending_organisation_id
-    )

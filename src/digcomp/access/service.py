@@ -12,12 +12,14 @@ from sqlalchemy import Row, Select, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from digcomp.access import credentials
-from digcomp.access.actor import Actor, require, require_planner
+from digcomp.access.actor import Actor, require
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.access.throttle import LoginThrottle
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
 from digcomp.i18n import official_language
 from digcomp.mail import outbox
+from digcomp.mobility.monitoring import LATE_WRITING_DAYS
 from digcomp.settings import Settings
 from digcomp.store.db import Database
 from digcomp.store.models import (
@@ -34,6 +36,7 @@ from digcomp.store.models import (
 )
 
 API_TOKEN_DAYS = 30
+LINK_AFTER_END_DAYS = LATE_WRITING_DAYS  # a mentor link outlives the placement only as long as its reports may come
 SESSION_DAYS = 7
 DEFAULT_LINK_DAYS = 60
 
@@ -117,7 +120,7 @@ class AccountOut(BaseModel):
 
 
 def create_account(session: Session, actor: Actor, person: Person, data: AccountCreate) -> AccountOut:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     require(_school_of(session, person.organisation_id) == actor.organisation_id, "that person is not of your school")
     email = data.email or person.email
     if not email:
@@ -278,6 +281,18 @@ class Caller:
         return None if credentials.is_link(self.secret) else credentials.secret_hash(self.secret)
 
 
+def link_ends(end_date: dt.date) -> dt.datetime:
+    """When a mentor link stops working whatever its own expiry: the end of the placement's reporting grace."""
+    return dt.datetime.combine(end_date + dt.timedelta(days=LINK_AFTER_END_DAYS + 1), dt.time(), dt.UTC)
+
+
+def link_works(link: MentorLink, mentor_id: int | None, end_date: dt.date, now: dt.datetime) -> bool:
+    """Not withdrawn, not expired, the placement not long over, and its mentor still the mobility's mentor."""
+    return (
+        link.revoked_at is None and link.expires_at > now and now < link_ends(end_date) and link.mentor_id == mentor_id
+    )
+
+
 def authenticate(session: Session, settings: Settings, secret: str) -> Actor:
     """The actor behind a bearer secret (API token, web session, or mentor link)."""
     now = utcnow()
@@ -290,8 +305,16 @@ def authenticate(session: Session, settings: Settings, secret: str) -> Actor:
             raise Unauthenticated("this mentor link was withdrawn by the school; ask the coordinator for a new one")
         if link.expires_at <= now:
             raise Unauthenticated("this mentor link has expired; ask the coordinator for a new one")
-        if session.scalar(select(Mobility.mentor_id).where(Mobility.id == link.mobility_id)) != link.mentor_id:
+        placement = session.execute(
+            select(Mobility.mentor_id, Mobility.end_date).where(Mobility.id == link.mobility_id)
+        ).one()
+        if placement.mentor_id != link.mentor_id:
             raise Unauthenticated("this mentor link was withdrawn by the school; ask the coordinator for a new one")
+        if now >= link_ends(placement.end_date):
+            raise Unauthenticated(
+                "this mentor link ended with the placement ({end}); ask the coordinator if something is still missing",
+                end=placement.end_date,
+            )
         return actor_of(session.get_one(Person, link.mentor_id), link=link)
     return _token_holder(
         session.connection().execute(_TOKEN_HOLDER, {"secret_hash": credentials.secret_hash(secret)}).first()
@@ -332,7 +355,7 @@ def _link_view(
         created_at=link.created_at,
         expires_at=link.expires_at,
         revoked_at=link.revoked_at,
-        active=link.revoked_at is None and link.expires_at > utcnow() and link.mentor_id == mobility.mentor_id,
+        active=link_works(link, mobility.mentor_id, mobility.end_date, utcnow()),
         token=token,
         url=f"{base_url.rstrip('/')}/m/{token}",
     )
@@ -342,7 +365,7 @@ def mentor_links(
     session: Session, settings: Settings, actor: Actor, mobility: Mobility, base_url: str
 ) -> list[MentorLinkOut]:
     """The mobility's mentor links, newest first, for the school's planners."""
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     links = session.scalars(
         select(MentorLink).where(MentorLink.mobility_id == mobility.id).order_by(MentorLink.id.desc())
     )
@@ -352,14 +375,21 @@ def mentor_links(
 def create_mentor_link(
     session: Session, settings: Settings, actor: Actor, mobility: Mobility, data: MentorLinkCreate, base_url: str
 ) -> MentorLinkOut:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     if mobility.mentor_id is None:
         raise Conflict("the mobility has no host mentor yet; assign one first")
+    ends = link_ends(mobility.end_date)
+    if utcnow() >= ends:
+        raise Conflict(
+            "the placement ended on {end}: mentor links work until {days} days after the end",
+            end=mobility.end_date,
+            days=LINK_AFTER_END_DAYS,
+        )
     link = MentorLink(
         mobility_id=mobility.id,
         mentor_id=mobility.mentor_id,
         created_by_id=actor.person_id,
-        expires_at=credentials.expiry(data.days_valid),
+        expires_at=min(credentials.expiry(data.days_valid), ends),
     )
     session.add(link)
     session.flush()
@@ -379,7 +409,7 @@ def create_mentor_link(
 
 
 def revoke_mentor_link(session: Session, actor: Actor, mobility: Mobility, link_id: int) -> None:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     link = session.get(MentorLink, link_id)
     if link is None or link.mobility_id != mobility.id:
         raise NotFound("mentor link", link_id)
@@ -405,7 +435,7 @@ class SchoolMentorLinkOut(BaseModel):
 
 def school_mentor_links(session: Session, actor: Actor, *, active_only: bool) -> list[SchoolMentorLinkOut]:
     """Every mentor link of the school's mobilities, newest first."""
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     now = utcnow()
     query = (
         select(MentorLink, Mobility)
@@ -415,7 +445,10 @@ def school_mentor_links(session: Session, actor: Actor, *, active_only: bool) ->
     )
     if active_only:
         query = query.where(
-            MentorLink.revoked_at.is_(None), MentorLink.expires_at > now, MentorLink.mentor_id == Mobility.mentor_id
+            MentorLink.revoked_at.is_(None),
+            MentorLink.expires_at > now,
+            MentorLink.mentor_id == Mobility.mentor_id,
+            Mobility.end_date >= (now - dt.timedelta(days=LINK_AFTER_END_DAYS)).date(),
         )
     mentors = {
         p.id: p
@@ -435,7 +468,7 @@ def school_mentor_links(session: Session, actor: Actor, *, active_only: bool) ->
                 created_at=link.created_at,
                 expires_at=link.expires_at,
                 revoked_at=link.revoked_at,
-                active=link.revoked_at is None and link.expires_at > now and link.mentor_id == mobility.mentor_id,
+                active=link_works(link, mobility.mentor_id, mobility.end_date, now),
             )
         )
     return views

@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from digcomp.access import credentials
-from digcomp.access.actor import SCHOOL_STAFF, Actor, require
+from digcomp.access.actor import SCHOOL_STAFF, Actor
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.access.service import actor_of, new_account
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Unauthenticated, problem
@@ -63,7 +64,7 @@ class StaffUpdate(BaseModel):
 
 
 def require_admin(actor: Actor) -> None:
-    require(actor.role is Role.admin and actor.via_link is None, "only the school's admin can do this")
+    require_allowed(actor, Action.administer)
 
 
 def _view(person: Person, account: Account | None) -> StaffOut:

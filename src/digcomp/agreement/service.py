@@ -9,7 +9,8 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from digcomp.access.actor import Actor, can_view, require
+from digcomp.access.actor import Actor
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.agreement.document import (
     ConfirmationLine,
     LearningAgreement,
@@ -163,7 +164,7 @@ def agreement_for(
     session: Session,
     catalog: Catalog,
     settings: Settings,
-    actor: Actor | None,
+    actor: Actor,
     mobility: Mobility,
     number: int,
     base_url: str | None = None,
@@ -171,8 +172,7 @@ def agreement_for(
 ) -> Agreement:
     """The signed agreement of an agreed (or since superseded) plan version, made on first request: in
     ``languages`` (default: the school's language and English)."""
-    if actor is not None:
-        require(can_view(actor, parties(mobility)), "only the three parties see the learning agreement")
+    require_allowed(actor, Action.view, parties(mobility), "only the three parties see the learning agreement")
     if mobility.learner.erased_at is not None:  # an agreement names the learner: none is made or kept after erasure
         raise erased(mobility.learner.erased_at)
     version = version_of(session, mobility, number)

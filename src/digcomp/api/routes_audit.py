@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from digcomp.access.actor import require_staff
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident
 from digcomp.audit import log as audit
 from digcomp.mobility.service import mobility_for
@@ -24,14 +24,14 @@ class ChainReportOut(BaseModel):
 def verify(db: DatabaseDep, actor: ActorDep) -> ChainReportOut:
     """Recompute every hash and link of the caller's school's audit chains (the operator verifies all of them with
     ``digcomp audit-verify``)."""
-    require_staff(actor)
+    require_allowed(actor, Action.read_school)
     report = db.read(lambda s: audit.verify_log(s, audit.school_chains(s, actor.organisation_id)))
     return ChainReportOut(**report.__dict__)
 
 
 @router.get("/mobilities/{mobility_id}/audit", response_model=list[audit.AuditEntryOut])
 def mobility_audit(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> list[audit.AuditEntryOut]:
-    require_staff(actor)
+    require_allowed(actor, Action.read_school)
     return db.read(
         lambda s: [
             audit.AuditEntryOut.model_validate(e)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import require_planner
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep, SettingsDep
 from digcomp.api.downloads import download
 from digcomp.mobility import importer, progress, service, spreadsheet
@@ -182,7 +182,7 @@ def add_progress_report(
 )
 def import_template(kind: Literal["csv", "xlsx"], db: DatabaseDep, actor: ActorDep) -> Response:
     """The group import's file to fill in: every column, and one example row with the school's name."""
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     content = db.read(lambda s: importer.template(s.get_one(Organisation, actor.organisation_id), kind))
     media = spreadsheet.XLSX_MEDIA_TYPE if kind == "xlsx" else spreadsheet.CSV_MEDIA_TYPE
     return download(content, media, f"mobilities-import.{kind}")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import require_staff
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.api.deps import ActorDep, DatabaseDep, PagingDep
 from digcomp.api.downloads import download
 from digcomp.mobility import overview, spreadsheet
@@ -32,7 +32,7 @@ def get_overview(
 ) -> Page[overview.OverviewRow]:
     """Each learner's plan, assessment, recognition and certificate, what is missing and the days to the end date;
     filtered by group, coordinator and state, searched across the school, sorted."""
-    require_staff(actor)
+    require_allowed(actor, Action.read_school)
     rows = db.read(lambda s: overview.overview(s, actor, filters, utcnow().date()))
     items = rows[paging.offset : paging.offset + paging.limit]
     return Page[overview.OverviewRow](items=items, total=len(rows), offset=paging.offset, limit=paging.limit)
@@ -56,7 +56,7 @@ def get_results(
 ) -> object:
     """The group's results for the school's report: competence, target, achieved level, result and certificate id
     of each learner (planned targets only, until the results are validated)."""
-    require_staff(actor)
+    require_allowed(actor, Action.read_school)
 
     def lines(s: Session) -> list[overview.ResultLine]:
         return overview.result_lines(s, actor, filters, utcnow().date())

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import require_staff
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, SettingsDep
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service
@@ -20,7 +20,7 @@ router = APIRouter(tags=["recognition"])
 @router.get("/programme-modules", response_model=list[ModuleOut])
 def list_modules(db: DatabaseDep, actor: ActorDep) -> list[ModuleOut]:
     """The modules and units of the caller's school's VET programme."""
-    require_staff(actor)
+    require_allowed(actor, Action.read_school)
     return db.read(lambda s: [ModuleOut.model_validate(m) for m in service.modules(s, actor.organisation_id)])
 
 

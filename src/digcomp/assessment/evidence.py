@@ -10,7 +10,8 @@ from sqlalchemy import Select, Sequence, Table, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
-from digcomp.access.actor import Actor, MobilityParties, can_view, require
+from digcomp.access.actor import Actor, MobilityParties
+from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.access.service import Caller
 from digcomp.assessment import rules
 from digcomp.assessment.evidence_store import EvidenceStore
@@ -18,7 +19,7 @@ from digcomp.assessment.records import OutcomeSnapshot, Record, agreed_version, 
 from digcomp.assessment.schemas import (
     EvidenceOut,
 )
-from digcomp.errors import Conflict, Forbidden, Invalid, NotFound
+from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.framework import Catalog
 from digcomp.mobility.schemas import PersonSummary
 from digcomp.mobility.service import mobility_for
@@ -31,7 +32,6 @@ from digcomp.store.models import (
     Identification,
     Mobility,
     Plan,
-    Role,
     Validation,
     utcnow,
 )
@@ -148,7 +148,7 @@ def addition(session: Session, caller: Caller, mobility_id: int, outcome_id: int
         mobility_for(session, actor, mobility_id, light=True)
         raise Conflict("the plan is not agreed yet: assessment starts from an agreed plan")
     mobility = MobilityParties(*row[:5])
-    if not can_view(actor, mobility):
+    if not allowed(actor, Action.view, mobility):
         raise NotFound("mobility", mobility_id)
     version = agreed_version(session, row[5], row[6])
     if version is None:
@@ -185,13 +185,9 @@ def add_evidence(
 ) -> EvidenceOut:
     """Add a file, link or note to an outcome; the answer names the actor as its author (not read again). A file
     that shows the learner (a photo or video of them, not only of their work) needs their consent to photos."""
-    require(
-        can_view(actor, where.mobility)
-        and actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.validator, Role.admin),
-        "you cannot add evidence to this mobility",
-    )
-    if kind is EvidenceKind.note and actor.role is Role.learner:
-        raise Forbidden("observation notes are written by the mentor or the school; learners add files and links")
+    require_allowed(actor, Action.add_evidence, where.mobility)
+    if kind is EvidenceKind.note:
+        require_allowed(actor, Action.write_note, where.mobility)
     rules.check_evidence(where.number, where.worked_on, where.validated)
     check_example_refs(catalog, example_refs or [])
     if shows_learner:

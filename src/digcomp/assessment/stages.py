@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, can_view, may_assess, may_validate, require
+from digcomp.access.actor import Actor
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.assessment import rules
 from digcomp.assessment.records import Record, audit_step, facts, facts_of_outcome, max_level
 from digcomp.assessment.schemas import (
@@ -23,7 +24,6 @@ from digcomp.store.models import (
     Outcome,
     OutcomeCompetence,
     Rating,
-    Role,
     SelfAssessment,
     SelfAssessmentPhase,
     ValidatedResult,
@@ -34,10 +34,7 @@ from digcomp.store.models import (
 
 def identify(session: Session, actor: Actor, record: Record, outcome_id: int, worked_on: bool, note: str) -> None:
     mobility = record.mobility
-    require(
-        can_view(actor, mobility) and (actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.admin)),
-        "the learner, the host mentor or the coordinator identifies outcomes",
-    )
+    require_allowed(actor, Action.identify, mobility)
     rules.ensure_open(record.validated)
     outcome = record.outcome(outcome_id)
     current = record.identifications.get(outcome.id)
@@ -74,10 +71,7 @@ def self_assess(
     level: int,
     note: str,
 ) -> None:
-    require(
-        actor.role is Role.learner and actor.person_id == record.mobility.learner_id,
-        "only the learner assesses themself",
-    )
+    require_allowed(actor, Action.self_assess, record.mobility)
     rules.ensure_open(record.validated)
     _, target = record.target(target_id)
     if level > max_level(catalog, target):
@@ -105,7 +99,7 @@ def self_assess(
 def rate(
     session: Session, catalog: Catalog, actor: Actor, record: Record, target_id: int, level: int, justification: str
 ) -> None:
-    require(may_assess(actor, record.mobility), "only the host mentor or the school's assessors rate competences")
+    require_allowed(actor, Action.rate, record.mobility)
     outcome, target = record.target(target_id)
     outcome_facts = facts_of_outcome(record, catalog, outcome)
     rules.check_rating(
@@ -143,7 +137,7 @@ def rate(
 
 
 def validate(session: Session, catalog: Catalog, actor: Actor, record: Record, data: ValidationIn) -> Validation:
-    require(may_validate(actor, record.mobility), "only a validator of the sending school validates")
+    require_allowed(actor, Action.validate, record.mobility)
     results = rules.validate(
         facts(record, catalog),
         [rules.ValidatorDecision(d.target_id, d.level, d.justification) for d in data.decisions],
@@ -208,10 +202,7 @@ def add_additional(session: Session, catalog: Catalog, actor: Actor, record: Rec
     worked on by whoever adds it, then documented, rated and validated like the planned ones. The agreed plan and
     its content hash stay as they were. Returns the new outcome's id. ``record`` is loaded ``for_update``."""
     mobility = record.mobility
-    require(
-        (actor.role is Role.mentor and can_view(actor, mobility)) or may_validate(actor, mobility),
-        "only the host mentor or a validator of the sending school adds a competence acquired beyond the plan",
-    )
+    require_allowed(actor, Action.add_additional, mobility)
     [target] = resolve_targets(catalog, [data.competence], ["body", "competence"])
     planned = {t.competence for o in record.version.outcomes if not o.additional for t in o.competences}
     added = {t.competence for o in record.version.outcomes if o.additional for t in o.competences}
@@ -294,7 +285,7 @@ def remove_additional(session: Session, catalog: Catalog, actor: Actor, record: 
 def reopen(session: Session, actor: Actor, record: Record, reason: str) -> Validation:
     """A validator reopens a validated result with a written justification: a new assessment round starts and the
     earlier validation stays on record. (``credentials.reopen`` also revokes the certificate in force.)"""
-    require(may_validate(actor, record.mobility), "only a validator of the sending school reopens a result")
+    require_allowed(actor, Action.validate, record.mobility, "only a validator of the sending school reopens a result")
     rules.check_reopen(record.validated, reason)
     assert record.validation is not None
     validation = record.validation

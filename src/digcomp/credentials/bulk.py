@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digcomp.access.actor import Actor
 from digcomp.credentials.issuing import (
     Rendered,
     _replaced,
@@ -22,6 +23,7 @@ from digcomp.credentials.issuing import (
     free_status_index,
     new_certificate_id,
     render_and_sign,
+    require_issuer,
 )
 from digcomp.credentials.signing import (
     SigningKey,
@@ -49,10 +51,16 @@ class _Job:
     supersedes: str | None
 
 
-def validated_mobilities(session: Session, mobility_ids: Sequence[int]) -> list[int]:
-    """Those of the mobilities whose result is validated (a validation in force)."""
-    query = select(Validation.mobility_id).where(
-        Validation.mobility_id.in_([m for m in mobility_ids if 0 < m < 2**31]), Validation.reopened_at.is_(None)
+def validated_mobilities(session: Session, mobility_ids: Sequence[int], organisation_id: int) -> list[int]:
+    """Those of the school's mobilities whose result is validated (a validation in force)."""
+    query = (
+        select(Validation.mobility_id)
+        .join(Mobility, Mobility.id == Validation.mobility_id)
+        .where(
+            Validation.mobility_id.in_([m for m in mobility_ids if 0 < m < 2**31]),
+            Validation.reopened_at.is_(None),
+            Mobility.sending_organisation_id == organisation_id,
+        )
     )
     return list(session.scalars(query))
 
@@ -113,6 +121,7 @@ def issue_many(
     database: Any,
     catalog: Catalog,
     settings: Settings,
+    actor: Actor,
     mobility_ids: Sequence[int],
     *,
     languages: list[str] | None = None,
@@ -132,11 +141,11 @@ def issue_many(
         _init_worker(key, base_url)
     try:
         for start in range(0, len(mobility_ids), chunk):
-            jobs = _jobs(database, catalog, base_url, mobility_ids[start : start + chunk], languages)
+            jobs = _jobs(database, catalog, actor, base_url, mobility_ids[start : start + chunk], languages)
             statements = [job.statement for job in jobs]
             rendered: Iterable[Rendered] = pool.map(_work, statements) if pool else map(_work, statements)
             for job, result in zip(jobs, rendered, strict=True):
-                if _commit(database, job, result, languages):
+                if _commit(database, actor, job, result, languages):
                     issued.append(result.certificate_id)
                 if progress:
                     progress(1)
@@ -146,12 +155,15 @@ def issue_many(
     return issued
 
 
-def _jobs(database: Any, catalog: Catalog, base_url: str, ids: Sequence[int], languages: list[str]) -> list[_Job]:
+def _jobs(
+    database: Any, catalog: Catalog, actor: Actor, base_url: str, ids: Sequence[int], languages: list[str]
+) -> list[_Job]:
     jobs = []
     chosen: set[int] = set()
     with database.session() as session:
         for mobility_id in ids:
             mobility = session.get_one(Mobility, mobility_id)
+            require_issuer(actor, mobility)
             if current_certificate(session, mobility) is not None:
                 continue
             validation = _validation(session, mobility)
@@ -171,14 +183,14 @@ def _jobs(database: Any, catalog: Catalog, base_url: str, ids: Sequence[int], la
     return jobs
 
 
-def _commit(database: Any, job: _Job, rendered: Rendered, languages: list[str]) -> bool:
+def _commit(database: Any, actor: Actor, job: _Job, rendered: Rendered, languages: list[str]) -> bool:
     def work(session: Session) -> bool:
         mobility = session.get_one(Mobility, job.mobility_id)
         plan_of(session, mobility, for_update=True)
         if current_certificate(session, mobility) is not None:  # issued meanwhile by someone else: keep theirs
             return False
         validation = session.get_one(Validation, job.validation_id)
-        _store(session, None, mobility, validation, rendered, languages, job.supersedes, job.statement.status)
+        _store(session, actor, mobility, validation, rendered, languages, job.supersedes, job.statement.status)
         return True
 
     return bool(database.run(work))

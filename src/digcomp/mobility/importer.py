@@ -44,7 +44,9 @@ from pydantic import (
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, require_planner
+from digcomp.access.actor import Actor
+from digcomp.access.permissions import Action as Permission
+from digcomp.access.permissions import require_allowed
 from digcomp.audit import log as audit
 from digcomp.errors import Invalid, InvalidValue, Phrase, Term, problem
 from digcomp.i18n import EU_LANGUAGES, country_from_name, language_code
@@ -289,7 +291,7 @@ def apply(
     session: Session, actor: Actor, rows: list[ImportRow], first_row: int = 2, *, confirm_issued: bool = False
 ) -> ImportResult:
     """Create or update what the rows describe in the caller's transaction (rolled back as a whole on any error)."""
-    require_planner(actor)
+    require_allowed(actor, Permission.plan)
     school = session.get_one(Organisation, actor.organisation_id)
     outcomes: list[RowOutcome] = []
     for offset, row in enumerate(rows):

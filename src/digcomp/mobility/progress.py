@@ -8,7 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, can_view, require
+from digcomp.access.actor import Actor, require
+from digcomp.access.permissions import Action, allowed
 from digcomp.audit import log as audit
 from digcomp.mobility import monitoring
 from digcomp.mobility.schemas import PeriodOut, PersonSummary, ProgressOut, ProgressReportOut, ReporterOut
@@ -19,11 +20,7 @@ REPORTERS = (Role.learner, Role.mentor)
 
 
 def _reporter_role(actor: Actor, mobility: Mobility) -> Role | None:
-    if actor.role is Role.learner and actor.person_id == mobility.learner_id:
-        return Role.learner
-    if actor.role is Role.mentor and actor.person_id == mobility.mentor_id and can_view(actor, parties(mobility)):
-        return Role.mentor
-    return None
+    return actor.role if allowed(actor, Action.report_progress, parties(mobility)) else None
 
 
 def may_report(actor: Actor, mobility: Mobility) -> bool:

@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, LargeBinary, Select, false, func, or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from digcomp.access.actor import SCHOOL_STAFF, Actor, MobilityParties, can_view, require, require_planner
+from digcomp.access.actor import SCHOOL_STAFF, Actor, MobilityParties, require
+from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound, Term, problem
 from digcomp.i18n import official_language
@@ -92,7 +93,7 @@ def organisation_for(session: Session, actor: Actor, ident: int) -> Organisation
 
 
 def create_organisation(session: Session, actor: Actor, data: OrganisationCreate) -> Organisation:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     if data.kind is OrganisationKind.school:
         raise Forbidden("schools are registered by the system administrator (digcomp admin-create-school)")
     organisation = Organisation(
@@ -114,17 +115,19 @@ def create_organisation(session: Session, actor: Actor, data: OrganisationCreate
 def update_organisation(
     session: Session, actor: Actor, organisation: Organisation, data: OrganisationUpdate
 ) -> Organisation:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     changes = data.model_dump(exclude_unset=True)
     refuse_nulls(changes, {"contact_email"})
     if "contact_email" in changes:
         changes["contact_email"] = changes["contact_email"] or ""
     if "retention_years" in changes:
-        require(actor.role is Role.admin, "only the school's admin sets how long personal data is kept")
+        require_allowed(actor, Action.administer, message="only the school's admin sets how long personal data is kept")
     if "quality_assurance" in changes:
-        require(actor.role is Role.admin, "only the school's admin states how the school assures quality")
+        require_allowed(
+            actor, Action.administer, message="only the school's admin states how the school assures quality"
+        )
     if "brand_colour" in changes:
-        require(actor.role is Role.admin, "only the school's admin sets the school's colour")
+        require_allowed(actor, Action.administer, message="only the school's admin sets the school's colour")
         changes["brand_colour"] = changes["brand_colour"].lower()
     before = snapshot(organisation)
     _apply(organisation, changes)
@@ -169,7 +172,7 @@ def person_for(session: Session, actor: Actor, ident: int) -> Person:
 
 
 def create_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     organisation = organisation_for(session, actor, data.organisation_id)
     own_school = organisation.id == actor.organisation_id
     if own_school and data.role is Role.mentor:
@@ -178,7 +181,8 @@ def create_person(session: Session, actor: Actor, data: PersonCreate) -> Person:
         raise Invalid(
             "a {role} belongs to the school; people of a host organisation are mentors", role=Term(data.role.value)
         )
-    require(data.role is not Role.admin or actor.role is Role.admin, "only an admin can add another admin")
+    if data.role is Role.admin:
+        require_allowed(actor, Action.administer, message="only an admin can add another admin")
     person = Person(**data.model_dump())
     if data.email and find_person(session, organisation.id, data.email) is not None:  # in any letter case
         raise Conflict("a person with e-mail {email} already exists in this organisation", email=data.email)
@@ -195,7 +199,7 @@ def update_person(session: Session, actor: Actor, person: Person, data: PersonUp
     """The school's coordinators and admins correct people's records; a person may change only their own
     reading language (a learner cannot rename themself)."""
     changes = data.model_dump(exclude_unset=True)
-    planner = actor.role in (Role.admin, Role.coordinator) and actor.via_link is None
+    planner = allowed(actor, Action.plan)
     require(
         planner or (actor.person_id == person.id and set(changes) <= SELF_EDITABLE),
         "only the school's coordinator can change this; ask them to correct it",
@@ -204,7 +208,7 @@ def update_person(session: Session, actor: Actor, person: Person, data: PersonUp
     if "date_of_birth_shown" in changes:
         record_consent(session, actor, person, ConsentKind.date_of_birth, bool(changes.pop("date_of_birth_shown")))
     if "recognition_committee" in changes:
-        require(actor.role is Role.admin and actor.via_link is None, "only the school's admin names its committee")
+        require_allowed(actor, Action.administer, message="only the school's admin names its committee")
         if changes["recognition_committee"] and person.role not in SCHOOL_STAFF:
             raise Invalid("only the school's staff can sit on its recognition committee")
     before = snapshot(person)
@@ -266,7 +270,7 @@ def mobility_for(session: Session, actor: Actor, ident: int, *, light: bool = Fa
     """The mobility if the actor may see it; otherwise 404, exactly as if it did not exist. ``light`` reads the
     mobility's own row only (for changes that need its ids, not its people and organisations)."""
     mobility = session.get(Mobility, ident, options=[lazyload("*")] if light else None)
-    if mobility is None or not can_view(actor, parties(mobility)):
+    if mobility is None or not allowed(actor, Action.view, parties(mobility)):
         raise NotFound("mobility", ident)
     return mobility
 
@@ -306,7 +310,7 @@ def _check_participants(session: Session, values: dict[str, Any]) -> None:
 
 
 def create_mobility(session: Session, actor: Actor, data: MobilityCreate) -> Mobility:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     require(data.sending_organisation_id == actor.organisation_id, "a school can only create its own mobilities")
     _check_host(session, actor, data.host_organisation_id)
     values = data.model_dump()
@@ -332,7 +336,7 @@ def _check_host(session: Session, actor: Actor, host_id: int) -> None:
 def update_mobility(session: Session, actor: Actor, mobility: Mobility, data: MobilityUpdate) -> Mobility:
     """Corrections by the school: dates, host, mentor, texts. Replacing the mentor ends the old mentor's links
     and voids a confirmation they gave to a draft plan."""
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     changes = data.model_dump(exclude_unset=True)
     refuse_nulls(changes, {"mentor_id", "coordinator_id", "eqf_level"})
     if "host_organisation_id" in changes:

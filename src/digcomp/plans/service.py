@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from digcomp.access.actor import Actor, MobilityParties, require, require_planner
+from digcomp.access.actor import Actor, MobilityParties, require
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound, Phrase, problem
 from digcomp.framework import Catalog
@@ -163,7 +164,7 @@ def plan_view(session: Session, mobility: Mobility) -> PlanOut:
 
 
 def _ensure_planning(session: Session, actor: Actor, mobility: Mobility) -> None:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     require(actor.organisation_id == mobility.sending_organisation_id, "only the sending school plans this mobility")
     if validated(session, mobility):
         raise Conflict("the mobility's result is validated; its plan can no longer change")

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor, require
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.audit import log as audit
-from digcomp.store.models import Consent, ConsentKind, Evidence, Mobility, Person, PrivacyNotice, Role, utcnow
+from digcomp.store.models import Consent, ConsentKind, Evidence, Mobility, Person, PrivacyNotice, utcnow
 
 PHOTOS_WITHDRAWN = "the learner withdrew their consent to photos of themself"
 
@@ -25,7 +26,7 @@ def current_notice(session: Session, organisation_id: int) -> PrivacyNotice | No
 
 
 def publish_notice(session: Session, actor: Actor, text: dict[str, str]) -> PrivacyNotice:
-    require(actor.role is Role.admin and actor.via_link is None, "only the school's admin publishes its privacy notice")
+    require_allowed(actor, Action.administer, message="only the school's admin publishes its privacy notice")
     latest = session.scalar(
         select(func.max(PrivacyNotice.version)).where(PrivacyNotice.organisation_id == actor.organisation_id)
     )

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Select, delete, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, require
+from digcomp.access.actor import Actor
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.assessment.evidence_store import EvidenceStore
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict
@@ -47,7 +48,6 @@ from digcomp.store.models import (
     Rating,
     RecognisedResult,
     Recognition,
-    Role,
     SelfAssessment,
     ValidatedResult,
     Validation,
@@ -70,7 +70,7 @@ class ErasureReport:
 
 
 def erase_person(session: Session, actor: Actor, person_id: int) -> ErasureReport:
-    require(actor.role is Role.admin and actor.via_link is None, "only the school's admin can erase a person's data")
+    require_allowed(actor, Action.administer, message="only the school's admin can erase a person's data")
     person = registry.person_for(session, actor, person_id)
     if person.erased_at is not None:
         raise Conflict("this person's data was already erased on {date}", date=person.erased_at.date().isoformat())
@@ -244,11 +244,11 @@ def expired_learners(session: Session, today: dt.date) -> list[Expired]:
     return [
         Expired(learner_id, school_id, end_date)
         for learner_id, school_id, end_date, years in rows
-        if _years_after(end_date, years) < today
+        if years_after(end_date, years) < today
     ]
 
 
-def _years_after(day: dt.date, years: int) -> dt.date:
+def years_after(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February

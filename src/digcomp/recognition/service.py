@@ -7,11 +7,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, require, require_planner
+from digcomp.access.actor import Actor, require
+from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.assessment.records import validation_in_force
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Invalid, NotFound
 from digcomp.mobility.schemas import PersonSummary
+from digcomp.mobility.service import parties
 from digcomp.recognition import rules
 from digcomp.recognition.schemas import (
     ModuleImportResult,
@@ -28,7 +30,6 @@ from digcomp.store.models import (
     ProgrammeModule,
     RecognisedResult,
     Recognition,
-    Role,
     Validation,
 )
 from digcomp.tables import read_rows
@@ -37,11 +38,7 @@ from digcomp.tables import read_rows
 def may_recognise(actor: Actor, mobility: Mobility) -> bool:
     """The school's authorised people: its validators and admins, and the staff an admin named to its recognition
     committee."""
-    return (
-        (actor.role in (Role.validator, Role.admin) or (actor.is_staff and actor.recognition_committee))
-        and actor.via_link is None
-        and actor.organisation_id == mobility.sending_organisation_id
-    )
+    return allowed(actor, Action.recognise, parties(mobility))
 
 
 def modules(session: Session, school_id: int) -> list[ProgrammeModule]:
@@ -53,7 +50,7 @@ def modules(session: Session, school_id: int) -> list[ProgrammeModule]:
 
 
 def add_module(session: Session, actor: Actor, data: ModuleIn) -> ProgrammeModule:
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     module = ProgrammeModule(organisation_id=actor.organisation_id, **data.model_dump())
     if not added_unless_duplicate(session, module):
         raise Conflict("the programme already has a module {code}", code=data.code)
@@ -81,7 +78,7 @@ def _module_row(raw: dict[str, Any]) -> ModuleIn:
 def import_modules(session: Session, actor: Actor, content: bytes) -> ModuleImportResult:
     """The programme's modules from a spreadsheet (columns ``code``, ``name_lv``, ``name_en`` …, ``hours``,
     ``credits``): new codes are added, known codes get the file's name, hours and credits. All or nothing."""
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     rows = read_rows(content, MODULE_COLUMNS, _module_row)
     codes = [r.code for r in rows]
     if len(set(codes)) != len(codes):

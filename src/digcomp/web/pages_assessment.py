@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, can_view, may_assess, may_validate
+from digcomp.access.actor import Actor
+from digcomp.access.permissions import Action, allowed
 from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment import evidence, queries, records, stages
@@ -19,7 +20,7 @@ from digcomp.errors import DomainError, Invalid, NotFound
 from digcomp.framework import DEFAULT_FRAMEWORK
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.mobility.service import mobility_for, parties
-from digcomp.store.models import EvidenceKind, Role, SelfAssessmentPhase
+from digcomp.store.models import EvidenceKind, SelfAssessmentPhase
 from digcomp.web.common import back, language, localizer, problem_text, render, require_login, require_same_origin
 
 router = APIRouter(include_in_schema=False)
@@ -45,13 +46,13 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "m": mobility,
             "view": view,
             "descriptors": descriptors,
-            "can_assess": may_assess(actor, who),
-            "can_validate": may_validate(actor, who),
-            "is_learner": actor.role is Role.learner and actor.person_id == mobility.learner_id,
-            "can_identify": actor.role in (Role.learner, Role.mentor, Role.coordinator, Role.admin),
-            "can_note": actor.role in (Role.mentor, Role.coordinator, Role.validator, Role.admin),
-            "can_reopen": may_validate(actor, who),
-            "can_add_additional": (actor.role is Role.mentor and can_view(actor, who)) or may_validate(actor, who),
+            "can_assess": allowed(actor, Action.rate, who),
+            "can_validate": allowed(actor, Action.validate, who),
+            "is_learner": allowed(actor, Action.self_assess, who),
+            "can_identify": allowed(actor, Action.identify, who),
+            "can_note": allowed(actor, Action.write_note, who),
+            "can_reopen": allowed(actor, Action.validate, who),
+            "can_add_additional": allowed(actor, Action.add_additional, who),
             "competences": competence_summaries(catalog.get(DEFAULT_FRAMEWORK), lang),
             "writing_languages": list(dict.fromkeys([lang, mobility.working_language, "en"])),
         }

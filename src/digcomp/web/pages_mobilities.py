@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
-from digcomp.access.actor import Actor, require_planner, require_staff
+from digcomp.access.actor import Actor
 from digcomp.access.credentials import LINK_TOKEN_PREFIX
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_database, get_settings_dep, throttle_of
 from digcomp.api.downloads import download
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
@@ -237,7 +238,7 @@ def mobilities(request: Request, filters: OverviewQuery, done: str | None = None
 def mobility_results(request: Request, filters: OverviewQuery, format: str) -> Response:
     """The results of the mobilities the overview shows, as a file with headings in the page's language."""
     actor = require_login(request)
-    require_staff(actor)
+    require_allowed(actor, Action.read_school)
     loc = localizer(request)
     catalog, lang = get_catalog(request), language(request)
     found = get_database(request).read(lambda s: overview.result_lines(s, actor, filters, utcnow().date()))
@@ -279,7 +280,7 @@ def _form_choices(request: Request, session: Session, actor: Actor) -> dict[str,
 @router.get("/mobilities/new", response_class=HTMLResponse)
 def new_mobility_page(request: Request) -> Response:
     actor = require_login(request)
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     choices = get_database(request).read(lambda s: _form_choices(request, s, actor))
     return render(
         request,
@@ -311,7 +312,7 @@ async def new_mobility(request: Request) -> Response:
     database = get_database(request)
 
     def work(s: Session) -> int:
-        require_planner(actor)
+        require_allowed(actor, Action.plan)
         learner = registry.create_person(
             s,
             actor,
@@ -394,7 +395,7 @@ async def new_mobility(request: Request) -> Response:
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request) -> Response:
     actor = require_login(request)
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     return render(
         request, "import.html", result=None, message="", errors=[], checked="", delimiter="", confirm_issued=False
     )

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access import service as access
-from digcomp.access.actor import Actor, require_planner
+from digcomp.access.actor import Actor
+from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settings_dep
 from digcomp.credentials import issuing
 from digcomp.credentials import languages as document_languages
@@ -26,7 +27,7 @@ from digcomp.mapping.text import SUPPORTED_LANGUAGES as MAPPING_LANGUAGES
 from digcomp.mobility import monitoring, progress
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityUpdate, PersonUpdate, ProgressReportIn
-from digcomp.mobility.service import mobility_for
+from digcomp.mobility.service import mobility_for, parties
 from digcomp.plans import rules
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import AssessmentMethod, OutcomeIn
@@ -60,7 +61,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
     def work(s: Session) -> dict[str, Any]:
         mobility = mobility_for(s, actor, mobility_id)
         plan = plans.plan_view(s, mobility)
-        planner = actor.role in (Role.admin, Role.coordinator) and actor.via_link is None
+        planner = allowed(actor, Action.plan, parties(mobility))
         links = []
         if planner:
             mentor = mobility.mentor
@@ -326,14 +327,14 @@ OUTCOME_FIELDS = {
 @router.get("/mobilities/{mobility_id}/plan/outcomes/new", response_class=HTMLResponse)
 def new_outcome_page(request: Request, mobility_id: int) -> Response:
     actor = require_login(request)
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     return _outcome_form(request, actor, mobility_id, {"methods": ["observation"]})
 
 
 @router.get("/mobilities/{mobility_id}/plan/outcomes/{outcome_id}/edit", response_class=HTMLResponse)
 def edit_outcome_page(request: Request, mobility_id: int, outcome_id: int) -> Response:
     actor = require_login(request)
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
 
     def work(s: Session) -> dict[str, Any]:
         version = plans.plan_view(s, mobility_for(s, actor, mobility_id)).current
@@ -492,7 +493,7 @@ def _edit_page(
 @router.get("/mobilities/{mobility_id}/edit", response_class=HTMLResponse)
 def edit_mobility_page(request: Request, mobility_id: int) -> Response:
     actor = require_login(request)
-    require_planner(actor)
+    require_allowed(actor, Action.plan)
     return _edit_page(request, actor, mobility_id, None)
 
 
@@ -503,7 +504,7 @@ async def edit_mobility(request: Request, mobility_id: int) -> Response:
     values = {k: str(v).strip() for k, v in (await request.form()).items()}
 
     def work(s: Session) -> None:
-        require_planner(actor)
+        require_allowed(actor, Action.plan)
         mobility = mobility_for(s, actor, mobility_id)
         host = values.get("host_id", "")
         mentor = values.get("mentor_id", "")

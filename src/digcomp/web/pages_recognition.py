@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digcomp.access.actor import Actor, require_staff
+from digcomp.access.actor import Actor
+from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.assessment.records import validation_in_force
 from digcomp.errors import DomainError, Invalid
@@ -19,7 +20,7 @@ from digcomp.framework import pick
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service as recognition
 from digcomp.recognition.schemas import ModuleIn, RecognitionIn
-from digcomp.store.models import Organisation, Outcome, Role
+from digcomp.store.models import Organisation, Outcome
 from digcomp.tables import read_upload
 from digcomp.web.common import (
     back,
@@ -41,7 +42,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
 
     def work(s: Session) -> dict[str, Any]:
         mobility = mobility_for(s, actor, mobility_id)
-        require_staff(actor)
+        require_allowed(actor, Action.read_school)
         validation = validation_in_force(s, mobility)
         validated = validation.results if validation else []
         by_id = {o.id: o for o in s.scalars(select(Outcome).where(Outcome.id.in_([r.outcome_id for r in validated])))}
@@ -77,7 +78,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "modules": modules,
             "threshold": school.average_mastery_level,
             "can_recognise": recognition.may_recognise(actor, mobility),
-            "can_add_module": actor.role in (Role.coordinator, Role.admin),
+            "can_add_module": allowed(actor, Action.plan),
         }
 
     data = get_database(request).read(work)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from digcomp.errors import InvalidValue
 
@@ -36,6 +36,15 @@ def clean_name(value: str) -> str:
     return text
 
 
+# What the published contract says of a name (the look-alike rule, across characters, is the server's alone):
+# printable text without control, format or other invisible characters.
+VISIBLE_TEXT = (
+    r"^[^\u0000-\u001f\u007f-\u009f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u2028-\u202e"
+    r"\u2060-\u206f\ufeff\ufff9-\ufffb\ue000-\uf8ff]*$"
+)
 PersonName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(clean_name)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(clean_name),
+    Field(json_schema_extra={"pattern": VISIBLE_TEXT}),
 ]

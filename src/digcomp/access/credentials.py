@@ -11,6 +11,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
+from pydantic.config import JsonDict
 
 from digcomp.errors import Phrase
 from digcomp.settings import Settings
@@ -30,6 +31,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# The contract's words for a new password (``check_password_strength`` says why one is refused, in the reader's
+# language)
+PASSWORD_SCHEMA: JsonDict = {
+    "minLength": MIN_PASSWORD_LENGTH,
+    "description": f"At least {MIN_PASSWORD_LENGTH} characters, not only letters and not only digits",
+}
 
 
 def check_password_strength(password: str) -> Phrase | None:

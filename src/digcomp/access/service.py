@@ -110,7 +110,7 @@ def new_account(session: Session, person: Person, email: str, password_hash: str
 
 class AccountCreate(BaseModel):
     email: EmailStr | None = Field(default=None, description="Login e-mail; the person's e-mail when omitted")
-    password: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=200, json_schema_extra=credentials.PASSWORD_SCHEMA)
 
 
 class AccountOut(BaseModel):

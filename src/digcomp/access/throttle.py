@@ -4,6 +4,7 @@ Counted with the ``limits`` library in the database, shared by every process and
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 
@@ -29,7 +30,9 @@ class LoginThrottle:
 
     @staticmethod
     def _account(email: str) -> str:
-        return email.strip().lower()
+        """The account as the counters name it: a digest of the address, so the table holds no e-mail addresses and
+        every key fits its column whatever was typed."""
+        return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
     def _limits(self, address: str, email: str) -> list[tuple[RateLimitItem, str]]:
         account = self._account(email)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -50,6 +50,7 @@ def get_base_url(request: Request) -> str:
 
 
 MAX_ID = 2**31 - 1  # the databases' integer keys
+NOT_EMPTY: dict[str, Any] = {"minLength": 1}  # an upload of no bytes is refused (the contract says so)
 Ident = Annotated[int, Path(ge=1, le=MAX_ID, description="A record's number", examples=[1])]
 
 

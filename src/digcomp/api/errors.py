@@ -4,6 +4,7 @@ says what is wrong; never a traceback. Unexpected failures are logged with the r
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import psycopg
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
+from starlette.exceptions import HTTPException
 
 from digcomp.errors import (
     Conflict,
@@ -66,6 +68,7 @@ class ErrorOut(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
     for status, description in (
+        (400, "The body cannot be read: not JSON, or not UTF-8 text"),
         (401, "Not logged in, or the token has expired"),
         (403, "Logged in, but not allowed to do this"),
         (404, "No such record, or not one the caller may see"),
@@ -125,7 +128,45 @@ def domain_status(exc: DomainError) -> int:
     return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
 
 
+def allowed_methods(app: FastAPI, path: str) -> str | None:
+    """Every method the published contract declares at this address — Starlette's 405 names only the first route
+    that matched the path (one route per method here). The most specific address wins, as in routing:
+    ``/mobilities/import`` is not ``/mobilities/{mobility_id}``. None for an address outside the contract."""
+    matching = [(parameters, declared) for pattern, parameters, declared in _contract_paths(app) if pattern.match(path)]
+    if not matching:
+        return None
+    fewest = min(parameters for parameters, _ in matching)
+    methods = {method.upper() for parameters, declared in matching if parameters == fewest for method in declared}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def _contract_paths(app: FastAPI) -> list[tuple[re.Pattern[str], int, list[str]]]:
+    cached: list[tuple[re.Pattern[str], int, list[str]]] | None = getattr(app.state, "contract_paths", None)
+    if cached is None:
+        cached = [
+            (
+                re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"),
+                template.count("{"),
+                list(operations),
+            )
+            for template, operations in app.openapi()["paths"].items()
+        ]
+        app.state.contract_paths = cached
+    return cached
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        """Routing's own refusals (no such address, a method the address does not answer, an unreadable body) in the
+        same shape as every other error."""
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(app, request.url.path) or headers.get("Allow", "")
+        return error_response(request, exc.status_code, str(exc.detail), headers=headers)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status = domain_status(exc)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
 from digcomp.access.service import Caller
-from digcomp.api.deps import ActorDep, CallerDep, CatalogDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.deps import NOT_EMPTY, ActorDep, CallerDep, CatalogDep, DatabaseDep, Ident, SettingsDep
 from digcomp.assessment import evidence, queries, records, stages
 from digcomp.assessment.evidence_store import ACCEPTED, EvidenceStore
 from digcomp.assessment.schemas import (
@@ -31,7 +31,7 @@ from digcomp.assessment.schemas import (
     WithdrawalIn,
 )
 from digcomp.credentials import issuing
-from digcomp.errors import Invalid, erased
+from digcomp.errors import NotFound, erased
 from digcomp.mobility.service import mobility_for
 from digcomp.settings import Settings
 from digcomp.store.models import EvidenceKind, Person, SelfAssessmentPhase
@@ -151,7 +151,10 @@ def add_file_evidence(
     catalog: CatalogDep,
     settings: SettingsDep,
     caller: CallerDep,
-    file: Annotated[UploadFile, File(description="Photo, PDF, office document or short video (max 10 MB)")],
+    file: Annotated[
+        UploadFile,
+        File(description="Photo, PDF, office document or short video (max 10 MB)", json_schema_extra=NOT_EMPTY),
+    ],
     title: Annotated[str, Form(max_length=200)] = "",
     example_refs: Annotated[str, Form(description="Comma-separated K/S/A example ids, e.g. LO3.1.04")] = "",
     shows_learner: Annotated[
@@ -257,7 +260,7 @@ def download_evidence(
         record = records.load(s, mobility_for(s, actor, mobility_id), with_evidence=False)
         item = evidence.evidence_item(s, record, evidence_id)
         if item.kind is not EvidenceKind.file:
-            raise Invalid("evidence {ident} is not a file", ident=evidence_id)
+            raise NotFound("file of evidence", evidence_id)
         if item.sha256 is None:  # the file went with its learner's data
             raise erased(s.get_one(Person, record.mobility.learner_id).erased_at)
         return item.sha256, item.media_type or "application/octet-stream", item.title

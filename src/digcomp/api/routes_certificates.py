@@ -10,7 +10,16 @@ from fastapi import APIRouter, File, Path, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from digcomp.api.deps import ActorDep, BaseUrlDep, CatalogDep, CredentialKeyDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.deps import (
+    NOT_EMPTY,
+    ActorDep,
+    BaseUrlDep,
+    CatalogDep,
+    CredentialKeyDep,
+    DatabaseDep,
+    Ident,
+    SettingsDep,
+)
 from digcomp.api.downloads import download
 from digcomp.api.errors import GONE, SIGNING_UNAVAILABLE
 from digcomp.credentials import envelope, issuing, register, status_list
@@ -127,7 +136,10 @@ def _out(certificate: Certificate, public_url: str) -> CertificateOut:
     "/mobilities/{mobility_id}/certificate",
     status_code=201,
     response_model=CertificateOut,
-    responses=SIGNING_UNAVAILABLE,
+    responses={
+        **SIGNING_UNAVAILABLE,
+        200: {"model": CertificateOut, "description": "Already issued: the certificate in force, unchanged"},
+    },
 )
 def issue(
     mobility_id: Ident,
@@ -246,7 +258,7 @@ def public_edc(certificate_id: str, db: DatabaseDep) -> Response:
     return _public_file(db, certificate_id, "edc")
 
 
-MOST_LISTS = (2**31 - 1) // status_list.LIST_SIZE  # bits are numbered by the databases' integers
+MOST_LISTS = (2**31 - 1) // status_list.LIST_SIZE - 1  # bits are numbered by the databases' integers, ends included
 
 
 @router.get("/organisations/{organisation_id}/status-lists/{number}", response_class=Response, tags=["verification"])
@@ -281,7 +293,9 @@ def verify_file(
     catalog: CatalogDep,
     key: CredentialKeyDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="The signed PDF statement, or one of its credentials")],
+    file: Annotated[
+        UploadFile, File(description="The signed PDF statement, or one of its credentials", json_schema_extra=NOT_EMPTY)
+    ],
 ) -> VerificationOut:
     """Public: upload a statement PDF or its Open Badges credential (JSON, checked by its proof); the answer says
     valid, revoked, tampered or unknown, with the reasons."""

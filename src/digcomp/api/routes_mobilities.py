@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.permissions import Action, require_allowed
-from digcomp.api.deps import ActorDep, DatabaseDep, Ident, PagingDep, SettingsDep
+from digcomp.api.deps import NOT_EMPTY, ActorDep, DatabaseDep, Ident, PagingDep, SettingsDep
 from digcomp.api.downloads import download
 from digcomp.mobility import importer, progress, service, spreadsheet
 from digcomp.mobility.schemas import (
@@ -132,12 +132,12 @@ def list_mobilities(
     return _list(db, query, MobilityOut, paging)
 
 
-@router.get("/mobilities/{mobility_id}", response_model=MobilityOut, tags=["mobilities"])
+@router.get("/mobilities/{mobility_id:int}", response_model=MobilityOut, tags=["mobilities"])
 def get_mobility(mobility_id: Ident, db: DatabaseDep, actor: ActorDep) -> MobilityOut:
     return db.read(lambda s: MobilityOut.model_validate(service.mobility_for(s, actor, mobility_id)))
 
 
-@router.patch("/mobilities/{mobility_id}", response_model=MobilityOut, tags=["mobilities"])
+@router.patch("/mobilities/{mobility_id:int}", response_model=MobilityOut, tags=["mobilities"])
 def update_mobility(mobility_id: Ident, data: MobilityUpdate, db: DatabaseDep, actor: ActorDep) -> MobilityOut:
     def work(s: Session) -> MobilityOut:
         mobility = service.mobility_for(s, actor, mobility_id)
@@ -200,7 +200,9 @@ def import_mobilities(
     actor: ActorDep,
     response: Response,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX, one mobility per row")],
+    file: Annotated[
+        UploadFile, File(description="CSV (UTF-8) or XLSX, one mobility per row", json_schema_extra=NOT_EMPTY)
+    ],
     dry_run: Annotated[
         bool,
         Query(

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, DatabaseDep, Ident, SettingsDep
 from digcomp.api.downloads import download
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.mobility import service as registry
-from digcomp.mobility.schemas import LongTexts, require_text
+from digcomp.mobility.schemas import RequiredLongTexts
 from digcomp.privacy import consent, erasure, export
 from digcomp.store.models import ConsentKind
 
@@ -33,7 +32,7 @@ class ErasureOut(BaseModel):
 
 
 class NoticeIn(BaseModel):
-    text: Annotated[LongTexts, AfterValidator(require_text), Field(description="The notice per language")]
+    text: RequiredLongTexts
 
 
 class NoticeOut(BaseModel):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, UploadFile
 from sqlalchemy.orm import Session
 
 from digcomp.access.permissions import Action, require_allowed
-from digcomp.api.deps import ActorDep, DatabaseDep, Ident, SettingsDep
+from digcomp.api.deps import NOT_EMPTY, ActorDep, DatabaseDep, Ident, SettingsDep
 from digcomp.mobility.service import mobility_for
 from digcomp.recognition import service
 from digcomp.recognition.schemas import ModuleImportResult, ModuleIn, ModuleOut, RecognitionIn, RecognitionOut
@@ -34,7 +34,10 @@ def import_modules(
     db: DatabaseDep,
     actor: ActorDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8): code, name_lv, name_en …, hours, credits")],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV (UTF-8): code, name_lv, name_en …, hours, credits", json_schema_extra=NOT_EMPTY),
+    ],
 ) -> ModuleImportResult:
     """The programme's modules from a spreadsheet: new codes are added, known codes updated; all or nothing, with
     every problem listed by row."""

@@ -10,9 +10,10 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy.orm import Session
 
+from digcomp.access import credentials, staff
 from digcomp.access import service as access
-from digcomp.access import staff
 from digcomp.api.deps import (
+    NOT_EMPTY,
     ActorDep,
     BaseUrlDep,
     DatabaseDep,
@@ -62,7 +63,7 @@ class PasswordResetRequest(BaseModel):
 
 class PasswordSet(BaseModel):
     token: str = Field(min_length=10, max_length=200, description="The secret from the e-mailed link")
-    password: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=200, json_schema_extra=credentials.PASSWORD_SCHEMA)
 
 
 @router.post("/auth/password-reset", status_code=202, tags=["access"])
@@ -108,7 +109,11 @@ def signing_key_status(actor: ActorDep, settings: SettingsDep) -> SigningKeyOut:
 
 
 @router.put("/school/logo", status_code=204)
-def upload_logo(db: DatabaseDep, actor: ActorDep, file: Annotated[UploadFile, File(description="PNG or JPEG")]) -> None:
+def upload_logo(
+    db: DatabaseDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="PNG or JPEG", json_schema_extra=NOT_EMPTY)],
+) -> None:
     content = file.file.read(branding.MAX_LOGO_BYTES + 1)
     db.run(lambda s: branding.set_logo(s, actor, content))
 

@@ -72,6 +72,18 @@ def locale(language: str) -> Locale:
     return Locale.parse(_LOCALES.get(language, language))
 
 
+@cache
+def language_codes() -> list[str]:
+    """Every two-letter ISO 639-1 code CLDR knows: what ``language_code`` accepts (in lower case)."""
+    return sorted(code for code in map(str, locale("en").languages) if len(code) == 2 and code.isalpha())
+
+
+@cache
+def territory_codes() -> list[str]:
+    """Every two-letter code ``country_code`` accepts (in upper case)."""
+    return sorted(code for code in map(str, locale("en").territories) if len(code) == 2 and code.isalpha())
+
+
 def language_code(code: str) -> str:
     """A two-letter ISO 639-1 code that CLDR knows, lower-cased; raises ``InvalidValue`` otherwise."""
     code = str(code).strip().lower()
@@ -209,8 +221,9 @@ def clean_texts(value: Any) -> Any:
     for code, text in value.items():
         if not isinstance(text, str):
             return value  # let the type check say what is wrong
+        language = language_code(code)  # a blank text under a code that is no language is still a mistake
         if text.strip():
-            cleaned[language_code(code)] = text.strip()
+            cleaned[language] = text.strip()
     return cleaned
 
 

@@ -15,9 +15,11 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.config import JsonDict, JsonValue
+from pydantic.json_schema import SkipJsonSchema
 
 from digcomp.errors import InvalidValue
-from digcomp.i18n import clean_texts, country_code, language_code
+from digcomp.i18n import clean_texts, country_code, language_code, language_codes, territory_codes
 from digcomp.names import PersonName
 from digcomp.store.models import OrganisationKind, Role
 
@@ -25,10 +27,16 @@ T = TypeVar("T")
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]  # a contact's name, a job title
 
 
-CountryCode = Annotated[str, AfterValidator(country_code)]
-LanguageCode = Annotated[str, AfterValidator(language_code)]
+LANGUAGE_CODES: JsonDict = {"enum": list[JsonValue](language_codes())}
+CountryCode = Annotated[
+    str, AfterValidator(country_code), Field(json_schema_extra={"enum": list[JsonValue](territory_codes())})
+]
+LanguageCode = Annotated[str, AfterValidator(language_code), Field(json_schema_extra=LANGUAGE_CODES)]
+# A map of texts per language: its keys are language codes (any letter case; blank texts are dropped).
+LANGUAGE_KEYS: JsonDict = {"propertyNames": LANGUAGE_CODES}
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[0-9+()./ -]*$")]
 EqfLevel = Annotated[
     Annotated[int, Field(ge=1, le=8)] | None,
@@ -43,24 +51,57 @@ LearnerNumber = Annotated[
     Field(description="The school's own number for the learner; unique within the school", examples=["LVT-2024-117"]),
 ]
 
-TEXTS_EXAMPLE = {"lv": "Viesnīcas reģistratūras darbs", "en": "Hotel reception work"}
-# A text held per language: {"lv": "…", "en": "…"} (ISO 639-1 codes; blank entries are dropped).
-ShortTexts = Annotated[
-    dict[str, Annotated[str, StringConstraints(max_length=400)]],
-    BeforeValidator(clean_texts),
-    Field(description="Per language: language code -> text (up to 400 characters each)", examples=[TEXTS_EXAMPLE]),
-]
-LongTexts = Annotated[
-    dict[str, Annotated[str, StringConstraints(max_length=10_000)]],
-    BeforeValidator(clean_texts),
-    Field(description="Per language: language code -> text (up to 10,000 characters each)", examples=[TEXTS_EXAMPLE]),
-]
-
 
 def require_text(texts: dict[str, str]) -> dict[str, str]:
     if not texts:
         raise InvalidValue("write the text in at least one language")
     return texts
+
+
+TEXTS_EXAMPLE = {"lv": "Viesnīcas reģistratūras darbs", "en": "Hotel reception work"}
+# A text held per language: {"lv": "…", "en": "…"} (ISO 639-1 codes; blank entries are dropped).
+ShortTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(max_length=400)]],
+    BeforeValidator(clean_texts),
+    Field(
+        description="Per language: language code -> text (up to 400 characters each)",
+        examples=[TEXTS_EXAMPLE],
+        json_schema_extra=LANGUAGE_KEYS,
+    ),
+]
+LongTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(max_length=10_000)]],
+    BeforeValidator(clean_texts),
+    Field(
+        description="Per language: language code -> text (up to 10,000 characters each)",
+        examples=[TEXTS_EXAMPLE],
+        json_schema_extra=LANGUAGE_KEYS,
+    ),
+]
+# A text that must be written in at least one language (a blank one does not count)
+RequiredShortTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(max_length=400, pattern=r"\S")]],
+    BeforeValidator(clean_texts),
+    AfterValidator(require_text),
+    Field(
+        description="Per language: language code -> text (up to 400 characters each)",
+        examples=[TEXTS_EXAMPLE],
+        json_schema_extra={"minProperties": 1, **LANGUAGE_KEYS},
+    ),
+]
+RequiredLongTexts = Annotated[
+    dict[str, Annotated[str, StringConstraints(max_length=10_000, pattern=r"\S")]],
+    BeforeValidator(clean_texts),
+    AfterValidator(require_text),
+    Field(
+        description="Per language: language code -> text (up to 10,000 characters each)",
+        json_schema_extra={"minProperties": 1, **LANGUAGE_KEYS},
+    ),
+]
+
+
+# A field of a change that may be left out but not set to null (the schema says so: no "null" in it).
+Omitted = SkipJsonSchema[None]
 
 
 class _In(BaseModel):
@@ -84,31 +125,31 @@ class OrganisationCreate(_In):
     country: CountryCode
     language: LanguageCode | None = Field(default=None, description="Its working language; default: the country's")
     address: ShortText = ""
-    contact_name: ShortText = ""
+    contact_name: Label = ""
     contact_email: EmailStr | None = None
     contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
 
 
 class OrganisationUpdate(_In):
-    name: Name | None = None
-    country: CountryCode | None = None
-    language: LanguageCode | None = None
-    average_mastery_level: int | None = Field(
-        default=None, ge=1, le=8, description="A school's DigComp level of 'average mastery' for recognition"
+    name: Name | Omitted = None
+    country: CountryCode | Omitted = None
+    language: LanguageCode | Omitted = None
+    average_mastery_level: Annotated[int, Field(ge=1, le=8)] | Omitted = Field(
+        default=None, description="A school's DigComp level of 'average mastery' for recognition"
     )
-    address: ShortText | None = None
-    contact_name: ShortText | None = None
+    address: ShortText | Omitted = None
+    contact_name: Label | Omitted = None
     contact_email: EmailStr | None = None
-    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
-    retention_years: int | None = Field(
-        default=None, ge=1, le=50, description="A school keeps learners' personal data this long after a mobility ends"
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | Omitted = None
+    retention_years: Annotated[int, Field(ge=1, le=50)] | Omitted = Field(
+        default=None, description="A school keeps learners' personal data this long after a mobility ends"
     )
-    brand_colour: Annotated[str, StringConstraints(pattern=r"^(#[0-9a-fA-F]{6})?$")] | None = Field(
+    brand_colour: Annotated[str, StringConstraints(pattern=r"^(#[0-9a-fA-F]{6})?$")] | Omitted = Field(
         default=None,
         description="The school's main colour on its pages, #rrggbb ('' = the default)",
         examples=["#1f4e79"],
     )
-    quality_assurance: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = Field(
+    quality_assurance: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | Omitted = Field(
         default=None,
         description="How the school assures the quality of what it certifies (accreditation, internal review); "
         "stated on its European Digital Credentials",
@@ -139,18 +180,20 @@ class PersonCreate(_In):
     email: EmailStr | None = None
     learner_number: LearnerNumber = None
     role: Role
-    job_title: ShortText = ""
+    job_title: Label = ""
     date_of_birth: dt.date | None = None
     language: LanguageCode | None = Field(default=None, description="The language the person reads")
 
 
 class PersonUpdate(_In):
-    given_name: PersonName | None = None
-    family_name: PersonName | None = None
+    given_name: PersonName | Omitted = None
+    family_name: PersonName | Omitted = None
     email: EmailStr | None = None
-    phone: Phone | None = None
-    learner_number: LearnerNumber = None
-    job_title: ShortText | None = None
+    phone: Phone | Omitted = None
+    learner_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | Omitted = (
+        Field(default=None, description="The school's own number for the learner; unique within the school")
+    )
+    job_title: Label | Omitted = None
     date_of_birth: dt.date | None = None
     language: LanguageCode | None = None
     recognition_committee: bool | None = Field(
@@ -229,20 +272,20 @@ class MobilityCreate(_MobilityFields):
 
 
 class MobilityUpdate(_In):
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    host_organisation_id: int | None = Field(default=None, description="A new host also needs its mentor")
+    start_date: dt.date | Omitted = None
+    end_date: dt.date | Omitted = None
+    host_organisation_id: int | Omitted = Field(default=None, description="A new host also needs its mentor")
     mentor_id: int | None = None
     coordinator_id: int | None = None
-    programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    qualification: ShortTexts | None = None
+    programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | Omitted = None
+    project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | Omitted = None
+    qualification: ShortTexts | Omitted = None
     eqf_level: EqfLevel = None
-    working_language: LanguageCode | None = None
-    objective: LongTexts | None = None
-    tasks: LongTexts | None = None
-    group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    report_every_days: int | None = Field(default=None, ge=0, le=60)
+    working_language: LanguageCode | Omitted = None
+    objective: LongTexts | Omitted = None
+    tasks: LongTexts | Omitted = None
+    group_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | Omitted = None
+    report_every_days: Annotated[int, Field(ge=0, le=60)] | Omitted = None
 
 
 class MobilityOut(_Out):

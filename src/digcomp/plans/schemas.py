@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from digcomp.i18n import clean_texts
-from digcomp.mobility.schemas import PersonSummary, require_text
+from digcomp.mobility.schemas import LANGUAGE_KEYS, PersonSummary, require_text
 from digcomp.store.models import PlanStatus, Role
 
 
@@ -24,17 +24,25 @@ class AssessmentMethod(StrEnum):
     self_assessment = "self_assessment"
 
 
+# a text of at least three characters once the spaces around it are taken away (so the pattern, for the contract)
+WORDS = r"\S[\s\S]+\S"
 OutcomeTexts = Annotated[
-    dict[str, Annotated[str, StringConstraints(min_length=3, max_length=2000)]],
+    dict[str, Annotated[str, StringConstraints(min_length=3, max_length=2000, pattern=WORDS)]],
     BeforeValidator(clean_texts),
     AfterValidator(require_text),
-    Field(description="The outcome per language: language code -> what the learner will be able to do"),
+    Field(
+        description="The outcome per language: language code -> what the learner will be able to do",
+        json_schema_extra={"minProperties": 1, **LANGUAGE_KEYS},
+    ),
 ]
 CriteriaTexts = Annotated[
-    dict[str, Annotated[str, StringConstraints(min_length=3, max_length=4000)]],
+    dict[str, Annotated[str, StringConstraints(min_length=3, max_length=4000, pattern=WORDS)]],
     BeforeValidator(clean_texts),
     AfterValidator(require_text),
-    Field(description="The assessment criteria per language: language code -> text"),
+    Field(
+        description="The assessment criteria per language: language code -> text",
+        json_schema_extra={"minProperties": 1, **LANGUAGE_KEYS},
+    ),
 ]
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from digcomp.mobility.schemas import PersonSummary, ShortTexts, require_text
+from digcomp.mobility.schemas import PersonSummary, RequiredShortTexts
 
 
 class ModuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    name: Annotated[ShortTexts, AfterValidator(require_text)]
+    name: RequiredShortTexts
     hours: int | None = Field(default=None, ge=0, le=10_000)
     credits: float | None = Field(default=None, ge=0, le=1_000)
 

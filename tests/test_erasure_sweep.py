@@ -59,6 +59,7 @@ def erased(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Erased]:
                 )
             ),
             "number": [1],
+            "template_id": [1],
             "organisation_id": [school, host],
             "person_id": [learner],
             "competence_id": ["3.1"],

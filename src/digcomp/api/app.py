@@ -25,6 +25,7 @@ from digcomp.api import (
     routes_privacy,
     routes_recognition,
     routes_school,
+    routes_templates,
 )
 from digcomp.api.middleware import AnswerHeaders, BodyLimit, PublicAddress
 from digcomp.framework import catalog as load_catalog
@@ -109,6 +110,7 @@ ROUTE_MODULES = (
     routes_mobilities,
     routes_overview,
     routes_plans,
+    routes_templates,
     routes_audit,
     routes_privacy,
     routes_school,

@@ -6,8 +6,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
+from digcomp.errors import InvalidValue
 from digcomp.i18n import clean_texts
 from digcomp.mobility.schemas import LANGUAGE_KEYS, PersonSummary, require_text
 from digcomp.store.models import PlanStatus, Role
@@ -147,3 +148,44 @@ class VersionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     change_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class PlanTemplateIn(BaseModel):
+    """A plan for a group: the outcomes every mobility it is applied to starts from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, examples=["Hotel front office, Valencia 2027"])
+    outcomes: list[OutcomeIn] = Field(min_length=1, max_length=50)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise InvalidValue("the template needs a name")
+        return value.strip()
+
+
+class PlanTemplateOut(BaseModel):
+    id: int
+    name: str
+    version: int = Field(description="Raised by every change of the outcomes")
+    outcomes: list[OutcomeIn]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class TemplateApplicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mobility_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=500)
+
+
+class SkippedMobility(BaseModel):
+    mobility_id: int
+    reason: str
+
+
+class TemplateApplicationOut(BaseModel):
+    applied: list[int] = Field(description="Mobilities whose draft plan now holds the template's outcomes")
+    skipped: list[SkippedMobility] = Field(description="Mobilities left as they were, each with the reason")

@@ -234,11 +234,12 @@ def _copy_outcome(outcome: Outcome) -> Outcome:
     )
 
 
-def _check_module(session: Session, mobility: Mobility, code: str) -> None:
+def check_module(session: Session, organisation_id: int, code: str) -> None:
+    """A module named by an outcome is one of the school's programme ("" names none)."""
     if not code:
         return
     known = select(ProgrammeModule.id).where(
-        ProgrammeModule.organisation_id == mobility.sending_organisation_id, ProgrammeModule.code == code
+        ProgrammeModule.organisation_id == organisation_id, ProgrammeModule.code == code
     )
     if session.scalar(known) is None:
         template = "the school's programme has no module {code}: add it to the programme modules first"
@@ -291,7 +292,7 @@ def add_outcome(
 ) -> Outcome:
     _editable(session, actor, mobility, version)
     targets = rules.resolve_targets(catalog, data.competences, ["body", "competences"])
-    _check_module(session, mobility, data.module_code.strip())
+    check_module(session, mobility.sending_organisation_id, data.module_code.strip())
     outcome = Outcome(position=max((o.position for o in version.outcomes), default=-1) + 1)
     _fill(outcome, data, targets)
     version.outcomes.append(outcome)
@@ -319,7 +320,7 @@ def replace_outcome(
     outcome = _outcome(version, outcome_id)
     _editable(session, actor, mobility, version)
     before = _outcome_record(outcome)
-    _check_module(session, mobility, data.module_code.strip())
+    check_module(session, mobility.sending_organisation_id, data.module_code.strip())
     _fill(outcome, data, rules.resolve_targets(catalog, data.competences, ["body", "competences"]))
     session.flush()
     _audit(session, actor, "plan.outcome_changed", version, before=before, after=_outcome_record(outcome))

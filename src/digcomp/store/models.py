@@ -644,6 +644,22 @@ class RateLimitCounter(Base):
 # --- privacy and e-mail -----------------------------------------------------------------------------------------
 
 
+class PlanTemplate(Base):
+    """A school's plan for a group, written once: outcomes (as ``OutcomeIn`` documents) applied to many mobilities.
+    A change makes the next version (``version``); each application copies the outcomes into a mobility's draft."""
+
+    __tablename__ = "plan_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    outcomes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PrivacyNotice(Base):
     """A version of a school's privacy notice; the newest is in force. Consents name the version they were given to."""
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 from collections import defaultdict
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.access.credentials import LINK_TOKEN_PREFIX
-from digcomp.access.permissions import Action, require_allowed
+from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_database, get_settings_dep, throttle_of
 from digcomp.api.downloads import download
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
@@ -26,6 +27,7 @@ from digcomp.mobility import importer, overview, spreadsheet
 from digcomp.mobility import service as registry
 from digcomp.mobility.overview import RESULT_COLUMNS
 from digcomp.mobility.schemas import MobilityCreate, OrganisationCreate, PersonCreate
+from digcomp.plans import templates
 from digcomp.store.models import (
     Mobility,
     Organisation,
@@ -224,6 +226,7 @@ def mobilities(request: Request, filters: OverviewQuery, done: str | None = None
         ).all()
         return {
             "rows": overview.overview(s, actor, filters, today),
+            "plan_templates": templates.templates(s, actor) if allowed(actor, Action.plan) else [],
             "groups": groups,
             "coordinators": coordinators,
             "chart": chart_data(s, catalog, actor, filters.group, lang),
@@ -232,6 +235,24 @@ def mobilities(request: Request, filters: OverviewQuery, done: str | None = None
     data = get_database(request).read(work)
     query = filters.model_dump(exclude_defaults=True, mode="json")
     return render(request, "mobilities.html", filters=filters, query=query, done=done, today=today, **data)
+
+
+@router.post("/mobilities/group-plan")
+def apply_group_plan(
+    request: Request, group: Annotated[str, Form()] = "", template_id: Annotated[int, Form()] = 0
+) -> Response:
+    """A plan template applied to every mobility of a group (those with outcomes or an agreed plan are left)."""
+    actor = require_login(request)
+    require_same_origin(request)
+    catalog = get_catalog(request)
+
+    def work(s: Session) -> None:
+        template = templates.template_for(s, actor, template_id)
+        members = select(Mobility.id).where(registry.visible_mobilities(actor), Mobility.group_name == group)
+        templates.apply(s, catalog, actor, template, list(s.scalars(members.order_by(Mobility.id))))
+
+    get_database(request).run(work)
+    return RedirectResponse(f"/mobilities?{urlencode({'group': group, 'done': 'template_applied'})}", status_code=303)
 
 
 @router.get("/mobilities/results.{format}")

@@ -28,9 +28,9 @@ from digcomp.mobility import monitoring, progress
 from digcomp.mobility import service as registry
 from digcomp.mobility.schemas import MobilityUpdate, PersonUpdate, ProgressReportIn
 from digcomp.mobility.service import mobility_for, parties
-from digcomp.plans import rules
+from digcomp.plans import rules, templates
 from digcomp.plans import service as plans
-from digcomp.plans.schemas import AssessmentMethod, OutcomeIn
+from digcomp.plans.schemas import AssessmentMethod, OutcomeIn, PlanTemplateIn
 from digcomp.recognition import service as recognition
 from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, PlanVersion, Role, utcnow
 from digcomp.web.common import (
@@ -138,6 +138,25 @@ def _act(request: Request, mobility_id: int, work: Any, done: str, anchor: str =
 @router.post("/mobilities/{mobility_id}/plan/start")
 def start_plan(request: Request, mobility_id: int) -> Response:
     return _act(request, mobility_id, lambda s, a, m: plans.create_version(s, a, m), "plan", "plan")
+
+
+@router.post("/mobilities/{mobility_id}/plan/template")
+def save_plan_as_template(request: Request, mobility_id: int, name: Annotated[str, Form()] = "") -> Response:
+    """The mobility's current plan, kept as a template to apply to a group."""
+
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        view = plans.plan_view(s, mobility)
+        outcomes = [
+            OutcomeIn.model_validate(
+                o.model_dump(include={"text", "criteria", "methods", "competences", "module_code"})
+            )
+            for o in (view.current.outcomes if view.current else [])
+        ]
+        if not outcomes:
+            raise Invalid("write the plan's outcomes first")
+        templates.create(s, get_catalog(request), actor, PlanTemplateIn(name=name, outcomes=outcomes))
+
+    return _act(request, mobility_id, work, "template_saved", "save-template")
 
 
 @router.post("/mobilities/{mobility_id}/plan/revise")

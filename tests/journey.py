@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -191,44 +191,44 @@ def validated_mobilities(
 ) -> list[Mobility]:
     """``count`` validated mobilities of one school: one learner each, the same host, mentor and staff."""
     first = validated_mobility(client, database, school_name)
-    return [first, *(_validated_another(client, first, number) for number in range(1, count))]
+    others = []
+    for number, mobility_id in enumerate(more_mobilities(client, first, count - 1), start=1):
+        learner_login = login(client, f"learner{number}.{first.school}@example.org")
+        learner = ok(client.get(f"{API}/mobilities/{mobility_id}", headers=first.as_["coordinator"]))["learner"]["id"]
+        other = replace(first, id=mobility_id, learner=learner, as_={**first.as_, "learner": learner_login})
+        agreed_plan(client, other)
+        assess_and_validate(client, other)
+        others.append(other)
+    return [first, *others]
 
 
-def _validated_another(client: TestClient, m: Mobility, number: int) -> Mobility:
-    email = f"learner{number}.{m.school}@example.org"
-    body = {"organisation_id": m.school, "given_name": f"Anna {number}", "family_name": "Liepiņa", "role": "learner"}
-    learner = int(ok(client.post(f"{API}/people", headers=m.as_["admin"], json={**body, "email": email}), 201)["id"])
-    ok(client.post(f"{API}/people/{learner}/account", headers=m.as_["admin"], json={"password": PASSWORD}), 201)
-    created = ok(
-        client.post(
-            f"{API}/mobilities",
-            headers=m.as_["coordinator"],
-            json={
-                "learner_id": learner,
-                "sending_organisation_id": m.school,
-                "host_organisation_id": m.host,
-                "coordinator_id": m.coordinator,
-                "mentor_id": m.mentor,
-                "start_date": START.isoformat(),
-                "end_date": END.isoformat(),
-                "working_language": "en",
-            },
-        ),
-        201,
-    )
-    other = Mobility(
-        created["id"],
-        m.school,
-        m.host,
-        learner,
-        m.coordinator,
-        m.mentor,
-        m.validator,
-        {**m.as_, "learner": login(client, email)},
-    )
-    agreed_plan(client, other)
-    assess_and_validate(client, other)
-    return other
+def more_mobilities(client: TestClient, m: Mobility, count: int, group_name: str = "") -> list[int]:
+    """``count`` more mobilities of ``m``'s school at the same host with the same mentor, each for a new learner with
+    a login (``learner<n>.<school>@example.org``): a class, as an import makes it."""
+    ids = []
+    for number in range(1, count + 1):
+        email = f"learner{number}.{m.school}@example.org"
+        body = {
+            "organisation_id": m.school,
+            "given_name": f"Anna {number}",
+            "family_name": "Liepiņa",
+            "role": "learner",
+        }
+        learner = ok(client.post(f"{API}/people", headers=m.as_["admin"], json={**body, "email": email}), 201)["id"]
+        ok(client.post(f"{API}/people/{learner}/account", headers=m.as_["admin"], json={"password": PASSWORD}), 201)
+        mobility = {
+            "learner_id": learner,
+            "sending_organisation_id": m.school,
+            "host_organisation_id": m.host,
+            "coordinator_id": m.coordinator,
+            "mentor_id": m.mentor,
+            "start_date": START.isoformat(),
+            "end_date": END.isoformat(),
+            "working_language": "en",
+            "group_name": group_name,
+        }
+        ids.append(ok(client.post(f"{API}/mobilities", headers=m.as_["coordinator"], json=mobility), 201)["id"])
+    return ids
 
 
 def validator_email(m: Mobility) -> str:

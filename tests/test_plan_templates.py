@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from digcomp.store.db import Database
 from digcomp.store.models import AuditEntry, Outcome
-from tests.journey import API, END, START, Mobility, agreed_plan, create_mobility, ok, web_login
+from tests.journey import API, Mobility, agreed_plan, create_mobility, more_mobilities, ok, web_login
 
 TEMPLATE = {
     "name": "Hotel front office, Valencia",
@@ -37,24 +37,7 @@ TEMPLATE = {
 
 
 def _class_of(client: TestClient, m: Mobility, size: int) -> list[int]:
-    """``size`` more mobilities of the school, for new learners at the same host: an imported class."""
-    ids = []
-    for number in range(size):
-        email = f"klase{number}.{m.school}@example.org"
-        body = {"organisation_id": m.school, "given_name": f"Anna {number}", "family_name": "Kalna", "role": "learner"}
-        learner = ok(client.post(f"{API}/people", headers=m.as_["admin"], json={**body, "email": email}), 201)["id"]
-        mobility = {
-            "learner_id": learner,
-            "sending_organisation_id": m.school,
-            "host_organisation_id": m.host,
-            "coordinator_id": m.coordinator,
-            "mentor_id": m.mentor,
-            "start_date": START.isoformat(),
-            "end_date": END.isoformat(),
-            "group_name": "RTK-2027-ES",
-        }
-        ids.append(ok(client.post(f"{API}/mobilities", headers=m.as_["coordinator"], json=mobility), 201)["id"])
-    return ids
+    return more_mobilities(client, m, size, "RTK-2027-ES")
 
 
 def _outcomes(client: TestClient, m: Mobility, mobility_id: int) -> list[dict[str, Any]]:

@@ -20,6 +20,9 @@ PER_ACCOUNT = parse("30/15 minutes")  # one account from anywhere: refuses only 
 KNOWN_FOR = parse("1/30 days")  # an address the account logged in from lately: the owner's own
 
 
+ACCOUNT_WIDE = 2  # the position of the account-wide limit in ``LoginThrottle._limits``
+
+
 class LoginThrottle:
     """Counts failures per address, per (account, address) and per account. The account-wide count never locks
     the owner out: an address the account logged in from successfully in the last 30 days is judged by its own
@@ -35,6 +38,7 @@ class LoginThrottle:
         return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
     def _limits(self, address: str, email: str) -> list[tuple[RateLimitItem, str]]:
+        """Per address, per account and address, and account-wide (``ACCOUNT_WIDE``, its position)."""
         account = self._account(email)
         return [
             (PER_ADDRESS, f"address:{address}"),
@@ -48,11 +52,11 @@ class LoginThrottle:
 
     def check(self, address: str, email: str) -> None:
         """Refuse before the password is checked when a limit is used up."""
-        limits = self._limits(address, email)
-        if self.known(address, email):
-            limits = limits[:2]  # the owner's own address: never refused for what others did
-        for item, key in limits:
-            if not self.limiter.test(item, "login", key):
+        own_address = self.known(address, email)
+        for number, (item, key) in enumerate(self._limits(address, email)):
+            # every limit is read whoever asks (the same work, so the time taken tells nothing); the account-wide one
+            # never refuses the owner's own address for what others did
+            if not self.limiter.test(item, "login", key) and not (own_address and number == ACCOUNT_WIDE):
                 reset = self.limiter.get_window_stats(item, "login", key).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
                 raise TooManyRequests(

@@ -163,7 +163,7 @@ def add_progress_report(
 
     def work(s: Session) -> ProgressReportOut:
         mobility = service.mobility_for(s, actor, mobility_id)
-        report = progress.add_report(s, actor, mobility, data.text, utcnow().date())
+        report = progress.add_report(s, actor, mobility, data.text, utcnow().date(), data.period)
         return ProgressReportOut.model_validate(report)
 
     return db.run(work)

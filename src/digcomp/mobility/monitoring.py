@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from digcomp.errors import Conflict
+from digcomp.errors import Conflict, Invalid
 
 GRACE_DAYS = 2  # a report written this soon after its period ends still counts for it
 LATE_WRITING_DAYS = 14  # reports are accepted until this long after the placement ends
@@ -17,6 +17,7 @@ LATE_WRITING_DAYS = 14  # reports are accepted until this long after the placeme
 
 class PeriodStatus(StrEnum):
     received = "received"
+    received_late = "received_late"  # filed for the period after it (and its grace) had ended
     late = "late"  # the period (and its grace) ended without a report
     due = "due"  # the current period: a report is expected by its end
 
@@ -45,11 +46,19 @@ def periods(start: dt.date, end: dt.date, every_days: int, today: dt.date) -> li
 
 
 def follow_up(
-    start: dt.date, end: dt.date, every_days: int, written: Iterable[dt.date], today: dt.date
+    start: dt.date, end: dt.date, every_days: int, written: Iterable[tuple[dt.date, int | None]], today: dt.date
 ) -> list[Period]:
     """Each period so far of one reporter, with the reports written in it (or in its grace days, if the next
-    period has none of its own)."""
-    dates = sorted(written)
+    period has none of its own), and those filed later for it by name — received, but late. ``written``: each
+    report's date and the past period it was filed for (None: the one it was written in)."""
+    filed_for: dict[int, list[dt.date]] = {}
+    unnamed = []
+    for day, period in written:
+        if period is None:
+            unnamed.append(day)
+        else:
+            filed_for.setdefault(period, []).append(day)
+    dates = sorted(unnamed)
     spans = periods(start, end, every_days, today)
     result = []
     used: set[int] = set()
@@ -59,14 +68,23 @@ def follow_up(
         own = [i for i in mine if dates[i] <= last]
         taken = own or mine[:1]  # a late-ish report counts for the period it was meant for
         used.update(taken)
-        if taken:
+        named = filed_for.get(number, [])
+        if taken or any(day <= deadline for day in named):
             status = PeriodStatus.received
+        elif named:
+            status = PeriodStatus.received_late
         elif today > deadline:
             status = PeriodStatus.late
         else:
             status = PeriodStatus.due
-        result.append(Period(number, first, last, status, len(taken)))
+        result.append(Period(number, first, last, status, len(taken) + len(named)))
     return result
+
+
+def check_period(start: dt.date, end: dt.date, every_days: int, today: dt.date, period: int | None) -> None:
+    """A report filed for a named period: one that has begun (a past one is taken late, never refused)."""
+    if period is not None and period > len(periods(start, end, every_days, today)):
+        raise Invalid("reporting period {number} has not begun yet", number=period)
 
 
 def accepts_reports(start: dt.date, end: dt.date, every_days: int, today: dt.date) -> bool:

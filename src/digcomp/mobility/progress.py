@@ -27,12 +27,18 @@ def may_report(actor: Actor, mobility: Mobility) -> bool:
     return _reporter_role(actor, mobility) is not None
 
 
-def add_report(session: Session, actor: Actor, mobility: Mobility, text: str, today: dt.date) -> ProgressReport:
+def add_report(
+    session: Session, actor: Actor, mobility: Mobility, text: str, today: dt.date, period: int | None = None
+) -> ProgressReport:
+    """A progress report, for the current period or (``period``) a past one it was missing from."""
     role = _reporter_role(actor, mobility)
     require(role is not None, "progress reports are written by the learner and the host mentor of the mobility")
     assert role is not None
     monitoring.check_report(mobility.start_date, mobility.end_date, mobility.report_every_days, today)
-    report = ProgressReport(mobility_id=mobility.id, author_id=actor.person_id, author_role=role, text=text.strip())
+    monitoring.check_period(mobility.start_date, mobility.end_date, mobility.report_every_days, today, period)
+    report = ProgressReport(
+        mobility_id=mobility.id, author_id=actor.person_id, author_role=role, text=text.strip(), for_period=period
+    )
     session.add(report)
     session.flush()
     audit.record(
@@ -41,7 +47,7 @@ def add_report(session: Session, actor: Actor, mobility: Mobility, text: str, to
         "progress.reported",
         f"mobility:{mobility.id}/progress/{report.id}",
         mobility_id=mobility.id,
-        after={"role": role.value, "text": report.text},
+        after={"role": role.value, "text": report.text, "for_period": period},
     )
     return report
 
@@ -62,7 +68,7 @@ def progress(session: Session, mobility: Mobility, today: dt.date | None = None)
             mobility.start_date,
             mobility.end_date,
             mobility.report_every_days,
-            [r.written_at.date() for r in reports if r.author_role is role],
+            [(r.written_at.date(), r.for_period) for r in reports if r.author_role is role],
             today,
         )
         person = people[role]
@@ -75,6 +81,7 @@ def progress(session: Session, mobility: Mobility, today: dt.date | None = None)
                     for p in periods
                 ],
                 late=sum(p.status is monitoring.PeriodStatus.late for p in periods),
+                missing=[p.number for p in periods if p.status is monitoring.PeriodStatus.late],
             )
         )
     return ProgressOut(

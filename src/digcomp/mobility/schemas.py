@@ -312,6 +312,11 @@ class ProgressReportIn(_In):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=4000)] = Field(
         description="What was done since the last report, what went well, what was difficult"
     )
+    period: Annotated[int, Field(ge=1, le=1000)] | Omitted = Field(
+        default=None,
+        description="A past reporting period this report is filed for (it counts for it, marked late); "
+        "default: the period it is written in",
+    )
 
 
 class ProgressReportOut(_Out):
@@ -320,13 +325,16 @@ class ProgressReportOut(_Out):
     author_role: Role
     text: str
     written_at: dt.datetime
+    for_period: int | None = Field(default=None, description="The past period it was filed for, late")
 
 
 class PeriodOut(BaseModel):
     number: int
     start: dt.date
     end: dt.date
-    status: str = Field(description="received, late, or due (the current period)")
+    status: str = Field(
+        description="received, received_late (filed later for this period), late, or due (the current period)"
+    )
     reports: int
 
 
@@ -335,6 +343,7 @@ class ReporterOut(BaseModel):
     person: PersonSummary | None
     periods: list[PeriodOut]
     late: int
+    missing: list[int] = Field(default=[], description="The past periods without a report: each can still be filed")
 
 
 class ProgressOut(BaseModel):

@@ -316,6 +316,7 @@ class ProgressReport(Base):
     author_role: Mapped[Role] = mapped_column(_enum(Role, "report_role"))
     text: Mapped[str] = mapped_column(Text)
     written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    for_period: Mapped[int | None] = mapped_column(Integer)  # a past period it was filed for (late); None: when written
 
     author: Mapped[Person] = relationship(lazy="joined")
 

@@ -231,10 +231,12 @@ def birth_date_consent(request: Request, mobility_id: int, shown: Annotated[str,
 
 
 @router.post("/mobilities/{mobility_id}/progress")
-def report_progress(request: Request, mobility_id: int, text: Annotated[str, Form()] = "") -> Response:
+def report_progress(
+    request: Request, mobility_id: int, text: Annotated[str, Form()] = "", period: Annotated[str, Form()] = ""
+) -> Response:
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        data = ProgressReportIn.model_validate({"text": text})
-        progress.add_report(s, actor, mobility, data.text, utcnow().date())
+        data = ProgressReportIn.model_validate({"text": text, **({"period": period} if period else {})})
+        progress.add_report(s, actor, mobility, data.text, utcnow().date(), data.period)
 
     return _act(request, mobility_id, work, "reported", "progress")
 

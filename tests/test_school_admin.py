@@ -149,13 +149,28 @@ def test_branding_logo_and_colour(client: TestClient, database: Database) -> Non
     by_coordinator = client.put(f"{API}/school/logo", headers=m.as_["coordinator"], files={"file": ("l.png", logo)})
     assert by_coordinator.status_code == 403
 
-    school = ok(client.patch(f"{API}/organisations/{m.school}", headers=admin, json={"brand_colour": "#12AB34"}))
-    assert (school["brand_colour"], school["has_logo"]) == ("#12ab34", True)
+    school = ok(client.patch(f"{API}/organisations/{m.school}", headers=admin, json={"brand_colour": "#0E892A"}))
+    assert (school["brand_colour"], school["has_logo"]) == ("#0e892a", True)
     assert (
         client.patch(f"{API}/organisations/{m.school}", headers=admin, json={"brand_colour": "red"}).status_code == 422
     )
     ok(client.delete(f"{API}/school/logo", headers=admin), 204)
     assert client.get(f"{API}/organisations/{m.school}/logo").status_code == 404
+
+
+def test_a_colour_that_would_hide_the_header_text_is_refused_with_a_darker_shade(
+    client: TestClient, database: Database
+) -> None:
+    """The header's text is white: yellow (1.07:1) or white itself would hide it for every reader (WCAG 1.4.3)."""
+    m = create_mobility(client, database)
+    school = f"{API}/organisations/{m.school}"
+    for colour, shade in (("#ffff00", "#7a7a00"), ("#FFFFFF", "#757575"), ("#12ab34", "#0e892a")):
+        refused = client.patch(school, headers=m.as_["admin"], json={"brand_colour": colour})
+        assert refused.status_code == 422
+        assert f"a darker shade of it that works: {shade}" in refused.json()["detail"]
+        assert refused.json()["errors"][0]["loc"] == ["body", "brand_colour"]
+        assert ok(client.patch(school, headers=m.as_["admin"], json={"brand_colour": shade}))["brand_colour"] == shade
+    assert ok(client.patch(school, headers=m.as_["admin"], json={"brand_colour": ""}))["brand_colour"] == ""
 
 
 def test_signing_key_status_and_audit_trail(client: TestClient, database: Database) -> None:

@@ -12,6 +12,7 @@ from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound, Term, problem
 from digcomp.i18n import official_language
+from digcomp.mobility import colours
 from digcomp.mobility.schemas import (
     MobilityCreate,
     MobilityUpdate,
@@ -128,7 +129,14 @@ def update_organisation(
         )
     if "brand_colour" in changes:
         require_allowed(actor, Action.administer, message="only the school's admin sets the school's colour")
-        changes["brand_colour"] = changes["brand_colour"].lower()
+        changes["brand_colour"] = colour = changes["brand_colour"].lower()
+        if colour and (ratio := colours.contrast(colour, colours.HEADER_TEXT)) < colours.MIN_CONTRAST:
+            reason = (
+                "the colour {colour} leaves the white header text at a contrast of {ratio}:1, too low to read (at "
+                "least 4.5:1 is needed); a darker shade of it that works: {suggestion}"
+            )
+            values = {"colour": colour, "ratio": f"{ratio:.2f}", "suggestion": colours.darker_shade(colour)}
+            raise Invalid(reason, [problem(["body", "brand_colour"], reason, **values)], **values)
     before = snapshot(organisation)
     _apply(organisation, changes)
     session.flush()

@@ -401,11 +401,12 @@ def _staff_member(session: Any, email: str) -> Any:
     """The school's staff member who answers for what the command does (named in the audit trail)."""
     from sqlalchemy import func, select
 
+    from digcomp.access.actor import SCHOOL_STAFF
     from digcomp.access.service import actor_of
     from digcomp.store.models import Person
 
     person = session.scalars(select(Person).where(func.lower(Person.email) == email.strip().lower())).first()
-    if person is None or person.role.value not in ("admin", "coordinator", "validator"):
+    if person is None or person.role not in SCHOOL_STAFF:
         raise CliError(f"no staff member with e-mail {email}: --by names the school's admin, coordinator or validator")
     return actor_of(person)
 

@@ -106,7 +106,7 @@ def apply(
     for mobility_id in wanted:
         mobility = found.get(mobility_id)
         reason = _why_not(session, mobility)
-        if mobility is None or reason:
+        if reason or mobility is None:  # (None always has a reason; said for the type checker)
             result.skipped.append(SkippedMobility(mobility_id=mobility_id, reason=reason))
             continue
         plan = plans.plan_of(session, mobility, for_update=True)

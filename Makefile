@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # The independent credential verifier the tests run (Digital Bazaar's VC stack, jose), from its lock file.
 VERIFIER := tests/verifier/node_modules/.package-lock.json
+AXE := tests/a11y/node_modules/.package-lock.json
 
 .PHONY: run test lint bench contracts clean
 
@@ -22,7 +23,10 @@ run: $(STAMP)
 $(VERIFIER): tests/verifier/package-lock.json
 	npm ci --prefix tests/verifier --no-audit --no-fund --loglevel=error
 
-test: $(STAMP) $(VERIFIER)
+$(AXE): tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+
+test: $(STAMP) $(VERIFIER) $(AXE)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy

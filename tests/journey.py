@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +19,18 @@ PASSWORD = "test-password-123"
 
 # A placement under way (its mentor link works): 13 weeks, Monday to Friday, begun eight weeks before today.
 START, END = demo.placement_dates(dt.date.today() - dt.timedelta(weeks=8))
+
+
+@contextmanager
+def before_the_placement(client: TestClient, m: Mobility) -> Iterator[None]:
+    """The placement moved a month ahead for the block, then back: the self-assessment "before" closes when it
+    starts."""
+    ahead = dt.date.today() + dt.timedelta(days=30)
+    later = {"start_date": ahead.isoformat(), "end_date": (ahead + (END - START)).isoformat()}
+    ok(client.patch(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"], json=later))
+    yield
+    back = {"start_date": START.isoformat(), "end_date": END.isoformat()}
+    ok(client.patch(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"], json=back))
 
 
 def ok(response: Any, status: int = 200) -> Any:

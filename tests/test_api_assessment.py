@@ -13,7 +13,7 @@ from sqlalchemy import update
 from digcomp.mobility.monitoring import LATE_WRITING_DAYS
 from digcomp.store.db import Database
 from digcomp.store.models import MentorLink, utcnow
-from tests.journey import API, Mobility, agreed_plan, create_mobility, ok
+from tests.journey import API, Mobility, agreed_plan, before_the_placement, create_mobility, ok
 
 
 def png(colour: str = "red") -> bytes:
@@ -44,8 +44,12 @@ def test_full_mobility_from_agreed_plan_to_validated_result(client: TestClient, 
     t1, t2 = first["competences"][0]["target_id"], second["competences"][0]["target_id"]
     as_learner, as_coordinator, as_validator = m.as_["learner"], m.as_["coordinator"], m.as_["validator"]
 
-    # 1. identification, with the learner's self-assessment before and after
-    ok(client.put(f"{base}/targets/{t1}/self-assessment/before", headers=as_learner, json={"level": 2}))
+    # 1. identification, with the learner's self-assessment before (closed once the placement began) and after
+    before = client.put(f"{base}/targets/{t1}/self-assessment/before", headers=as_learner, json={"level": 2})
+    assert before.status_code == 409
+    assert "closed when it began" in before.json()["detail"]
+    with before_the_placement(client, m):
+        ok(client.put(f"{base}/targets/{t1}/self-assessment/before", headers=as_learner, json={"level": 2}))
     for outcome in (first, second):
         ok(
             client.put(

@@ -13,7 +13,16 @@ from sqlalchemy import select
 from digcomp.plans import carry
 from digcomp.store.db import Database
 from digcomp.store.models import OutgoingMail
-from tests.journey import API, Mobility, agreed_plan, confirm_all, create_mobility, ok, web_login
+from tests.journey import (
+    API,
+    Mobility,
+    agreed_plan,
+    before_the_placement,
+    confirm_all,
+    create_mobility,
+    ok,
+    web_login,
+)
 
 
 def assess(client: TestClient, m: Mobility) -> dict[str, Any]:
@@ -26,7 +35,9 @@ def assess(client: TestClient, m: Mobility) -> dict[str, Any]:
         target = outcome["competences"][0]["target_id"]
         rating = {"level": 4, "justification": "Meets the agreed criteria at level 4"}
         ok(client.put(f"{base}/targets/{target}/rating", headers=m.as_["mentor"], json=rating))
-        ok(client.put(f"{base}/targets/{target}/self-assessment/before", headers=m.as_["learner"], json={"level": 2}))
+        with before_the_placement(client, m):
+            before = f"{base}/targets/{target}/self-assessment/before"
+            ok(client.put(before, headers=m.as_["learner"], json={"level": 2}))
     return ok(client.get(base, headers=m.as_["coordinator"]))  # type: ignore[no-any-return]
 
 

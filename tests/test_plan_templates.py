@@ -152,3 +152,29 @@ def test_on_the_web_a_plan_becomes_the_group_s_plan(client: TestClient, database
     for mobility_id in group:
         assert len(_outcomes(client, m, mobility_id)) == 2  # the first kept its own two; the others got two each
     assert client.post(f"/mobilities/{group[1]}/plan/template", data={"name": ""}).status_code == 422
+
+
+def test_a_plan_is_copied_from_another_mobility(client: TestClient, database: Database) -> None:
+    m = create_mobility(client, database)
+    agreed_plan(client, m)
+    first, second = more_mobilities(client, m, 2)
+    theirs = create_mobility(client, database, "Liepājas Valsts tehnikums")
+    url = f"{API}/mobilities/{m.id}/plan/copies"
+    copied = ok(client.post(url, headers=m.as_["coordinator"], json={"mobility_ids": [first, theirs.id, m.id]}))
+    assert copied["applied"] == [first]
+    assert [s["mobility_id"] for s in copied["skipped"]] == [theirs.id]  # the source itself is not a target
+    again = ok(client.post(url, headers=m.as_["coordinator"], json={"mobility_ids": [first]}))
+    assert again["skipped"] == [{"mobility_id": first, "reason": "its draft plan already has outcomes"}]
+    source = ok(client.get(f"{API}/mobilities/{m.id}/plan", headers=m.as_["coordinator"]))["current"]["outcomes"]
+    target = ok(client.get(f"{API}/mobilities/{first}/plan", headers=m.as_["coordinator"]))["current"]
+    assert (target["number"], target["status"]) == (1, "draft")
+    assert [o["text"] for o in target["outcomes"]] == [o["text"] for o in source]
+
+    web_login(client, f"ilze.coordinator{m.school}@example.org")
+    page = client.get(f"/mobilities/{second}").text
+    assert "Or copy the plan of another mobility" in page
+    done = client.post(f"/mobilities/{second}/plan/copy", data={"source_id": str(m.id)}, follow_redirects=True)
+    assert "The plan is copied" in done.text
+    assert (
+        len(ok(client.get(f"{API}/mobilities/{second}/plan", headers=m.as_["coordinator"]))["current"]["outcomes"]) == 3
+    )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
+import sqlite3
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,11 +42,25 @@ PASSWORD = "demo-parole-2026"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("web-data")
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path) -> Iterator[str]:
     """``digcomp serve --demo`` on a free port, with no public URL configured: every link it prints must still
     point at the port it really runs on."""
-    with serving({"DIGCOMP_DATA_DIR": str(tmp_path_factory.mktemp("web-data"))}, "--demo") as url:
+    with serving({"DIGCOMP_DATA_DIR": str(data_dir)}, "--demo") as url:
         yield url
+
+
+def link_in_mail(data_dir: Path, to: str) -> str:
+    """The link of the newest e-mail to ``to``, read from the server's outbox (no mail server is configured)."""
+    with sqlite3.connect(data_dir / "digcomp.sqlite3") as db:
+        (body,) = db.execute("SELECT body FROM outbox WHERE to_address = ? ORDER BY id DESC", (to,)).fetchone()
+    found = re.search(r"https?://\S+/password/\S+", body)
+    assert found, body
+    return found.group(0)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +122,9 @@ def confirmation_in_view(page: Page) -> None:
     assert box["y"] + box["height"] <= viewport["height"]
 
 
-def test_a_placement_across_two_languages_from_plan_to_corrected_certificate(browser: Browser, server: str) -> None:
+def test_a_placement_across_two_languages_from_plan_to_corrected_certificate(
+    browser: Browser, server: str, data_dir: Path
+) -> None:
     port = server.rsplit(":", 1)[1]
 
     # --- the coordinator, in Latvian, creates a mobility at an Italian host; a mistake keeps what was typed
@@ -196,8 +214,11 @@ def test_a_placement_across_two_languages_from_plan_to_corrected_certificate(bro
     assert mailto is not None
     assert mailto.startswith("mailto:giulia.rossi%40example.it?subject=")
     assert coordinator.locator(".qr svg").count() == 1
-    coordinator.fill("#f-password", PASSWORD)
-    coordinator.click("text=Izveidot pieteikšanos")
+    logins = coordinator.locator("ul.logins li", has_text="Anna Liepiņa")
+    expect(logins).to_contain_text("vēl nav pieteikšanās")
+    logins.locator("button", has_text="Nosūtīt uzaicinājumu").click()
+    expect(coordinator.locator("ul.logins li", has_text="Anna Liepiņa")).to_contain_text("uzaicināts")
+    assert PASSWORD not in coordinator.content()
 
     # --- the Italian mentor, on a phone, reads the plan in English: no Latvian outcome text on the page
     mentor = browser.new_context(**PHONE).new_page()  # type: ignore[arg-type]
@@ -213,7 +234,15 @@ def test_a_placement_across_two_languages_from_plan_to_corrected_certificate(bro
     shot(mentor, "03-mentor-plan-phone-en")
     mentor.click("text=I agree with this plan")
 
-    # --- the learner, on a phone, agrees, identifies, assesses themself against the level descriptors
+    # --- the learner chooses her own password from the invitation, then, on a phone, agrees, identifies, assesses
+    # herself against the level descriptors
+    invited = browser.new_context().new_page()
+    invited.set_default_timeout(BROWSER_STEP_MS)
+    invited.goto(link_in_mail(data_dir, "anna.liepina@example.lv"))
+    invited.fill("#f-password", PASSWORD)
+    invited.fill("#f-repeat", PASSWORD)
+    invited.locator("main button[type=submit]").click()
+    expect(invited.locator("main")).to_contain_text("Your password is saved")
     learner = login(browser, server, "anna.liepina@example.lv", "en", **PHONE)
     assert no_sideways_scrolling(learner)
     learner.click('td a:has-text("Anna Liepiņa")')
@@ -223,13 +252,14 @@ def test_a_placement_across_two_languages_from_plan_to_corrected_certificate(bro
     for remaining in (1, 0):
         learner.locator("button", has_text="Yes, worked on it").first.click()
         expect(learner.locator("button", has_text="Yes, worked on it")).to_have_count(remaining)
-    self_form = learner.locator("form.self-assessment").first
-    expect(self_form).to_contain_text("0 not yet")
-    expect(self_form).to_contain_text("Independently")  # the level descriptors say what each number means
-    self_form.locator("input[name=level][value='2']").check()
-    self_form.locator("button", has_text="Save").click()
-    assert "#target-" in learner.url
+    self_check = learner.locator("#self-check")
+    expect(self_check).to_contain_text("after the mobility")  # "before" closed when the placement began
+    for group in self_check.locator(".can-do").all():
+        group.locator("label", has_text="Yes").click()
+    self_check.locator("button", has_text="Save").click()
+    assert "#self-check" in learner.url
     confirmation_in_view(learner)
+    expect(learner.locator("#self-check legend").first).to_contain_text("your level")
     assert no_sideways_scrolling(learner)
 
     # --- the mentor writes a note on the wrong outcome, withdraws it, documents and rates on the phone

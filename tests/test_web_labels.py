@@ -199,7 +199,10 @@ def _in_assessment(session: Session, cat: Catalog, settings: Settings, like: Mob
         )
     record = records.load(session, mobility)
     stages.rate(session, cat, mentor, record, first.competences[0].id, 3, "Meets the criteria at level 3")
-    stages.self_assess(session, cat, learner, record, first.competences[0].id, SelfAssessmentPhase.before, 2, "")
+    first_day = mobility.start_date
+    stages.self_assess(
+        session, cat, learner, record, first.competences[0].id, SelfAssessmentPhase.before, 2, "", today=first_day
+    )
     return mobility
 
 

@@ -9,6 +9,7 @@ Plain Python, no I/O.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from digcomp.errors import Forbidden
@@ -52,6 +53,7 @@ class MobilityParties:
     learner_id: int
     mentor_id: int | None
     host_organisation_id: int
+    start_date: dt.date | None = None  # when the placement begins (the self-assessment "before" closes then)
 
 
 def can_view(actor: Actor, mobility: MobilityParties) -> bool:

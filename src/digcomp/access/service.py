@@ -121,7 +121,7 @@ class AccountOut(BaseModel):
 
 def create_account(session: Session, actor: Actor, person: Person, data: AccountCreate) -> AccountOut:
     require_allowed(actor, Action.plan)
-    require(_school_of(session, person.organisation_id) == actor.organisation_id, "that person is not of your school")
+    require(school_of(session, person.organisation_id) == actor.organisation_id, "that person is not of your school")
     email = data.email or person.email
     if not email:
         raise Invalid("the person has no e-mail: give one for the login", [problem(["body", "email"], "required")])
@@ -134,7 +134,7 @@ def create_account(session: Session, actor: Actor, person: Person, data: Account
     return AccountOut(person_id=person.id, email=account.email, role=person.role)
 
 
-def _school_of(session: Session, organisation_id: int) -> int:
+def school_of(session: Session, organisation_id: int) -> int:
     """The school an organisation belongs to: itself for a school, the registering school for a host."""
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:

@@ -104,7 +104,7 @@ def _staff_member(session: Session, actor: Actor, person_id: int) -> tuple[Perso
     return person, account
 
 
-def _password_link(session: Session, account: Account, valid: dt.timedelta, base_url: str) -> tuple[str, dt.datetime]:
+def password_link(session: Session, account: Account, valid: dt.timedelta, base_url: str) -> tuple[str, dt.datetime]:
     """A new one-time link; earlier links of the account stop working."""
     now = utcnow()
     session.execute(
@@ -134,7 +134,7 @@ def invite(session: Session, actor: Actor, data: StaffInvite, base_url: str) -> 
     )
     person = registry.create_person(session, actor, record)
     account = new_account(session, person, email, NO_PASSWORD)
-    link, expires = _password_link(session, account, dt.timedelta(days=INVITATION_DAYS), base_url)
+    link, expires = password_link(session, account, dt.timedelta(days=INVITATION_DAYS), base_url)
     school = session.get_one(Organisation, actor.organisation_id)
     values = {"link": link, "expires": expires.date(), "inviter": actor.name}
     outbox.enqueue(session, person, "staff_invitation", school, values)
@@ -235,7 +235,7 @@ def resolve_resets(session: Session) -> int:
 
 
 def _mail_reset(session: Session, account: Account, base_url: str) -> None:
-    link, expires = _password_link(session, account, dt.timedelta(hours=RESET_HOURS), base_url)
+    link, expires = password_link(session, account, dt.timedelta(hours=RESET_HOURS), base_url)
     person = account.person
     values = {"link": link, "expires": expires.strftime("%H:%M UTC")}
     outbox.enqueue(session, person, "password_reset", person.organisation, values, to_address=account.email)

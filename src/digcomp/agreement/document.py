@@ -69,6 +69,7 @@ class LearningAgreement(BaseModel):
     report_every_days: int  # 0: no progress reports agreed
     confirmations: list[ConfirmationLine]
     attribution: list[str]
+    draft: bool = False  # a preview of a version not agreed yet: unsigned, marked, never registered
 
 
 def agreement_document(agreement: LearningAgreement, public_url: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ class AgreementRenderer(DocumentRenderer):
         a = self.a
         story: list[Flowable] = [self._p(escape(self.t.label("agreement_title", self.languages[0])), self.st.title)]
         for language in self.languages[1:]:
-            story.append(self._p(escape(self.t.label("agreement_title", language)), self.st.competence))
+            story.append(self._p(escape(self.t.label("agreement_title", language)), self.st.competence, language))
         story += [
             Spacer(1, 3 * mm),
             self._p(escape(a.learner.full_name), self.st.title),
@@ -32,9 +32,18 @@ class AgreementRenderer(DocumentRenderer):
             ),
             Spacer(1, 2 * mm),
         ]
+        if a.draft:
+            story += [
+                self._p(
+                    f"<font name='{BOLD}'>{escape(self.t.label('agreement_draft', lang))}</font>", self.st.body, lang
+                )
+                for lang in self.languages
+            ]
         story += [
-            self._p(escape(self.t.label("agreement_not_official", lang)), self.st.small) for lang in self.languages
+            self._p(escape(self.t.label("agreement_not_official", lang)), self.st.small, lang)
+            for lang in self.languages
         ]
+        story += self._funding(a.programme, a.project_reference)
         story += [
             Spacer(1, 2 * mm),
             self._rows(
@@ -97,7 +106,7 @@ class AgreementRenderer(DocumentRenderer):
         return [
             self._section("agreement_section_recognition"),
             *[
-                self._p(escape(self.t.label("agreement_recognition_rule", lang).format(level=level)))
+                self._p(escape(self.t.label("agreement_recognition_rule", lang).format(level=level)), lang=lang)
                 for lang in self.languages
             ],
         ]
@@ -107,7 +116,7 @@ class AgreementRenderer(DocumentRenderer):
         key = "agreement_monitoring_rule" if days else "agreement_monitoring_none"
         return [
             self._section("agreement_section_monitoring"),
-            *[self._p(escape(self.t.label(key, lang).format(days=days))) for lang in self.languages],
+            *[self._p(escape(self.t.label(key, lang).format(days=days)), lang=lang) for lang in self.languages],
         ]
 
     def _confirmations(self) -> list[Flowable]:
@@ -122,7 +131,8 @@ class AgreementRenderer(DocumentRenderer):
                 ]
             )
         note = [
-            self._p(escape(self.t.label("agreement_confirmation_note", lang)), self.st.small) for lang in self.languages
+            self._p(escape(self.t.label("agreement_confirmation_note", lang)), self.st.small, lang)
+            for lang in self.languages
         ]
         return [
             self._section("agreement_section_confirmations"),
@@ -145,7 +155,9 @@ class AgreementRenderer(DocumentRenderer):
         closing = [
             *self._signature_note(),
             *[
-                self._p(escape(self.t.label("agreement_verify", lang).format(url=a.verification_url)), self.st.small)
+                self._p(
+                    escape(self.t.label("agreement_verify", lang).format(url=a.verification_url)), self.st.small, lang
+                )
                 for lang in self.languages
             ],
             Spacer(1, 2 * mm),

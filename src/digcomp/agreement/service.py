@@ -32,7 +32,7 @@ from digcomp.credentials.signing import (
 )
 from digcomp.credentials.template import load_template
 from digcomp.credentials.verify import AGREEMENT_FILE, RegisterEntry, new_document_id, stated_competence
-from digcomp.errors import Conflict, erased
+from digcomp.errors import Conflict, Term, erased
 from digcomp.framework import Catalog
 from digcomp.i18n import language_name
 from digcomp.mobility.service import parties
@@ -140,6 +140,25 @@ def build_agreement(
     )
 
 
+def draft_preview(
+    session: Session, catalog: Catalog, settings: Settings, actor: Actor, mobility: Mobility, number: int
+) -> bytes:
+    """What the parties are asked to agree to: the draft version laid out as its agreement will be, marked as a
+    draft on every language line — unsigned, not stored, not registered."""
+    require_allowed(actor, Action.view, parties(mobility), "only the three parties see the learning agreement")
+    if mobility.learner.erased_at is not None:
+        raise erased(mobility.learner.erased_at)
+    version = version_of(session, mobility, number)
+    if version.status is not PlanStatus.draft:
+        raise Conflict(
+            "plan version {number} is {status}: only a draft has a preview",
+            number=number,
+            status=Term(version.status.value),
+        )
+    content = build_agreement(session, catalog, settings.offline_base_url.rstrip("/"), mobility, version, "—")
+    return render_agreement(load_template(), content.model_copy(update={"draft": True}), "")
+
+
 def sign_agreement(agreement: LearningAgreement, key: SigningKey, public_url: str) -> bytes:
     fingerprint = key_fingerprint(key)
     document = json.dumps(agreement_document(agreement, public_url), ensure_ascii=False, indent=2)
@@ -176,7 +195,7 @@ def agreement_for(
     if mobility.learner.erased_at is not None:  # an agreement names the learner: none is made or kept after erasure
         raise erased(mobility.learner.erased_at)
     version = version_of(session, mobility, number)
-    if version.status is PlanStatus.draft:
+    if version.status in (PlanStatus.draft, PlanStatus.replaced):
         raise Conflict(
             "plan version {number} is not agreed yet: the agreement exists once all three confirm it", number=number
         )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from digcomp.access import invitations
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.api.deps import (
@@ -70,8 +71,19 @@ def logout(request: Request, db: DatabaseDep, actor: ActorDep) -> None:
 
 @router.post("/people/{person_id}/account", status_code=201, response_model=access.AccountOut, tags=["people"])
 def create_account(person_id: Ident, data: access.AccountCreate, db: DatabaseDep, actor: ActorDep) -> access.AccountOut:
-    """A coordinator or admin gives a person of their school (or a host mentor) a login."""
+    """A coordinator or admin gives a person of their school (or a host mentor) a login with a password they set.
+    For learners and mentors prefer `POST /people/{person_id}/invitation`: the person chooses the password."""
     return db.run(lambda s: access.create_account(s, actor, person_for(s, actor, person_id), data))
+
+
+@router.post(
+    "/people/{person_id}/invitation", status_code=201, response_model=invitations.InvitationOut, tags=["people"]
+)
+def invite(person_id: Ident, db: DatabaseDep, actor: ActorDep, base_url: BaseUrlDep) -> invitations.InvitationOut:
+    """Invite a learner or host mentor of the school to a login: they get an e-mail with a one-time link (valid 7
+    days) to choose their password. Asking again sends a new link and the earlier one stops working; a person who
+    already chose a password is refused (409) — they reset it from the login page."""
+    return db.run(lambda s: invitations.invite(s, actor, person_for(s, actor, person_id), base_url))
 
 
 @router.post(

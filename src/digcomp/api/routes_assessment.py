@@ -137,7 +137,9 @@ def self_assess(
         db,
         caller,
         mobility_id,
-        lambda s, actor, r: stages.self_assess(s, catalog, actor, r, target_id, phase, data.level, data.note),
+        lambda s, actor, r: stages.self_assess(
+            s, catalog, actor, r, target_id, phase, data.level, data.note, data.answers
+        ),
         lambda s, r: queries.target_view(r, catalog, target_id),
         target_id=target_id,
     )

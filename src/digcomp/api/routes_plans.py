@@ -1,4 +1,4 @@
-"""Learning-outcome plans: versions, outcomes and confirmations."""
+"""Learning-outcome plans: versions, outcomes, confirmations and change requests."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from digcomp.api.downloads import download
 from digcomp.api.errors import SIGNING_UNAVAILABLE
 from digcomp.mobility.service import mobility_for
 from digcomp.plans import service
-from digcomp.plans.schemas import OutcomeIn, OutcomeOut, PlanOut, PlanVersionOut, VersionCreate
+from digcomp.plans.schemas import (
+    ChangeRequestIn,
+    ChangeRequestOut,
+    OutcomeIn,
+    OutcomeOut,
+    PlanOut,
+    PlanVersionOut,
+    VersionCreate,
+)
 
 router = APIRouter(tags=["plans"])
 BASE = "/mobilities/{mobility_id}/plan"
@@ -70,6 +78,23 @@ def download_agreement(
     return download(pdf, "application/pdf", f"learning-agreement-{ident}.pdf")
 
 
+@router.get(
+    f"{BASE}/versions/{{number}}/agreement-preview.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The draft, laid out as its agreement"}},
+)
+def preview_agreement(
+    mobility_id: Ident, number: Ident, db: DatabaseDep, catalog: CatalogDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    """What the three parties are asked to agree to: a draft version laid out as its learning agreement, marked as
+    a draft, unsigned and not registered (409 for a version that is not a draft)."""
+
+    def work(s: Session) -> bytes:
+        return agreements.draft_preview(s, catalog, settings, actor, mobility_for(s, actor, mobility_id), number)
+
+    return download(db.read(work), "application/pdf", f"learning-agreement-draft-{mobility_id}-{number}.pdf")
+
+
 @router.post(f"{BASE}/versions/{{number}}/outcomes", status_code=201, response_model=OutcomeOut)
 def add_outcome(
     mobility_id: Ident, number: Ident, data: OutcomeIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
@@ -120,5 +145,21 @@ def confirm(mobility_id: Ident, number: Ident, db: DatabaseDep, actor: ActorDep)
         mobility = mobility_for(s, actor, mobility_id)
         version = service.version_of(s, mobility, number, for_update=True)
         return service.version_view(service.confirm(s, actor, mobility, version), mobility)
+
+    return db.run(work)
+
+
+@router.post(f"{BASE}/versions/{{number}}/change-requests", status_code=201, response_model=ChangeRequestOut)
+def request_change(
+    mobility_id: Ident, number: Ident, data: ChangeRequestIn, db: DatabaseDep, actor: ActorDep
+) -> ChangeRequestOut:
+    """The host mentor (by link or login) or the learner declines the version or asks for a change, with a comment.
+    The coordinator is told by e-mail and answers with a new version (`POST …/plan/versions`, its change note the
+    answer); until then the draft cannot be confirmed. Request and answer are in the audit trail."""
+
+    def work(s: Session) -> ChangeRequestOut:
+        mobility = mobility_for(s, actor, mobility_id)
+        version = service.version_of(s, mobility, number, for_update=True)
+        return ChangeRequestOut.model_validate(service.request_change(s, actor, mobility, version, data))
 
     return db.run(work)

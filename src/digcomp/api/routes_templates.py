@@ -1,4 +1,5 @@
-"""Plan templates: a group's outcomes written once, applied to many mobilities of the school."""
+"""Plan templates: a group's outcomes written once, applied to many mobilities of the school; a plan copied from one
+mobility to others."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from digcomp.api.deps import ActorDep, CatalogDep, DatabaseDep, Ident
+from digcomp.mobility.service import mobility_for
 from digcomp.plans import templates
 from digcomp.plans.schemas import PlanTemplateIn, PlanTemplateOut, TemplateApplicationIn, TemplateApplicationOut
 
@@ -52,5 +54,19 @@ def apply_template(
 
     def work(s: Session) -> TemplateApplicationOut:
         return templates.apply(s, catalog, actor, templates.template_for(s, actor, template_id), data.mobility_ids)
+
+    return db.run(work)
+
+
+@router.post("/mobilities/{mobility_id}/plan/copies", response_model=TemplateApplicationOut)
+def copy_plan(
+    mobility_id: Ident, data: TemplateApplicationIn, db: DatabaseDep, catalog: CatalogDep, actor: ActorDep
+) -> TemplateApplicationOut:
+    """Copy this mobility's current plan into other mobilities of the school (`mobility_ids`): skipped as for a
+    template (outcomes already written, an agreed plan, another school's), so copying twice duplicates nothing."""
+
+    def work(s: Session) -> TemplateApplicationOut:
+        source = mobility_for(s, actor, mobility_id)
+        return templates.copy_plan(s, catalog, actor, source, data.mobility_ids)
 
     return db.run(work)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from digcomp.assessment import rules
+from digcomp.assessment import rules, self_check
 from digcomp.assessment.records import Record, TargetSnapshot, facts, facts_of_outcome
 from digcomp.assessment.schemas import (
     AssessmentView,
+    CanDoOut,
     CombinedOut,
     CompetenceAssessment,
     EvidenceOut,
@@ -15,6 +16,7 @@ from digcomp.assessment.schemas import (
     ResultOut,
     ValidationOut,
 )
+from digcomp.assessment.self_check import Answer
 from digcomp.framework import Catalog, pick
 from digcomp.store.models import (
     SelfAssessmentPhase,
@@ -38,6 +40,17 @@ def _target_view(
         self_assessment={
             phase: (s.level if (s := record.self_assessments.get((target.id, phase))) else None)
             for phase in SelfAssessmentPhase
+        },
+        can_do=[
+            CanDoOut(key=item.key, level=item.level, text=item.text, preamble=item.preamble)
+            for item in self_check.can_do(catalog, target.framework, target.competence, target.target_level)
+        ]
+        if competence
+        else [],
+        self_answers={
+            phase: {key: Answer(value) for key, value in s.answers.items()}
+            for phase in SelfAssessmentPhase
+            if (s := record.self_assessments.get((target.id, phase))) and s.answers
         },
         ratings=[RatingOut.model_validate(r) for r in record.ratings.get(target.id, [])],
         combined=CombinedOut(level=combined.level, disagreement=combined.disagreement),

@@ -14,12 +14,13 @@ Plain Python, no I/O.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from digcomp.errors import Conflict, Forbidden, Invalid, Phrase
-from digcomp.store.models import Decision, ResultStatus
+from digcomp.errors import Conflict, Forbidden, Invalid, Phrase, problem
+from digcomp.store.models import Decision, ResultStatus, SelfAssessmentPhase
 
 NOT_ACHIEVED = 0
 COMBINING_RULE = (
@@ -81,6 +82,37 @@ def outcome_stage(facts: OutcomeFacts, validated: bool) -> Stage:
     if all(facts.ratings.get(t.id) for t in facts.targets):
         return Stage.assessed
     return Stage.documented
+
+
+def check_self_assessment_window(phase: SelfAssessmentPhase, start: dt.date, today: dt.date) -> None:
+    """ "Before" is how the learner sees themself before the placement: it closes when the placement starts (on its
+    first day at the latest); "after" opens then."""
+    if phase is SelfAssessmentPhase.before and today > start:
+        raise Conflict(
+            "the self-assessment before the placement closed when it began on {start}; answer the one after it",
+            start=start,
+        )
+    if phase is SelfAssessmentPhase.after and today < start:
+        raise Conflict("the self-assessment after the placement opens when it begins on {start}", start=start)
+
+
+def check_answers(keys: Sequence[str], answers: Mapping[str, object], competence: str) -> None:
+    """Every statement of the competence answered, and nothing else."""
+    unknown = [key for key in answers if key not in keys]
+    if unknown:
+        raise Invalid(
+            "competence {competence}: these statements are not asked: {keys}",
+            competence=competence,
+            keys=", ".join(unknown),
+        )
+    unanswered = [key for key in keys if key not in answers]
+    if unanswered:
+        raise Invalid(
+            "competence {competence}: answer every statement ({count} unanswered)",
+            [problem(["body", "answers", key], "required") for key in unanswered],
+            competence=competence,
+            count=len(unanswered),
+        )
 
 
 def ensure_open(validated: bool) -> None:

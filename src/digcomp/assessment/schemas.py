@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
 from digcomp.assessment.rules import Stage
+from digcomp.assessment.self_check import Answer
 from digcomp.mobility.schemas import PersonSummary
 from digcomp.plans.schemas import AssessmentMethod, CompetenceTarget, OutcomeTexts
 from digcomp.store.models import Decision, EvidenceKind, ResultStatus, SelfAssessmentPhase
@@ -25,8 +26,27 @@ class IdentificationIn(BaseModel):
 class SelfAssessmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    level: int = Field(ge=0, le=8, description="0 = not yet; 1..8 the DigComp level the learner sees in themself")
+    level: int | None = Field(
+        default=None,
+        ge=0,
+        le=8,
+        description="0 = not yet; 1..8 the DigComp level the learner sees in themself. Omit it when answering the "
+        "statements: the level is then worked out from the answers.",
+    )
+    answers: dict[str, Answer] = Field(
+        default={},
+        max_length=20,
+        description='The competence\'s short "I can" statements (`can_do` in the assessment view) answered: '
+        "statement key -> yes | partly | not_yet; every statement, when given",
+    )
     note: Note = ""
+
+
+class CanDoOut(BaseModel):
+    key: str
+    level: int = Field(description="The level the statement describes: one below the target, the target, one above")
+    text: dict[str, str] = Field(description="The statement per language, as the framework gives it")
+    preamble: dict[str, str] = Field(description="How independently, at that level (DigComp 2.2)")
 
 
 class RatingIn(BaseModel):
@@ -136,6 +156,10 @@ class CompetenceAssessment(BaseModel):
     title: str
     target_level: int
     self_assessment: dict[SelfAssessmentPhase, int | None]
+    can_do: list[CanDoOut] = Field(default=[], description="The short self-assessment's statements")
+    self_answers: dict[SelfAssessmentPhase, dict[str, Answer]] = Field(
+        default={}, description="The learner's answers to the statements, per phase"
+    )
     ratings: list[RatingOut]
     combined: CombinedOut
     result: ResultOut | None

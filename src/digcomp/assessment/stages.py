@@ -3,24 +3,29 @@ and reopening, and competences acquired beyond the plan."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
 from digcomp.access.permissions import Action, require_allowed
-from digcomp.assessment import rules
+from digcomp.assessment import rules, self_check
 from digcomp.assessment.records import Record, audit_step, facts, facts_of_outcome, max_level
 from digcomp.assessment.schemas import (
     AdditionalOutcomeIn,
     ValidationIn,
 )
-from digcomp.errors import Conflict, Invalid, NotFound
+from digcomp.assessment.self_check import Answer
+from digcomp.errors import Conflict, Invalid, NotFound, problem
 from digcomp.framework import Catalog
 from digcomp.plans.rules import resolve_targets
 from digcomp.plans.service import touch
 from digcomp.store.models import (
     Evidence,
     Identification,
+    Mobility,
     Outcome,
     OutcomeCompetence,
     Rating,
@@ -68,12 +73,24 @@ def self_assess(
     record: Record,
     target_id: int,
     phase: SelfAssessmentPhase,
-    level: int,
+    level: int | None,
     note: str,
+    answers: Mapping[str, Answer] | None = None,
+    today: dt.date | None = None,
 ) -> None:
+    """The learner's own view of a planned competence, before or after the placement: a level, or answers to the
+    short "I can" statements (``self_check``) from which the level is worked out."""
     require_allowed(actor, Action.self_assess, record.mobility)
     rules.ensure_open(record.validated)
+    start = record.mobility.start_date or session.get_one(Mobility, record.mobility.id).start_date
+    rules.check_self_assessment_window(phase, start, today or utcnow().date())
     _, target = record.target(target_id)
+    if answers:
+        items = self_check.can_do(catalog, target.framework, target.competence, target.target_level)
+        rules.check_answers([item.key for item in items], answers, target.competence)
+        level = self_check.level_from(items, dict(answers), target.target_level)
+    if level is None:
+        raise Invalid("give a level or answer the statements", [problem(["body", "level"], "required")])
     if level > max_level(catalog, target):
         raise Invalid("the level must be 0 to {top}", top=max_level(catalog, target))
     current = record.self_assessments.get((target.id, phase))
@@ -84,6 +101,7 @@ def self_assess(
         session.add(existing)
         record.self_assessments[(target.id, phase)] = existing
     existing.level, existing.note = level, note
+    existing.answers = {key: Answer(value).value for key, value in (answers or {}).items()}
     session.flush()
     audit_step(
         session,
@@ -92,7 +110,7 @@ def self_assess(
         "assessment.self_assessed",
         f"target:{target.id}/{phase.value}",
         before=before,
-        after={"level": level},
+        after={"level": level, "answers": existing.answers} if answers else {"level": level},
     )
 
 

@@ -28,7 +28,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from digcomp.credentials.statement import Bilingual, CompetenceLine, Party, Person, Statement
+from digcomp.credentials import emblem, tagging
+from digcomp.credentials.statement import Bilingual, CompetenceLine, Party, Person, RecognitionLine, Statement
+from digcomp.credentials.tagging import Figure, TaggedParagraph, Tagger, canvas_maker, lang_marker, table_tags
 from digcomp.credentials.template import BOLD, FALLBACK, REGULAR, Template
 
 
@@ -72,17 +74,24 @@ _PARSED: dict[tuple[str, str, float, str], Any] = {}
 _PARSED_KEPT = 20_000
 
 
-def _paragraph(markup: str, style: ParagraphStyle, prepare: Callable[[str], str]) -> Paragraph:
+HEADINGS = {"title": "H1", "section": "H2"}
+
+
+def _paragraph(
+    markup: str, style: ParagraphStyle, prepare: Callable[[str], str], lang: str | None = None
+) -> TaggedParagraph:
     """A paragraph whose markup is prepared (``prepare``: fallback fonts) and parsed once: most of a statement is the
-    same labels on every certificate, and parsing costs more than laying out. Layout never changes the fragments."""
+    same labels on every certificate, and parsing costs more than laying out. Layout never changes the fragments.
+    Tagged as a heading by its style, else as a paragraph (``tagging``)."""
+    tag = HEADINGS.get(style.name, "P")
     key = (markup, style.name, style.fontSize, style.fontName)
     frags = _PARSED.get(key)
     if frags is None:
-        paragraph = Paragraph(prepare(markup), style)
+        paragraph = TaggedParagraph(prepare(markup), style, tag=tag, lang=lang)
         if len(_PARSED) < _PARSED_KEPT:
             _PARSED[key] = paragraph.frags
         return paragraph
-    return Paragraph(markup, style, frags=frags)
+    return TaggedParagraph(markup, style, frags=frags, tag=tag, lang=lang)
 
 
 class _QrCode(Flowable):  # type: ignore[misc]
@@ -123,8 +132,14 @@ class DocumentRenderer:
             other = self.t.label(key, language)
             if other:
                 size, colour = self.st.small.fontSize, self.st.muted.hexval()
-                text += f"<br/><font size='{size}' color='{colour}'>{escape(other)}</font>"
+                text += f"<br/><font size='{size}' color='{colour}'>{self._in(language, escape(other))}</font>"
         return text
+
+    def _in(self, language: str, markup: str) -> str:
+        """Markup in ``language``, marked as such (a /Span with /Lang) where it is not the document's."""
+        if language == self.languages[0]:
+            return markup
+        return f"{lang_marker(language)}{markup}{lang_marker('')}"
 
     def _reading(self, values: Bilingual) -> list[str]:
         """The languages to show a text in: each of the document's, or English where a host's language lacks it
@@ -132,20 +147,38 @@ class DocumentRenderer:
         return list(dict.fromkeys(lang if values.get(lang) else "en" for lang in self.languages))
 
     def _text(self, values: Bilingual) -> str:
-        shown = list(dict.fromkeys(values[lang] for lang in self._reading(values) if values.get(lang)))
+        shown = self._shown(values)
         if not shown:  # no text in the statement's languages (e.g. no official Latvian translation yet)
-            shown = [next(iter(values.values()), "")]
-        return " / ".join(escape(v) for v in shown)
+            shown = [next(iter(values.items()), ("", ""))]
+        return " / ".join(self._in(lang, escape(v)) for lang, v in shown)
+
+    def _shown(self, values: Bilingual) -> list[tuple[str, str]]:
+        """(language, text) in the document's languages (English where one lacks it), each different text once."""
+        found: dict[str, str] = {}
+        for lang in self._reading(values):
+            if values.get(lang) and values[lang] not in found.values():
+                found[lang] = values[lang]
+        return list(found.items())
+
+    def _funding(self, programme: str, project_reference: str) -> list[Flowable]:
+        """The European emblem and "Co-funded by the European Union" in each document language, for an EU-funded
+        mobility (vector, ``emblem``)."""
+        if not emblem.funded(programme, project_reference):
+            return []
+        statement = " / ".join(
+            dict.fromkeys(emblem.STATEMENT.get(lang, emblem.STATEMENT["en"]) for lang in self.languages)
+        )
+        return [Spacer(1, 2 * mm), Figure(emblem.CoFunded(12 * mm, self.languages, REGULAR), statement)]
 
     def _written(self, values: Bilingual) -> str:
         """A text the school wrote, only in the statement's languages (English for a host's language it lacks): an
         English statement never shows the Latvian original of an outcome that has no English text (the row is left
         out instead)."""
-        shown = list(dict.fromkeys(values[lang] for lang in self._reading(values) if values.get(lang)))
-        return " / ".join(escape(v) for v in shown)
+        return " / ".join(self._in(lang, escape(v)) for lang, v in self._shown(values))
 
-    def _p(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return _paragraph(markup, style or self.st.body, self._with_fallback)
+    def _p(self, markup: str, style: ParagraphStyle | None = None, lang: str | None = None) -> Paragraph:
+        own = None if lang in (None, self.languages[0]) else lang
+        return _paragraph(markup, style or self.st.body, self._with_fallback, own)
 
     def _with_fallback(self, markup: str) -> str:
         """Set runs of characters the statement's font lacks (a Chinese name …) in the fallback font. Markup is
@@ -168,7 +201,10 @@ class DocumentRenderer:
 
     def _rows(self, rows: list[tuple[str, str]], widths: tuple[float, float] = (48 * mm, 128 * mm)) -> Table:
         table = embedded_table(
-            [[self._p(self._label(k)), self._p(v)] for k, v in rows], colWidths=widths, hAlign="LEFT"
+            [[self._p(self._label(k)), self._p(v)] for k, v in rows],
+            colWidths=widths,
+            hAlign="LEFT",
+            renderCB=table_tags(header_columns=1),
         )
         table.setStyle(
             TableStyle(
@@ -189,7 +225,7 @@ class DocumentRenderer:
 
     def _qr(self, url: str) -> Flowable:
         size = float(self.t.layout.get("qr_size_mm", 30)) * mm
-        return _QrCode(url, size)
+        return Figure(_QrCode(url, size), self.t.label("qr_alt", self.languages[0]).format(url=url))
 
     def _party(self, party: Party, person_key: str, person: str) -> list[Paragraph]:
         lines = [self._p(f"<font name='{BOLD}'>{escape(party.name)}</font>")]
@@ -205,7 +241,7 @@ class DocumentRenderer:
 
     def _grid(self, rows: list[list[Any]], widths: list[float]) -> Table:
         """A table with a heading row, repeated on each page it runs over."""
-        table = embedded_table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table = embedded_table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", renderCB=table_tags(header_rows=1))
         table.setStyle(
             TableStyle(
                 [
@@ -220,7 +256,7 @@ class DocumentRenderer:
 
     def _weeks_between(self, start: dt.date, end: dt.date) -> str:
         weeks = max(1, round(((end - start).days + 1) / 7))
-        return " / ".join(dict.fromkeys(self.t.label("weeks", lang).format(count=weeks) for lang in self.languages))
+        return self._text({lang: self.t.label("weeks", lang).format(count=weeks) for lang in self.languages})
 
     def _each(self, key: str, **values: Any) -> str:
         """A label in each of the document's languages, filled with ``values``."""
@@ -235,7 +271,7 @@ class DocumentRenderer:
         return shown
 
     def _methods(self, methods: list[str]) -> str:
-        return ", ".join(" / ".join(dict.fromkeys(self.t.method(m, lang) for lang in self.languages)) for m in methods)
+        return ", ".join(self._text({lang: self.t.method(m, lang) for lang in self.languages}) for m in methods)
 
     def _credit(self, hours: int | None, credits: float | None) -> str:
         parts = [self._each("hours", count=hours)] if hours is not None else []
@@ -282,7 +318,9 @@ class DocumentRenderer:
     def _signature_note(self) -> list[Flowable]:
         return [
             self._p(
-                f"{escape(self.t.label('signature_note', language))}: SHA-256 {self.fingerprint[:32]}…", self.st.small
+                f"{escape(self.t.label('signature_note', language))}: SHA-256 {self.fingerprint[:32]}…",
+                self.st.small,
+                language,
             )
             for language in self.languages
         ]
@@ -296,7 +334,7 @@ class StatementRenderer(DocumentRenderer):
     def _header(self) -> list[Flowable]:
         title = [self._p(escape(self.t.label("title", self.languages[0])), self.st.title)]
         for language in self.languages[1:]:
-            title.append(self._p(escape(self.t.label("title", language)), self.st.competence))
+            title.append(self._p(escape(self.t.label("title", language)), self.st.competence, language))
         title.append(Spacer(1, 3 * mm))
         title.append(self._p(escape(self.s.holder.full_name), self.st.title))
         title.append(
@@ -309,7 +347,8 @@ class StatementRenderer(DocumentRenderer):
         title.append(self._p(self._text({lang: self.t.label("subtitle", lang) for lang in self.languages})))
         title.append(Spacer(1, 2 * mm))
         for language in self.languages:
-            title.append(self._p(escape(self.t.label("not_europass", language)), self.st.small))
+            title.append(self._p(escape(self.t.label("not_europass", language)), self.st.small, language))
+        title += self._funding(self.s.programme, self.s.project_reference)
         verify = [
             self._qr(self.s.verification_url),
             self._p(
@@ -319,7 +358,9 @@ class StatementRenderer(DocumentRenderer):
         left: list[Any] = title
         logo = self.t.logo
         if logo is not None and logo.exists():
-            left = [Image(str(logo), width=28 * mm, height=14 * mm, kind="proportional"), Spacer(1, 2 * mm), *title]
+            picture = Image(str(logo), width=28 * mm, height=14 * mm, kind="proportional")
+            alt = self.t.label("logo_alt", self.languages[0]).format(name=self.s.issuer.name)
+            left = [Figure(picture, alt), Spacer(1, 2 * mm), *title]
         table = embedded_table([[left, verify]], colWidths=[140 * mm, 38 * mm])
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         return [table]
@@ -366,16 +407,33 @@ class StatementRenderer(DocumentRenderer):
         """How the sending school recognised the results in the learner's VET programme."""
         head = [self._p(self._label(key)) for key in ("competence", "module", "credit", "grade")]
         rows: list[list[Any]] = [head]
-        for line in self.s.recognition:
-            credit = self._credit(line.hours, line.credits)
+        by_module: dict[str, list[RecognitionLine]] = {}
+        for line in self.s.recognition:  # a module recognising several results: one row, its workload once
+            by_module.setdefault(line.module_code, []).append(line)
+        for lines in by_module.values():
+            first = lines[0]
+            competences = ", ".join(dict.fromkeys(line.competence_id for line in lines))
+            grades = " / ".join(dict.fromkeys(line.grade for line in lines))
             rows.append(
                 [
-                    self._p(f"<font name='{BOLD}'>{escape(line.competence_id)}</font>"),
-                    self._p(f"{escape(line.module_code)} {self._written(line.module_name)}"),
-                    self._p(credit),
-                    self._p(f"<font name='{BOLD}'>{escape(line.grade)}</font>"),
+                    self._p(f"<font name='{BOLD}'>{escape(competences)}</font>"),
+                    self._p(f"{escape(first.module_code)} {self._written(first.module_name)}"),
+                    self._p(self._credit(first.hours, first.credits)),
+                    self._p(f"<font name='{BOLD}'>{escape(grades)}</font>"),
                 ]
             )
+        if len(by_module) > 1:
+            hours, credits = self.s.recognised_workload()
+            total = self._credit(hours, credits)
+            if total:
+                rows.append(
+                    [
+                        self._p(""),
+                        self._p(self._label("recognised_total")),
+                        self._p(f"<font name='{BOLD}'>{total}</font>"),
+                        self._p(""),
+                    ]
+                )
         table = self._grid(rows, [28 * mm, 80 * mm, 42 * mm, 28 * mm])
         by = self.s.recognised_by
         decided = [("recognised_by", escape(", ".join(x for x in (by.full_name, by.title) if x)))] if by else []
@@ -462,7 +520,7 @@ class StatementRenderer(DocumentRenderer):
         if s.recognition:
             story += [*self._recognition(), Spacer(1, 2 * mm)]
         for language in self.languages:
-            story.append(self._p(escape(self.t.label("validation_process", language)), self.st.small))
+            story.append(self._p(escape(self.t.label("validation_process", language)), self.st.small, language))
         story.append(Spacer(1, 2 * mm))
         story += self._signature_note()
         story.append(Spacer(1, 2 * mm))
@@ -511,8 +569,9 @@ def build_pdf(
         initialFontName=REGULAR,  # reportlab's default would select Helvetica, a font PDF/A forbids (not embedded)
         lang=lang,
     )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    tagger = Tagger(lang)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=canvas_maker(tagger))
+    return tagging.apply(buffer.getvalue(), tagger)
 
 
 def render_pdf(template: Template, statement: Statement, signer_fingerprint: str) -> bytes:

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from digcomp.i18n import format_day, language_name, with_corrections
 from digcomp.plans import diff
-from digcomp.store.models import Mobility, Organisation, OutgoingMail, Person
+from digcomp.store.models import ChangeRequestKind, Mobility, Organisation, OutgoingMail, Person
 
 LABELS = Path(__file__).with_name("labels")
 FALLBACK = "en"
 SECRET_KINDS = frozenset(
-    {"mentor_invitation", "password_reset", "staff_invitation"}
+    {"account_invitation", "mentor_invitation", "password_reset", "staff_invitation"}
 )  # the body holds a link that logs in: not kept
 
 
@@ -152,6 +152,28 @@ def plan_waiting(
     for person in people:
         key = f"plan_waiting:{version_id}:{person.id}"
         enqueue(session, person, kind, mobility.sending_organisation, values, mobility=mobility, dedupe_key=key)
+
+
+def plan_change_requested(
+    session: Session, mobility: Mobility, number: int, kind: ChangeRequestKind, writer: str, comment: str
+) -> None:
+    """Tell the coordinator that the host mentor or the learner declined a plan version or asked for a change."""
+    values = {
+        **_placement(mobility),
+        "version": number,
+        "writer": writer,
+        "comment": comment,
+        "link": f"{base_url()}/mobilities/{mobility.id}#plan",
+    }
+    assert mobility.coordinator is not None
+    enqueue(
+        session,
+        mobility.coordinator,
+        f"plan_{kind.value}_requested",
+        mobility.sending_organisation,
+        values,
+        mobility=mobility,
+    )
 
 
 def _changes_text(language: str, changes: Sequence[diff.Change]) -> str:

@@ -87,6 +87,7 @@ OPTIONAL_COLUMNS = (
     "coordinator_email",
     "programme",
     "project_reference",
+    "vet_programme",
     "qualification",
     "eqf_level",
     "objective",
@@ -139,6 +140,7 @@ class ImportRow(BaseModel):
     end_date: Date
     programme: str = ""
     project_reference: str = Field(default="", max_length=100)
+    vet_programme: str = Field(default="", max_length=50)
     qualification: dict[str, Annotated[str, Field(max_length=400)]] = {}
     eqf_level: Annotated[EqfLevel, BeforeValidator(_blank_to_none)] = None
     objective: dict[str, Annotated[str, Field(max_length=10_000)]] = {}
@@ -618,6 +620,7 @@ class _RowImport:
                 end_date=row.end_date,
                 programme=row.programme or "Erasmus+",
                 project_reference=row.project_reference,
+                vet_programme=row.vet_programme,
                 qualification=row.qualification,
                 eqf_level=row.eqf_level,
                 objective=row.objective,
@@ -635,6 +638,7 @@ class _RowImport:
             "coordinator_id": coordinator,
             "programme": row.programme,
             "project_reference": row.project_reference,
+            "vet_programme": row.vet_programme,
             "eqf_level": row.eqf_level,
             "working_language": row.working_language,
             "group_name": row.group_name,

@@ -24,6 +24,7 @@ from digcomp.mobility.service import visible_mobilities
 from digcomp.plans.rules import missing_confirmations
 from digcomp.store.models import (
     Certificate,
+    ChangeRequest,
     Confirmation,
     Mobility,
     Outcome,
@@ -32,9 +33,11 @@ from digcomp.store.models import (
     Plan,
     PlanStatus,
     PlanVersion,
+    Rating,
     Recognition,
     ResultStatus,
     Role,
+    SelfAssessment,
     Validation,
 )
 
@@ -61,6 +64,7 @@ class RecognitionState(StrEnum):
 
 class Missing(StrEnum):
     mentor = "mentor"
+    change_request = "change_request"  # the mentor or the learner asked for a change: the coordinator answers
     plan = "plan"
     confirmations = "confirmations"
     ratings = "ratings"
@@ -72,7 +76,10 @@ class Missing(StrEnum):
 class MissingItem(BaseModel):
     what: Missing
     count: int | None = Field(default=None, description="For ratings: competences nobody has rated yet")
-    roles: list[Role] = Field(default=[], description="For confirmations: who has not confirmed the plan")
+    roles: list[Role] = Field(
+        default=[],
+        description="For confirmations: who has not confirmed the plan; for a change request: who asked for it",
+    )
 
 
 class Show(StrEnum):
@@ -116,6 +123,7 @@ class Facts:
     versions: Sequence[PlanStatus] = ()  # oldest first
     draft_outcomes: int = 0  # outcomes in the newest version, if it is a draft
     confirmed: frozenset[Role] = frozenset()  # who confirmed the newest version
+    change_requested: frozenset[Role] = frozenset()  # who asked for a change not answered yet
     unrated: int = 0
     validated: bool = False
     recognised: bool = False
@@ -140,9 +148,11 @@ def status_of(facts: Facts, today: dt.date) -> State:
     if not facts.has_mentor:
         missing.append(MissingItem(what=Missing.mentor))
     newest_is_draft = bool(facts.versions) and facts.versions[-1] is PlanStatus.draft
+    if facts.change_requested:
+        missing.append(MissingItem(what=Missing.change_request, roles=sorted(facts.change_requested)))
     if plan is PlanState.none or (plan is PlanState.draft and not facts.draft_outcomes):
         missing.append(MissingItem(what=Missing.plan))
-    elif newest_is_draft and facts.draft_outcomes:  # a first plan, or a change to the agreed one
+    elif newest_is_draft and facts.draft_outcomes and not facts.change_requested:  # a first plan, or a revision
         missing.append(MissingItem(what=Missing.confirmations, roles=missing_confirmations(facts.confirmed)))
     if facts.validated:
         assessment = AssessmentState.validated
@@ -300,6 +310,13 @@ def _facts(session: Session, mobilities: Iterable[Mobility]) -> dict[int, Facts]
         select(Confirmation.version_id, Confirmation.role).where(Confirmation.version_id.in_(newest.values()))
     ):
         confirmed[version_id].add(role)
+    requested: dict[int, set[Role]] = defaultdict(set)
+    for version_id, role in session.execute(
+        select(ChangeRequest.version_id, ChangeRequest.role).where(
+            ChangeRequest.version_id.in_(newest.values()), ChangeRequest.answered_at.is_(None)
+        )
+    ):
+        requested[version_id].add(role)
     validations = dict(
         session.execute(
             select(Validation.mobility_id, Validation.id).where(
@@ -329,6 +346,7 @@ def _facts(session: Session, mobilities: Iterable[Mobility]) -> dict[int, Facts]
             versions=statuses,
             draft_outcomes=outcomes[version] if draft and version is not None else 0,
             confirmed=frozenset(confirmed[version]) if version is not None else frozenset(),
+            change_requested=frozenset(requested[version]) if version is not None else frozenset(),
             unrated=unrated.get(mobility_id, 0),
             validated=mobility_id in validations,
             recognised=validations.get(mobility_id) in recognised,
@@ -341,7 +359,8 @@ def _facts(session: Session, mobilities: Iterable[Mobility]) -> dict[int, Facts]
 
 
 class ResultLine(BaseModel):
-    """One planned competence of one learner: the target, and what was achieved once validated."""
+    """One planned competence of one learner: the target, the growth the learner and the mentor saw, what was
+    validated, and how it was recognised."""
 
     group_name: str
     learner: str
@@ -352,24 +371,44 @@ class ResultLine(BaseModel):
     framework: str
     competence: str
     target_level: int
+    self_before: int | None = Field(default=None, description="The learner's self-assessment before the placement")
+    self_after: int | None = Field(default=None, description="… and after it")
+    mentor_level: int | None = Field(default=None, description="The host mentor's rating")
     achieved_level: int | None
     result: ResultStatus | None = Field(description="None until the results are validated")
+    target_reached: bool | None = Field(
+        default=None, description="Validated at or above the target level (None until validated)"
+    )
+    module: str = Field(default="", description="The programme module that recognises the result (its code)")
+    grade: str = ""
+    hours: int | None = Field(default=None, description="The module's hours: counted once per mobility per module")
+    credits: float | None = None
+    recognised_on: dt.date | None = None
     certificate: str | None
 
 
-def result_lines(session: Session, actor: Actor, filters: OverviewFilter, today: dt.date) -> list[ResultLine]:
-    """The results of the mobilities the overview shows with these filters, in its order."""
-    rows = overview(session, actor, filters, today)
-    ids = [r.mobility_id for r in rows]
-    validated: dict[int, list[tuple[str, str, int, int | None, ResultStatus | None]]] = defaultdict(list)
+@dataclass
+class _Line:
+    target_id: int
+    framework: str
+    competence: str
+    target_level: int
+    achieved_level: int | None = None
+    result: ResultStatus | None = None
+    result_id: int | None = None
+
+
+def _targets(session: Session, ids: list[int]) -> dict[int, list[_Line]]:
+    """Each mobility's competences: the validated results, else the targets of the agreed plan."""
+    validated: dict[int, list[_Line]] = defaultdict(list)
     for validation in session.scalars(
         select(Validation).where(Validation.mobility_id.in_(ids), Validation.reopened_at.is_(None))
     ):
         for r in sorted(validation.results, key=lambda r: r.position):
             validated[validation.mobility_id].append(
-                (r.framework, r.competence, r.target_level, r.achieved_level, r.status)
+                _Line(r.target_id, r.framework, r.competence, r.target_level, r.achieved_level, r.status, r.id)
             )
-    planned: dict[int, list[tuple[str, str, int, int | None, ResultStatus | None]]] = defaultdict(list)
+    planned: dict[int, list[_Line]] = defaultdict(list)
     latest_agreed = (
         select(Plan.mobility_id, PlanVersion.id.label("version_id"))
         .join(PlanVersion, PlanVersion.plan_id == Plan.id)
@@ -383,12 +422,42 @@ def result_lines(session: Session, actor: Actor, filters: OverviewFilter, today:
         .order_by(Outcome.position, OutcomeCompetence.position)
     )
     for mobility_id, target in targets:
-        planned[mobility_id].append((target.framework, target.competence, target.target_level, None, None))
+        planned[mobility_id].append(_Line(target.id, target.framework, target.competence, target.target_level))
+    return {mobility_id: validated.get(mobility_id) or planned.get(mobility_id, []) for mobility_id in ids}
+
+
+def result_lines(session: Session, actor: Actor, filters: OverviewFilter, today: dt.date) -> list[ResultLine]:
+    """The results of the mobilities the overview shows with these filters, in its order; a module's hours and
+    credits are given on the first result it recognises only, so that a column sum counts each module once."""
+    rows = overview(session, actor, filters, today)
+    ids = [r.mobility_id for r in rows]
+    by_mobility = _targets(session, ids)
+    target_ids = [line.target_id for lines in by_mobility.values() for line in lines]
+    selves = {
+        (s.target_id, s.phase.value): s.level
+        for s in session.scalars(select(SelfAssessment).where(SelfAssessment.target_id.in_(target_ids)))
+    }
+    mentors = dict(
+        session.execute(
+            select(Rating.target_id, Rating.level)
+            .join(Mobility, Mobility.id == Rating.mobility_id)
+            .where(Rating.target_id.in_(target_ids), Rating.assessor_id == Mobility.mentor_id)
+        ).all()
+    )
+    recognised = {
+        r.result_id: (r, recognition.decided_at.date())
+        for recognition in session.scalars(select(Recognition).where(Recognition.mobility_id.in_(ids)))
+        for r in recognition.results
+    }
     lines = []
     for row in rows:
-        for framework, competence, target, achieved, result in validated.get(row.mobility_id) or planned.get(
-            row.mobility_id, []
-        ):
+        counted: set[int] = set()
+        for line in by_mobility.get(row.mobility_id, []):
+            found = recognised.get(line.result_id) if line.result_id else None
+            module = found[0] if found else None
+            first_of_module = module is not None and module.module_id not in counted
+            if module is not None:
+                counted.add(module.module_id)
             lines.append(
                 ResultLine(
                     group_name=row.group_name,
@@ -397,11 +466,20 @@ def result_lines(session: Session, actor: Actor, filters: OverviewFilter, today:
                     host=row.host,
                     start_date=row.start_date,
                     end_date=row.end_date,
-                    framework=framework,
-                    competence=competence,
-                    target_level=target,
-                    achieved_level=achieved,
-                    result=result,
+                    framework=line.framework,
+                    competence=line.competence,
+                    target_level=line.target_level,
+                    self_before=selves.get((line.target_id, "before")),
+                    self_after=selves.get((line.target_id, "after")),
+                    mentor_level=mentors.get(line.target_id),
+                    achieved_level=line.achieved_level,
+                    result=line.result,
+                    target_reached=None if line.result is None else (line.achieved_level or 0) >= line.target_level,
+                    module=module.module.code if module else "",
+                    grade=module.grade if module else "",
+                    hours=module.hours if module and first_of_module else None,
+                    credits=module.credits if module and first_of_module else None,
+                    recognised_on=found[1] if found else None,
                     certificate=row.certificate,
                 )
             )

@@ -21,6 +21,7 @@ from pydantic.json_schema import SkipJsonSchema
 from digcomp.errors import InvalidValue
 from digcomp.i18n import clean_texts, country_code, language_code, language_codes, territory_codes
 from digcomp.names import PersonName
+from digcomp.recognition.grades import GradeScale
 from digcomp.store.models import OrganisationKind, Role
 
 T = TypeVar("T")
@@ -137,6 +138,10 @@ class OrganisationUpdate(_In):
     average_mastery_level: Annotated[int, Field(ge=1, le=8)] | Omitted = Field(
         default=None, description="A school's DigComp level of 'average mastery' for recognition"
     )
+    grade_scale: GradeScale | Omitted = Field(default=None, description="The scale recognised results are graded on")
+    average_mastery_grade: Annotated[int, Field(ge=1, le=10)] | Omitted = Field(
+        default=None, description="On the lv10 scale: the lowest grade of 'average mastery' (4 by default)"
+    )
     address: ShortText | Omitted = None
     contact_name: Label | Omitted = None
     contact_email: EmailStr | None = None
@@ -163,6 +168,8 @@ class OrganisationOut(_Out):
     country: str
     language: str
     average_mastery_level: int
+    grade_scale: GradeScale
+    average_mastery_grade: int
     address: str
     contact_name: str
     contact_email: str
@@ -245,6 +252,9 @@ class _MobilityFields(_In):
         default="", examples=["2026-1-LV01-KA121-VET-000123456"]
     )
     qualification: ShortTexts = {}
+    vet_programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = Field(
+        default="", description="The learner's VET programme (its code): its modules recognise the results"
+    )
     eqf_level: EqfLevel = None
     working_language: LanguageCode = "en"
     objective: LongTexts = {}
@@ -280,6 +290,7 @@ class MobilityUpdate(_In):
     programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | Omitted = None
     project_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | Omitted = None
     qualification: ShortTexts | Omitted = None
+    vet_programme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | Omitted = None
     eqf_level: EqfLevel = None
     working_language: LanguageCode | Omitted = None
     objective: LongTexts | Omitted = None
@@ -300,6 +311,7 @@ class MobilityOut(_Out):
     programme: str
     project_reference: str
     qualification: dict[str, str]
+    vet_programme: str
     eqf_level: int | None
     working_language: str
     objective: dict[str, str]

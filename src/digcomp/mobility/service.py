@@ -123,6 +123,8 @@ def update_organisation(
         changes["contact_email"] = changes["contact_email"] or ""
     if "retention_years" in changes:
         require_allowed(actor, Action.administer, message="only the school's admin sets how long personal data is kept")
+    if "grade_scale" in changes or "average_mastery_grade" in changes:
+        require_allowed(actor, Action.administer, message="only the school's admin sets how results are graded")
     if "quality_assurance" in changes:
         require_allowed(
             actor, Action.administer, message="only the school's admin states how the school assures quality"
@@ -259,6 +261,7 @@ def parties(mobility: Mobility) -> MobilityParties:
         learner_id=mobility.learner_id,
         mentor_id=mobility.mentor_id,
         host_organisation_id=mobility.host_organisation_id,
+        start_date=mobility.start_date,
     )
 
 

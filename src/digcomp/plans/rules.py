@@ -1,6 +1,7 @@
 """The rules of a plan's life, as plain functions: which steps are allowed and what they lead to.
 
 draft --(confirmed by coordinator, host mentor and learner)--> agreed --(a newer version is agreed)--> superseded
+draft --(the mentor or learner asks for a change; the coordinator answers with a new draft)--> replaced
 An agreed version never changes; changing the plan after agreement starts a new draft version.
 """
 
@@ -154,6 +155,7 @@ def check_confirmation(
     outcome_count: int,
     missing_texts: Sequence[Phrase] = (),
     mentor_reads: Sequence[str] = ("en",),
+    open_requests: int = 0,
 ) -> Role:
     """May this actor confirm this version now? Returns the role they confirm as; raises with the reason."""
     role = confirmation_role(actor)
@@ -170,6 +172,16 @@ def check_confirmation(
         )
     if role in set(confirmed):
         raise Conflict("plan version {number} is already confirmed by the {role}", number=number, role=Term(role.value))
+    if open_requests:
+        raise Conflict(
+            "plan version {number} waits for the coordinator's answer to a requested change: a new version",
+            number=number,
+        )
+    _check_party(actor, mobility, role)
+    return role
+
+
+def _check_party(actor: Actor, mobility: MobilityParties, role: Role) -> None:
     if role is Role.learner and actor.person_id != mobility.learner_id:
         raise Forbidden("only the mobility's learner can confirm as learner")
     if role is Role.mentor:
@@ -179,4 +191,23 @@ def check_confirmation(
             raise Forbidden("only the mobility's host mentor can confirm as mentor")
     if role is Role.coordinator and actor.organisation_id != mobility.sending_organisation_id:
         raise Forbidden("only a coordinator of the sending school can confirm as coordinator")
+
+
+def check_change_request(
+    actor: Actor, mobility: MobilityParties, status: PlanStatus, number: int, open_roles: Iterable[Role]
+) -> Role:
+    """May this actor decline this version or ask for a change now? Returns the role they ask as."""
+    role = confirmation_role(actor)
+    if role is Role.coordinator:
+        raise Forbidden("the coordinator changes the plan itself; the host mentor and the learner ask for changes")
+    if status not in (PlanStatus.draft, PlanStatus.agreed):
+        raise Conflict(
+            "plan version {number} is {status}; comment on the newest version", number=number, status=Term(status.value)
+        )
+    _check_party(actor, mobility, role)
+    if role in set(open_roles):
+        raise Conflict(
+            "you already asked for a change to plan version {number}; the coordinator answers with a new version",
+            number=number,
+        )
     return role

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from digcomp.errors import InvalidValue
 from digcomp.i18n import clean_texts
 from digcomp.mobility.schemas import LANGUAGE_KEYS, PersonSummary, require_text
-from digcomp.store.models import PlanStatus, Role
+from digcomp.store.models import ChangeRequestKind, PlanStatus, Role
 
 
 class AssessmentMethod(StrEnum):
@@ -93,6 +93,34 @@ class ConfirmationOut(BaseModel):
     content_hash: str
 
 
+class ChangeRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ChangeRequestKind = Field(description="change: change this, then I agree; decline: I cannot agree to it")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000, pattern=WORDS)] = (
+        Field(description="What should change, or why the plan cannot be agreed")
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}$",
+        description="The comment's language (ISO 639-1); the writer's language when omitted",
+    )
+
+
+class ChangeRequestOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: ChangeRequestKind
+    role: Role
+    person: PersonSummary
+    comment: str
+    language: str
+    created_at: dt.datetime
+    answered_at: dt.datetime | None
+    answer_version: int | None = Field(description="The version that answers the request")
+
+
 class ChangedPart(BaseModel):
     name: str = Field(description="text, criteria, targets, methods or module", examples=["text"])
     language: str = Field(default="", description="For a text or criteria: the language changed")
@@ -123,6 +151,9 @@ class PlanVersionOut(BaseModel):
         "the plan cannot be agreed until they are written"
     )
     content_hash: str
+    change_requests: list[ChangeRequestOut] = Field(
+        default=[], description="Declines and requested changes by the host mentor or the learner, with answers"
+    )
     changes: list[OutcomeChange] = Field(
         default=[], description="What this version changes from the version before it (none for the first)"
     )

@@ -18,6 +18,8 @@ from digcomp.mobility.service import parties
 from digcomp.plans import carry, diff, rules
 from digcomp.plans.schemas import (
     ChangedPart,
+    ChangeRequestIn,
+    ChangeRequestOut,
     CompetenceTarget,
     ConfirmationOut,
     OutcomeChange,
@@ -28,6 +30,7 @@ from digcomp.plans.schemas import (
     PlanVersionSummary,
 )
 from digcomp.store.models import (
+    ChangeRequest,
     Confirmation,
     Mobility,
     Outcome,
@@ -148,6 +151,7 @@ def version_view(version: PlanVersion, mobility: Mobility) -> PlanVersionOut:
         missing_confirmations=rules.missing_confirmations(c.role for c in version.confirmations),
         missing_texts=[str(m) for m in missing],
         content_hash=version_hash(version),
+        change_requests=[ChangeRequestOut.model_validate(r) for r in version.change_requests],
     )
 
 
@@ -196,7 +200,7 @@ def create_version(session: Session, actor: Actor, mobility: Mobility, change_no
         _audit(session, actor, "plan.version_created", version, after={"status": "draft", "note": change_note})
         return version
     latest = plan.versions[-1]
-    if latest.status is PlanStatus.draft:
+    if latest.status is PlanStatus.draft and not open_requests(latest):
         raise Conflict(
             "plan version {number} is still a draft; change that draft instead of starting another",
             number=latest.number,
@@ -205,10 +209,68 @@ def create_version(session: Session, actor: Actor, mobility: Mobility, change_no
     for outcome in latest.outcomes:
         version.outcomes.append(_copy_outcome(outcome))
     plan.versions.append(version)
+    if latest.status is PlanStatus.draft:  # it was never agreed: the new draft replaces it
+        latest.status = PlanStatus.replaced
     touch(plan)
     session.flush()
     _audit(session, actor, "plan.version_created", version, after={"based_on": latest.number, "note": change_note})
+    for request in open_requests(latest):
+        request.answered_at = utcnow()
+        request.answer_version = version.number
+        audit.record(
+            session,
+            actor,
+            "plan.change_answered",
+            f"mobility:{mobility.id}/plan/{latest.number}/change-requests/{request.id}",
+            mobility_id=mobility.id,
+            after={"answer_version": version.number, "note": change_note},
+        )
     return version
+
+
+def change_requests(session: Session, mobility: Mobility) -> list[tuple[int, ChangeRequestOut]]:
+    """Every change request on the mobility's plan, newest first, with the version it was about."""
+    plan = plan_of(session, mobility)
+    found = [
+        (v.number, ChangeRequestOut.model_validate(r))
+        for v in (plan.versions if plan else [])
+        for r in v.change_requests
+    ]
+    return sorted(found, key=lambda item: item[1].id, reverse=True)
+
+
+def open_requests(version: PlanVersion) -> list[ChangeRequest]:
+    return [r for r in version.change_requests if r.answered_at is None]
+
+
+def request_change(
+    session: Session, actor: Actor, mobility: Mobility, version: PlanVersion, data: ChangeRequestIn
+) -> ChangeRequest:
+    """The host mentor or the learner declines the version or asks for a change; the coordinator is told by e-mail
+    and answers with a new version."""
+    role = rules.check_change_request(
+        actor, parties(mobility), version.status, version.number, [r.role for r in open_requests(version)]
+    )
+    if validated(session, mobility):
+        raise Conflict("the mobility's result is validated; its plan can no longer change")
+    writer = mentor_reads(mobility)[0] if role is Role.mentor else mobility.sending_organisation.language
+    request = ChangeRequest(
+        role=role, person_id=actor.person_id, kind=data.kind, comment=data.comment, language=data.language or writer
+    )
+    version.change_requests.append(request)
+    touch(version.plan)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "plan.change_requested",
+        version,
+        after={"request": request.id, "kind": data.kind.value, "role": role.value, "comment": data.comment},
+    )
+    if mobility.coordinator is not None:
+        outbox.plan_change_requested(session, mobility, version.number, request.kind, actor.name, data.comment)
+    session.refresh(version)
+    return request
 
 
 def _copy_outcome(outcome: Outcome) -> Outcome:
@@ -346,6 +408,7 @@ def confirm(session: Session, actor: Actor, mobility: Mobility, version: PlanVer
         outcome_count=len(version.outcomes),
         missing_texts=missing_texts(mobility, version),
         mentor_reads=mentor_reads(mobility),
+        open_requests=len(open_requests(version)),
     )
     digest = version_hash(version)
     version.confirmations.append(Confirmation(role=role, person_id=actor.person_id, content_hash=digest))

@@ -5,7 +5,7 @@ skipped with the reason and never changed — so applying twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from digcomp.access.actor import Actor
 from digcomp.access.permissions import Action, require_allowed
 from digcomp.audit import log as audit
-from digcomp.errors import NotFound
+from digcomp.errors import Invalid, NotFound
 from digcomp.framework import Catalog
 from digcomp.plans import rules
 from digcomp.plans import service as plans
 from digcomp.plans.schemas import OutcomeIn, PlanTemplateIn, PlanTemplateOut, SkippedMobility, TemplateApplicationOut
-from digcomp.store.models import Mobility, PlanStatus, PlanTemplate, utcnow
+from digcomp.store.models import Mobility, Outcome, Plan, PlanStatus, PlanTemplate, PlanVersion, utcnow
 
 
 def _checked(session: Session, catalog: Catalog, actor: Actor, data: PlanTemplateIn) -> list[dict[str, object]]:
@@ -93,8 +93,62 @@ def template_for(session: Session, actor: Actor, template_id: int) -> PlanTempla
 def apply(
     session: Session, catalog: Catalog, actor: Actor, template: PlanTemplate, mobility_ids: Sequence[int]
 ) -> TemplateApplicationOut:
-    require_allowed(actor, Action.plan)
     outcomes = [OutcomeIn.model_validate(outcome) for outcome in template.outcomes]
+    after = {"version": template.version}
+    return _fill(
+        session, catalog, actor, outcomes, mobility_ids, "plan_template.applied", f"plan_template:{template.id}", after
+    )
+
+
+def current_outcomes(session: Session, mobility: Mobility) -> list[OutcomeIn]:
+    """A mobility's current plan version's outcomes, as they would be written again."""
+    view = plans.plan_view(session, mobility)
+    fields = {"text", "criteria", "methods", "competences", "module_code"}
+    return [
+        OutcomeIn.model_validate(o.model_dump(include=fields)) for o in (view.current.outcomes if view.current else [])
+    ]
+
+
+def plan_sources(session: Session, actor: Actor, group_name: str, limit: int = 200) -> list[Mobility]:
+    """The school's mobilities whose plan has outcomes to copy: the same group first, newest first."""
+    with_outcomes = (
+        select(Plan.mobility_id)
+        .join(PlanVersion, PlanVersion.plan_id == Plan.id)
+        .join(Outcome, Outcome.version_id == PlanVersion.id)
+        .distinct()
+    )
+    query = (
+        select(Mobility)
+        .where(Mobility.sending_organisation_id == actor.organisation_id, Mobility.id.in_(with_outcomes))
+        .order_by((Mobility.group_name == group_name).desc(), Mobility.start_date.desc(), Mobility.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def copy_plan(
+    session: Session, catalog: Catalog, actor: Actor, source: Mobility, mobility_ids: Sequence[int]
+) -> TemplateApplicationOut:
+    """The source mobility's current plan written into other mobilities' drafts (skipped as a template is)."""
+    require_allowed(actor, Action.plan)
+    outcomes = current_outcomes(session, source)
+    if not outcomes:
+        raise Invalid("mobility {ident} has no plan outcomes to copy", ident=source.id)
+    others = [ident for ident in mobility_ids if ident != source.id]
+    return _fill(session, catalog, actor, outcomes, others, "plan.copied", f"mobility:{source.id}/plan", {})
+
+
+def _fill(
+    session: Session,
+    catalog: Catalog,
+    actor: Actor,
+    outcomes: list[OutcomeIn],
+    mobility_ids: Sequence[int],
+    action: str,
+    target: str,
+    after: Mapping[str, object],
+) -> TemplateApplicationOut:
+    require_allowed(actor, Action.plan)
     wanted = list(dict.fromkeys(mobility_ids))
     found = {
         m.id: m
@@ -114,12 +168,7 @@ def apply(
         for outcome in outcomes:
             plans.add_outcome(session, actor, catalog, mobility, version, outcome)
         audit.record(
-            session,
-            actor,
-            "plan_template.applied",
-            f"plan_template:{template.id}",
-            mobility_id=mobility.id,
-            after={"version": template.version, "plan_version": version.number},
+            session, actor, action, target, mobility_id=mobility.id, after={**after, "plan_version": version.number}
         )
         result.applied.append(mobility_id)
     return result

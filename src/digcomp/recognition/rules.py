@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from digcomp.errors import Conflict, Invalid, problem
+from digcomp.recognition.grades import DEFAULT_AVERAGE_MASTERY, GradeScale, below_average_mastery, grades, rank
 
 MIN_REASON = 10
 
@@ -36,6 +37,8 @@ def check(
     validated: bool,
     already_recognised: bool,
     average_mastery_level: int,
+    scale: GradeScale = GradeScale.lv10,
+    average_mastery_grade: int = DEFAULT_AVERAGE_MASTERY[GradeScale.lv10],
 ) -> None:
     """Refuse, with every reason at once, a recognition that the rules do not allow."""
     if already_recognised:
@@ -92,6 +95,29 @@ def check(
             )
         if not proposal.grade.strip():
             problems.append(problem([*where, "grade"], "required"))
+        elif rank(scale, proposal.grade) is None:
+            problems.append(
+                problem(
+                    [*where, "grade"],
+                    "competence {competence}: {grade} is not a grade of the school's scale ({grades})",
+                    competence=facts.competence,
+                    grade=proposal.grade,
+                    grades=", ".join(grades(scale)),
+                )
+            )
+        elif (
+            below_average_mastery(scale, proposal.grade, average_mastery_grade)
+            and len(proposal.reason.strip()) < MIN_REASON
+        ):
+            problems.append(
+                problem(
+                    [*where, "reason"],
+                    "competence {competence}: the grade {grade} is below the school's average mastery; recognising "
+                    "it needs a reason",
+                    competence=facts.competence,
+                    grade=proposal.grade,
+                )
+            )
     if problems:
         raise Invalid("the recognition cannot be recorded: {count} problem(s)", problems, count=len(problems))
 

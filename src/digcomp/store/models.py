@@ -70,7 +70,13 @@ class Role(StrEnum):
 class PlanStatus(StrEnum):
     draft = "draft"
     agreed = "agreed"
-    superseded = "superseded"
+    superseded = "superseded"  # was agreed; a newer version is agreed
+    replaced = "replaced"  # a draft never agreed: a party asked for a change and a newer draft answers it
+
+
+class ChangeRequestKind(StrEnum):
+    change = "change"  # "change this, then I agree"
+    decline = "decline"  # "I cannot agree to this plan"
 
 
 class Base(DeclarativeBase):
@@ -99,6 +105,9 @@ class Organisation(Base):
     # A school's threshold for recognition without further examination: the DigComp level that counts as at least
     # "average mastery" (vidējais apguves līmenis) in its grading.
     average_mastery_level: Mapped[int] = mapped_column(Integer, default=3)
+    # The scale the school grades recognised results on (``recognition.grades``), and its "average mastery" on it.
+    grade_scale: Mapped[str] = mapped_column(String(24), default="lv10", server_default="lv10")
+    average_mastery_grade: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     address: Mapped[str] = mapped_column(String(400), default="")
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
@@ -164,6 +173,8 @@ class Mobility(Base):
     end_date: Mapped[dt.date] = mapped_column(Date)
     programme: Mapped[str] = mapped_column(String(100), default="Erasmus+")
     project_reference: Mapped[str] = mapped_column(String(100), default="")
+    # The learner's VET programme (its code): its modules, and the school's shared ones, recognise the results.
+    vet_programme: Mapped[str] = mapped_column(String(50), default="", server_default="")
     # Texts held per language (language code -> text): the school's language, the working language, more.
     qualification: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # The qualification's EQF level: it sets the proficiency levels suggested for the plan (None: the VET default).
@@ -226,6 +237,9 @@ class PlanVersion(Base):
     confirmations: Mapped[list[Confirmation]] = relationship(
         back_populates="version", order_by="Confirmation.confirmed_at", cascade="all, delete-orphan", lazy="selectin"
     )
+    change_requests: Mapped[list[ChangeRequest]] = relationship(
+        back_populates="version", order_by="ChangeRequest.id", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class Outcome(Base):
@@ -284,6 +298,27 @@ class Confirmation(Base):
     confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     version: Mapped[PlanVersion] = relationship(back_populates="confirmations")
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class ChangeRequest(Base):
+    """The host mentor or the learner declines a plan version or asks for a change, with a comment; the coordinator
+    answers with a new version (``answer_version``), whose change note is the answer."""
+
+    __tablename__ = "plan_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "change_request_role"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[ChangeRequestKind] = mapped_column(_enum(ChangeRequestKind, "change_request_kind"))
+    comment: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))  # the comment's language, marked where it is shown
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answer_version: Mapped[int | None] = mapped_column(Integer)
+
+    version: Mapped[PlanVersion] = relationship(back_populates="change_requests")
     person: Mapped[Person] = relationship(lazy="joined")
 
 
@@ -413,6 +448,8 @@ class SelfAssessment(Base):
     target_id: Mapped[int] = mapped_column(ForeignKey("outcome_competences.id"))
     phase: Mapped[SelfAssessmentPhase] = mapped_column(_enum(SelfAssessmentPhase, "self_assessment_phase"))
     level: Mapped[int]
+    # the "I can" statements answered (statement key -> yes | partly | not_yet); empty when a level was chosen
+    answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -536,6 +573,7 @@ class ProgrammeModule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     code: Mapped[str] = mapped_column(String(50))
+    programme: Mapped[str] = mapped_column(String(50), default="", server_default="")  # "": every programme
     name: Mapped[dict[str, str]] = mapped_column(JSON)  # language code -> name
     hours: Mapped[int | None]
     credits: Mapped[float | None]

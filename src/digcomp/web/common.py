@@ -89,6 +89,7 @@ FIELD_LABELS = {
     "tasks": "tasks",
     "programme": "programme",
     "project_reference": "project_reference",
+    "vet_programme": "vet_programme",
     "group_name": "group",
     "report_every_days": "report_every_days",
     "module_code": "planned_module",
@@ -102,6 +103,10 @@ FIELD_LABELS = {
     "level": "level",
     "justification": "justification",
     "reason": "revoke_reason",
+    # a form's field of one of several items (``grade-<result id>``): by its kind
+    "module-": "module",
+    "grade-": "grade",
+    "reason-": "recognition_reason",
 }
 
 
@@ -201,13 +206,16 @@ def render(
             "t": loc.label,
             "loc": loc,
             "lang": lang,
+            "refused": status_code >= 400 and template != "message.html",  # a form again, with what is wrong
             "day": loc.day,
             "country": loc.country,
             "language_name": loc.language_name,
             "language_names": lambda codes: ", ".join(loc.language_name(c) for c in codes),
             "texts": texts,
             "msg": message,
-            "field_label": lambda name: loc.label(FIELD_LABELS.get(name, "field_other")),
+            "field_label": lambda name: loc.label(
+                FIELD_LABELS.get(name) or FIELD_LABELS.get(name.partition("-")[0] + "-", "field_other")
+            ),
             "actor": actor,
             "brand": None if anonymous else _brand(request, actor),
             "path": request.url.path,

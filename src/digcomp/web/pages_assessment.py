@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -15,12 +17,13 @@ from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment import evidence, queries, records, stages
 from digcomp.assessment.schemas import AdditionalOutcomeIn, DecisionIn, ReopenIn, ValidationIn
+from digcomp.assessment.self_check import Answer
 from digcomp.credentials import issuing
 from digcomp.errors import DomainError, Invalid, NotFound
 from digcomp.framework import DEFAULT_FRAMEWORK
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.mobility.service import mobility_for, parties
-from digcomp.store.models import EvidenceKind, SelfAssessmentPhase
+from digcomp.store.models import EvidenceKind, SelfAssessmentPhase, utcnow
 from digcomp.web.common import back, language, localizer, problem_text, render, require_login, require_same_origin
 
 router = APIRouter(include_in_schema=False)
@@ -55,6 +58,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "can_add_additional": allowed(actor, Action.add_additional, who),
             "competences": competence_summaries(catalog.get(DEFAULT_FRAMEWORK), lang),
             "writing_languages": list(dict.fromkeys([lang, mobility.working_language, "en"])),
+            "self_phase": self_phase(mobility.start_date, utcnow().date()),
         }
 
     data = get_database(request).read(work)
@@ -132,16 +136,28 @@ def identify(
     )
 
 
-@router.post("/mobilities/{mobility_id}/assessment/targets/{target_id}/self/{phase}")
-def self_assess(
-    request: Request, mobility_id: int, target_id: int, phase: SelfAssessmentPhase, level: Annotated[int, Form()] = 0
-) -> Response:
-    return _act(
-        request,
-        mobility_id,
-        lambda s, c, a, r: stages.self_assess(s, c, a, r, target_id, phase, level, ""),
-        f"target-{target_id}",
-    )
+def self_phase(start: dt.date, today: dt.date) -> SelfAssessmentPhase:
+    """The self-assessment open now: "before" up to the placement's first day, "after" from then on."""
+    return SelfAssessmentPhase.before if today <= start else SelfAssessmentPhase.after
+
+
+@router.post("/mobilities/{mobility_id}/assessment/self/{phase}")
+async def self_check(request: Request, mobility_id: int, phase: SelfAssessmentPhase) -> Response:
+    """The short self-assessment, every planned competence in one form: fields ``a-<target>-<statement key>``."""
+    form = await request.form()
+    answers: dict[int, dict[str, Answer]] = defaultdict(dict)
+    for name, value in form.multi_items():
+        target, _, key = name.removeprefix("a-").partition("-")
+        if name.startswith("a-") and target.isdigit() and isinstance(value, str) and value in set(Answer):
+            answers[int(target)][key] = Answer(value)
+
+    def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
+        if not answers:
+            raise Invalid("answer the statements first")
+        for target_id, given in answers.items():
+            stages.self_assess(s, catalog, actor, record, target_id, phase, None, "", given)
+
+    return _act(request, mobility_id, work, "self-check")
 
 
 @router.post("/mobilities/{mobility_id}/assessment/outcomes/{outcome_id}/evidence")

@@ -33,11 +33,12 @@ def framework_page(request: Request, framework: str = DEFAULT) -> Response:
         {
             "id": area.id,
             "title": area.title.get(lang) or area.title.get("en", ""),
+            "title_lang": lang if area.title.get(lang) else "en",
             "competences": [c for c in competences if c.area_id == area.id],
         }
         for area in chosen.areas
     ]
-    return render(request, "framework.html", fw=chosen, areas=areas)
+    return render(request, "framework.html", fw=chosen, areas=areas, names_in=names_language(chosen, lang))
 
 
 @router.get("/framework/{competence_id}", response_class=HTMLResponse)
@@ -54,5 +55,17 @@ def competence_page(request: Request, competence_id: str, framework: str = DEFAU
         if counterpart.competence in other.competence_by_id:
             related.append((other, describe_competence(other, counterpart.competence, lang)))
     return render(
-        request, "competence.html", fw=chosen, view=view, related=related, back=request.query_params.get("back")
+        request,
+        "competence.html",
+        fw=chosen,
+        view=view,
+        related=related,
+        back=request.query_params.get("back"),
+        names_in=names_language(chosen, lang),
     )
+
+
+def names_language(framework: Framework, language: str) -> str:
+    """The language a framework's titles and level names are shown in: the page's when it has them, else its own
+    (DigComp 3.0 is English only) — marked on the page where it differs."""
+    return language if language in framework.languages else framework.default_language

@@ -22,7 +22,7 @@ from digcomp.api.deps import SESSION_COOKIE, client_address, get_catalog, get_da
 from digcomp.api.downloads import download
 from digcomp.errors import DomainError, Invalid, TooManyRequests, Unauthenticated, problem
 from digcomp.framework import Catalog, pick
-from digcomp.i18n import EU_LANGUAGES, PUBLIC_LANGUAGES
+from digcomp.i18n import EU_LANGUAGES, PUBLIC_LANGUAGES, Localizer
 from digcomp.mobility import importer, overview, spreadsheet
 from digcomp.mobility import service as registry
 from digcomp.mobility.overview import RESULT_COLUMNS
@@ -33,6 +33,7 @@ from digcomp.store.models import (
     Organisation,
     OrganisationKind,
     Person,
+    ResultStatus,
     Role,
     TokenKind,
     Validation,
@@ -255,6 +256,15 @@ def apply_group_plan(
     return RedirectResponse(f"/mobilities?{urlencode({'group': group, 'done': 'template_applied'})}", status_code=303)
 
 
+def _result_label(loc: Localizer, line: overview.ResultLine) -> str | None:
+    """ "achieved" only at or above the target; below it, says so."""
+    if line.result is None:
+        return None
+    if line.result is ResultStatus.achieved and not line.target_reached:
+        return loc.label("results_below_target")
+    return loc.label(f"results_{line.result.value}")
+
+
 @router.get("/mobilities/results.{format}")
 def mobility_results(request: Request, filters: OverviewQuery, format: str) -> Response:
     """The results of the mobilities the overview shows, as a file with headings in the page's language."""
@@ -271,7 +281,8 @@ def mobility_results(request: Request, filters: OverviewQuery, format: str) -> R
         values: dict[str, spreadsheet.Cell] = {
             **line.model_dump(),
             "competence_title": competence_title(catalog, line.framework, line.competence, lang),
-            "result": loc.label(f"results_{line.result.value}") if line.result else None,
+            "result": _result_label(loc, line),
+            "target_reached": None if line.target_reached is None else loc.label(f"yes_no_{line.target_reached}"),
         }
         return [values[name] for name in columns]
 
@@ -392,6 +403,7 @@ async def new_mobility(request: Request) -> Response:
                 end_date=values.get("end_date") or None,
                 programme=values.get("programme", "Erasmus+"),
                 project_reference=values.get("project_reference", ""),
+                vet_programme=values.get("vet_programme", ""),
                 qualification=form_texts(values, "qualification"),
                 eqf_level=values.get("eqf_level") or None,
                 working_language=values.get("working_language") or "en",

@@ -11,13 +11,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digcomp.access import invitations
 from digcomp.access import service as access
 from digcomp.access.actor import Actor
 from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settings_dep
 from digcomp.credentials import issuing
 from digcomp.credentials import languages as document_languages
-from digcomp.errors import DomainError, Invalid, Unavailable
+from digcomp.errors import Conflict, DomainError, Invalid, NotFound, Term, Unavailable
 from digcomp.framework import DEFAULT_FRAMEWORK, pick
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.i18n import EU_LANGUAGES
@@ -30,9 +31,9 @@ from digcomp.mobility.schemas import MobilityUpdate, PersonUpdate, ProgressRepor
 from digcomp.mobility.service import mobility_for, parties
 from digcomp.plans import rules, templates
 from digcomp.plans import service as plans
-from digcomp.plans.schemas import AssessmentMethod, OutcomeIn, PlanTemplateIn
+from digcomp.plans.schemas import AssessmentMethod, ChangeRequestIn, OutcomeIn, PlanTemplateIn
 from digcomp.recognition import service as recognition
-from digcomp.store.models import Account, Mobility, Organisation, Person, PlanStatus, PlanVersion, Role, utcnow
+from digcomp.store.models import Mobility, Organisation, Person, PlanStatus, PlanVersion, Role, utcnow
 from digcomp.web.common import (
     back,
     form_texts,
@@ -85,7 +86,10 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
         certificate = issuing.latest_certificate(s, mobility)
         planned = [(o.text, o.criteria) for o in plan.agreed.outcomes] if plan.agreed else []
         school_language = mobility.sending_organisation.language
-        has_login = s.scalar(select(Account.id).where(Account.person_id == mobility.learner_id)) is not None
+        logins = []
+        if planner:
+            people = [("learner", mobility.learner), ("mentor", mobility.mentor)]
+            logins = [(who, p, invitations.login_state(s, p.id).value) for who, p in people if p is not None]
         return {
             "m": mobility,
             "planner": planner,
@@ -102,7 +106,15 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
                 mobility.start_date, mobility.end_date, mobility.report_every_days, utcnow().date()
             ),
             "certificate": certificate,
-            "learner_has_login": has_login,
+            "logins": logins,
+            "change_requests": plans.change_requests(s, mobility),
+            "copy_sources": [
+                (other.id, f"{other.learner.given_name} {other.learner.family_name}", other.group_name)
+                for other in templates.plan_sources(s, actor, mobility.group_name)
+                if other.id != mobility.id
+            ]
+            if planner and not (plan.current and plan.current.outcomes) and not plan.agreed
+            else [],
             "links": links,
             "document_languages": document_languages.choices(school_language, planned, criteria=False),
             "document_default": document_languages.default(
@@ -145,13 +157,7 @@ def save_plan_as_template(request: Request, mobility_id: int, name: Annotated[st
     """The mobility's current plan, kept as a template to apply to a group."""
 
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        view = plans.plan_view(s, mobility)
-        outcomes = [
-            OutcomeIn.model_validate(
-                o.model_dump(include={"text", "criteria", "methods", "competences", "module_code"})
-            )
-            for o in (view.current.outcomes if view.current else [])
-        ]
+        outcomes = templates.current_outcomes(s, mobility)
         if not outcomes:
             raise Invalid("write the plan's outcomes first")
         templates.create(s, get_catalog(request), actor, PlanTemplateIn(name=name, outcomes=outcomes))
@@ -159,11 +165,46 @@ def save_plan_as_template(request: Request, mobility_id: int, name: Annotated[st
     return _act(request, mobility_id, work, "template_saved", "save-template")
 
 
+@router.post("/mobilities/{mobility_id}/plan/copy")
+def copy_plan_from(request: Request, mobility_id: int, source_id: Annotated[str, Form()] = "") -> Response:
+    """This mobility's empty draft filled with another mobility's current plan."""
+    catalog = get_catalog(request)
+
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        if not source_id.isdigit():
+            raise Invalid("choose the mobility to copy the plan from")
+        source = mobility_for(s, actor, int(source_id))
+        result = templates.copy_plan(s, catalog, actor, source, [mobility.id])
+        if result.skipped:
+            raise Conflict("the plan was not copied: {reason}", reason=Term(result.skipped[0].reason))
+
+    return _act(request, mobility_id, work, "plan_copied", "plan")
+
+
 @router.post("/mobilities/{mobility_id}/plan/revise")
 def revise_plan(request: Request, mobility_id: int, change_note: Annotated[str, Form()] = "") -> Response:
     return _act(
         request, mobility_id, lambda s, a, m: plans.create_version(s, a, m, change_note.strip()), "plan", "plan"
     )
+
+
+@router.post("/mobilities/{mobility_id}/plan/change-request")
+def request_plan_change(
+    request: Request, mobility_id: int, comment: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "change"
+) -> Response:
+    """The mentor or the learner declines the current version or asks for a change; written in the page's language."""
+    lang = language(request)
+
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        view = plans.plan_view(s, mobility)
+        if view.current is None:
+            raise Invalid("there is no plan to confirm yet")
+        data = ChangeRequestIn.model_validate({"kind": kind, "comment": comment, "language": lang})
+        plans.request_change(
+            s, actor, mobility, plans.version_of(s, mobility, view.current.number, for_update=True), data
+        )
+
+    return _act(request, mobility_id, work, "change_requested", "plan")
 
 
 @router.post("/mobilities/{mobility_id}/plan/confirm")
@@ -212,13 +253,20 @@ def revoke_link(request: Request, mobility_id: int, link_id: int) -> Response:
     return _act(request, mobility_id, work, "link_revoked", "mentor-link")
 
 
-@router.post("/mobilities/{mobility_id}/learner-login")
-def learner_login(request: Request, mobility_id: int, password: Annotated[str, Form()] = "") -> Response:
-    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
-        learner = s.get_one(Person, mobility.learner_id)
-        access.create_account(s, actor, learner, access.AccountCreate(password=password))
+@router.post("/mobilities/{mobility_id}/invite/{who}")
+def invite(request: Request, mobility_id: int, who: str) -> Response:
+    """E-mail the learner or the mentor a link to choose their own password."""
+    base_url = get_base_url(request)
 
-    return _act(request, mobility_id, work, "login_created", "learner-login")
+    def work(s: Session, actor: Actor, mobility: Mobility) -> None:
+        if who not in ("learner", "mentor"):
+            raise NotFound("person", who)
+        person = mobility.learner if who == "learner" else mobility.mentor
+        if person is None:
+            raise Invalid("the mobility has no host mentor yet; assign one first")
+        invitations.invite(s, actor, person, base_url)
+
+    return _act(request, mobility_id, work, "invitation_sent", "logins")
 
 
 @router.post("/mobilities/{mobility_id}/birth-date-consent")
@@ -462,6 +510,7 @@ def _mobility_values(mobility: Mobility) -> dict[str, Any]:
         "working_language": mobility.working_language,
         "programme": mobility.programme,
         "project_reference": mobility.project_reference,
+        "vet_programme": mobility.vet_programme,
         "group_name": mobility.group_name,
         "report_every_days": str(mobility.report_every_days),
         "eqf_level": str(mobility.eqf_level or ""),
@@ -538,6 +587,7 @@ async def edit_mobility(request: Request, mobility_id: int) -> Response:
                 "working_language": values.get("working_language") or mobility.working_language,
                 "programme": values.get("programme", ""),
                 "project_reference": values.get("project_reference", ""),
+                "vet_programme": values.get("vet_programme", ""),
                 "group_name": values.get("group_name", ""),
                 "qualification": form_texts(values, "qualification"),
                 "eqf_level": values.get("eqf_level") or None,

@@ -12,13 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
-from digcomp.access.permissions import Action, allowed, require_allowed
+from digcomp.access.permissions import Action, require_allowed
 from digcomp.api.deps import get_catalog, get_database, get_settings_dep
 from digcomp.assessment.records import validation_in_force
 from digcomp.errors import DomainError, Invalid
 from digcomp.framework import pick
+from digcomp.i18n import Localizer
 from digcomp.mobility.service import mobility_for
+from digcomp.recognition import grades
 from digcomp.recognition import service as recognition
+from digcomp.recognition.grades import GradeScale
 from digcomp.recognition.schemas import ModuleIn, RecognitionIn
 from digcomp.store.models import Organisation, Outcome
 from digcomp.tables import read_upload
@@ -60,7 +63,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             )
         decided = recognition.view(s, mobility) if recognition.is_recognised(s, mobility) else None
         school = s.get_one(Organisation, mobility.sending_organisation_id)
-        modules = recognition.modules(s, school.id)
+        modules = recognition.modules(s, school.id, mobility.vet_programme or None)
         by_code = {m.code: m.id for m in modules}
         planned = {  # the module the learning agreement named for each outcome, chosen in advance
             f"module-{result_id}": str(by_code[outcome.module_code])
@@ -77,8 +80,11 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "decided": decided,
             "modules": modules,
             "threshold": school.average_mastery_level,
+            "grade_choices": grades.grades(GradeScale(school.grade_scale)),
+            "grade_scale": school.grade_scale,
+            "average_mastery_grade": school.average_mastery_grade,
             "can_recognise": recognition.may_recognise(actor, mobility),
-            "can_add_module": allowed(actor, Action.plan),
+            "can_add_module": recognition.may_add_modules(actor),
         }
 
     data = get_database(request).read(work)
@@ -99,6 +105,29 @@ def recognition_page(request: Request, mobility_id: int) -> Response:
     return _page(request, require_login(request), mobility_id)
 
 
+def _chosen(values: dict[str, str]) -> list[str]:
+    """The results the form recognises (a module chosen), in the form's order: the proposals' order."""
+    return [key.removeprefix("module-") for key, value in values.items() if key.startswith("module-") and value]
+
+
+def _result_fields(exc: Exception, values: dict[str, str], loc: Localizer) -> dict[str, str]:
+    """Errors of a recognition, each tied to its own field of its own result (``grade-<result id>`` …)."""
+    chosen = _chosen(values)
+    details: list[dict[str, Any]] = [dict(d) for d in exc.errors()] if isinstance(exc, ValidationError) else []
+    details += list(getattr(exc, "errors", [])) if isinstance(exc, Invalid) else []
+    fields: dict[str, str] = {}
+    for detail in details:
+        path = list(detail.get("loc") or [])
+        if len(path) >= 4 and path[1] == "results" and isinstance(path[2], int) and path[2] < len(chosen):
+            name = f"{path[3] if path[3] != 'result_id' else 'module'}-{chosen[path[2]]}"
+            if "template" in detail:
+                text = loc.message(str(detail["template"]), detail.get("params"))
+            else:
+                text = problem_text(exc, loc)[1].get(str(path[-1]), str(detail.get("msg", "")))
+            fields.setdefault(name, text)
+    return fields
+
+
 async def _submit(request: Request, mobility_id: int, work: Any, done: str) -> Response:
     actor = require_login(request)
     require_same_origin(request)
@@ -107,6 +136,7 @@ async def _submit(request: Request, mobility_id: int, work: Any, done: str) -> R
         get_database(request).run(lambda s: work(s, actor, mobility_for(s, actor, mobility_id), values))
     except (DomainError, ValidationError) as exc:
         message, errors = problem_text(exc, localizer(request))
+        errors = _result_fields(exc, values, localizer(request)) or errors
         status = 422 if isinstance(exc, ValidationError | Invalid) else 409
         return _page(
             request,
@@ -123,7 +153,7 @@ async def _submit(request: Request, mobility_id: int, work: Any, done: str) -> R
 @router.post("/mobilities/{mobility_id}/recognition", response_class=HTMLResponse)
 async def recognise(request: Request, mobility_id: int) -> Response:
     def work(s: Session, actor: Actor, mobility: Any, values: dict[str, str]) -> None:
-        chosen = [key.removeprefix("module-") for key, value in values.items() if key.startswith("module-") and value]
+        chosen = _chosen(values)
         proposals = [
             {
                 "result_id": result,
@@ -145,6 +175,7 @@ async def add_module(request: Request, mobility_id: int) -> Response:
         data = ModuleIn.model_validate(
             {
                 "code": values.get("code", ""),
+                "programme": values.get("programme", ""),
                 "name": form_texts(values, "name"),
                 "hours": values.get("hours") or None,
                 "credits": values.get("credits") or None,

@@ -181,6 +181,24 @@ def set_quality_assurance(request: Request, quality_assurance: Annotated[str, Fo
     return _change(request, actor, work, "saved", "quality")
 
 
+@router.post("/school/grades", response_class=HTMLResponse)
+def set_grades(
+    request: Request, grade_scale: Annotated[str, Form()] = "lv10", average_mastery_grade: Annotated[str, Form()] = "4"
+) -> Response:
+    """The scale recognised results are graded on, and its "average mastery"."""
+    actor = _admin(request)
+    require_same_origin(request)
+
+    def work(s: Session) -> None:
+        school = s.get_one(Organisation, actor.organisation_id)
+        data = OrganisationUpdate.model_validate(
+            {"grade_scale": grade_scale, "average_mastery_grade": average_mastery_grade or None}
+        )
+        registry.update_organisation(s, actor, school, data)
+
+    return _change(request, actor, work, "saved", "grades")
+
+
 @router.post("/school/privacy", response_class=HTMLResponse)
 def set_privacy(
     request: Request,

@@ -5,16 +5,27 @@
   document.querySelectorAll("button.copy").forEach((button) =>
     button.addEventListener("click", async () => {
       const input = document.getElementById(button.dataset.copy);
-      input.select();
-      try { await navigator.clipboard.writeText(input.value); } catch (e) { document.execCommand("copy"); }
-      button.textContent = button.dataset.done;
+      try {
+        await navigator.clipboard.writeText(input.value);
+      } catch (e) {
+        input.select(); document.execCommand("copy"); button.focus();  // focus stays where the person is
+      }
+      const status = document.getElementById(`${button.dataset.copy}-status`);
+      if (status) status.textContent = button.dataset.done;  // a live region: "Copied" is announced
     }));
   document.querySelectorAll("button[data-print]").forEach((button) => {
     button.hidden = false;
     button.addEventListener("click", () => window.print());
   });
   const saved = document.getElementById("saved");
-  if (saved) setTimeout(() => saved.classList.add("fade"), 4000);
+  if (saved) {
+    // The confirmation is in the page when it loads; a live region is only announced when it changes, so it is
+    // written again once the page is there.
+    const message = saved.textContent;
+    saved.textContent = "";
+    setTimeout(() => { saved.textContent = message; }, 150);
+    setTimeout(() => saved.classList.add("fade"), 6000);
+  }
 
   const form = document.getElementById("outcome-form");
   if (!form) return;
@@ -72,8 +83,8 @@
     const lvl = view.levels[0];
     descriptor.replaceChildren(
       el("strong", { text: `${labels.descriptor} — ${lvl.number} ${lvl.name}` }),
-      el("p", { text: lvl.preamble || "" }),
-      el("ul", {}, lvl.statements.map((s) => el("li", { text: s }))),
+      el("p", { text: lvl.preamble || "", lang: lvl.text_language }),
+      el("ul", { lang: lvl.text_language }, lvl.statements.map((s) => el("li", { text: s }))),
     );
     descriptor.hidden = false;
   }

@@ -88,7 +88,7 @@ class TaggingCanvas(Canvas):  # type: ignore[misc]
         self.figure_depth = 0  # inside a figure: its text is part of it
         self.setNamedCB(LANG_CALLBACK, self._switch_language)
 
-    def drawText(self, aTextObject: Any) -> None:  # noqa: N802 - ReportLab's name
+    def drawText(self, aTextObject: Any) -> None:
         code: list[str] = aTextObject._code
         if self.paragraph is not None:
             code.insert(1, self.tagger.content(self.paragraph, self.getPageNumber()))
@@ -123,7 +123,7 @@ class TaggedParagraph(Paragraph):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.tag, self.lang = tag, lang
 
-    def split(self, availWidth: float, availHeight: float) -> list[Any]:  # noqa: N803 - ReportLab's names
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts = super().split(availWidth, availHeight)
         for part in parts:
             if isinstance(part, Paragraph) and not isinstance(part, TaggedParagraph):
@@ -131,7 +131,7 @@ class TaggedParagraph(Paragraph):  # type: ignore[misc]
             part.tag, part.lang = self.tag, self.lang
         return list(parts)
 
-    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         if not isinstance(canvas, TaggingCanvas):
             super().drawOn(canvas, x, y, _sW)
             return
@@ -155,11 +155,11 @@ class Figure(Flowable):  # type: ignore[misc]
         self.inner, self.alt = inner, alt
         self.hAlign = getattr(inner, "hAlign", "LEFT")
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width, self.height = self.inner.wrap(availWidth, availHeight)
         return self.width, self.height
 
-    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         if not isinstance(canvas, TaggingCanvas):
             self.inner.drawOn(canvas, x, y, _sW)
             return

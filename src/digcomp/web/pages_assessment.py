@@ -120,6 +120,7 @@ def _act(
             422 if isinstance(exc, ValidationError | Invalid) else 409,
             message=message or "; ".join(errors.values()),
             values=values or {},
+            error_at=anchor,
         )
     return back(f"/mobilities/{mobility_id}/assessment", done, anchor)
 

@@ -126,6 +126,8 @@ def _page(request: Request, actor: Actor, mobility_id: int, **extra: Any) -> Res
     data = get_database(request).read(work)
     status = extra.pop("status_code", 200)
     extra.setdefault("message", "")
+    extra.setdefault("values", {})
+    extra.setdefault("error_at", "")
     return render(request, "mobility.html", status, **data, **extra)
 
 
@@ -134,7 +136,9 @@ def mobility_page(request: Request, mobility_id: int) -> Response:
     return _page(request, require_login(request), mobility_id)
 
 
-def _act(request: Request, mobility_id: int, work: Any, done: str, anchor: str = "") -> Response:
+def _act(
+    request: Request, mobility_id: int, work: Any, done: str, anchor: str = "", values: dict[str, str] | None = None
+) -> Response:
     """Run a form action; back to the same place on the page on success, or the page again with the reason."""
     actor = require_login(request)
     require_same_origin(request)
@@ -143,7 +147,15 @@ def _act(request: Request, mobility_id: int, work: Any, done: str, anchor: str =
     except (DomainError, ValidationError) as exc:
         message, errors = problem_text(exc, localizer(request))
         status = 422 if isinstance(exc, ValidationError | Invalid) else 503 if isinstance(exc, Unavailable) else 409
-        return _page(request, actor, mobility_id, status_code=status, message=message or "; ".join(errors.values()))
+        return _page(
+            request,
+            actor,
+            mobility_id,
+            status_code=status,
+            message=message or "; ".join(errors.values()),
+            error_at=anchor,
+            values=values or {},
+        )
     return back(f"/mobilities/{mobility_id}", done, anchor)
 
 
@@ -204,7 +216,7 @@ def request_plan_change(
             s, actor, mobility, plans.version_of(s, mobility, view.current.number, for_update=True), data
         )
 
-    return _act(request, mobility_id, work, "change_requested", "plan")
+    return _act(request, mobility_id, work, "change_requested", "change-request", {"comment": comment, "kind": kind})
 
 
 @router.post("/mobilities/{mobility_id}/plan/confirm")
@@ -286,7 +298,7 @@ def report_progress(
         data = ProgressReportIn.model_validate({"text": text, **({"period": period} if period else {})})
         progress.add_report(s, actor, mobility, data.text, utcnow().date(), data.period)
 
-    return _act(request, mobility_id, work, "reported", "progress")
+    return _act(request, mobility_id, work, "reported", "progress", {"text": text, "period": period})
 
 
 @router.post("/mobilities/{mobility_id}/certificate")

@@ -69,6 +69,9 @@ def _school_page(request: Request, actor: Actor, status: int = 200, message: str
 
     data = get_database(request).read(work)
     key = signing.key_status(signing.signing_key(settings), utcnow())
+    extra.setdefault("errors", {})
+    extra.setdefault("values", {})
+    extra.setdefault("error_at", "")
     return render(request, "school.html", status, key=key, message=message, **data, **extra)
 
 
@@ -77,17 +80,35 @@ def school_page(request: Request) -> Response:
     return _school_page(request, _admin(request))
 
 
-def _refused(request: Request, actor: Actor, exc: Exception) -> Response:
-    message, _ = problem_text(exc, localizer(request))
-    return _school_page(request, actor, 422, message=message)
+def _refused(
+    request: Request, actor: Actor, exc: Exception, section: str = "", values: dict[str, str] | None = None
+) -> Response:
+    message, errors = problem_text(exc, localizer(request))
+    return _school_page(
+        request,
+        actor,
+        422,
+        message=message or "; ".join(errors.values()),
+        errors=errors,
+        error_at=section,
+        values=values or {},
+    )
 
 
-def _change(request: Request, actor: Actor, work: Callable[[Session], object], done: str, section: str) -> Response:
-    """Make an admin's change: refused, the school page again with the reason; made, back to its section."""
+def _change(
+    request: Request,
+    actor: Actor,
+    work: Callable[[Session], object],
+    done: str,
+    section: str,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """Make an admin's change: refused, the school page again with the reason at the form, what was typed kept;
+    made, back to its section."""
     try:
         get_database(request).run(work)
     except (DomainError, ValidationError) as exc:
-        return _refused(request, actor, exc)
+        return _refused(request, actor, exc, section, values)
     return back("/school", done, section)
 
 
@@ -106,7 +127,7 @@ def invite(
     def work(s: Session) -> None:
         staff.invite(s, actor, staff.StaffInvite.model_validate(fields), get_base_url(request))
 
-    return _change(request, actor, work, "staff_invited", "staff")
+    return _change(request, actor, work, "staff_invited", "invite", fields)
 
 
 @router.post("/school/staff/{person_id}", response_class=HTMLResponse)

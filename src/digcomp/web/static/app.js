@@ -17,6 +17,9 @@
     button.hidden = false;
     button.addEventListener("click", () => window.print());
   });
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();  // a refused form: the reasons first, each linked to its field
+
   const saved = document.getElementById("saved");
   if (saved) {
     // The confirmation is in the page when it loads; a live region is only announced when it changes, so it is

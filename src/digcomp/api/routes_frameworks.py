@@ -19,6 +19,8 @@ from digcomp.framework.views import (
     summarize,
 )
 from digcomp.mapping import Suggestion, suggester
+from digcomp.mobility.schemas import Omitted
+from digcomp.plans.schemas import OutcomeTexts
 
 router = APIRouter(tags=["frameworks"])
 Lang = Annotated[Literal["en", "lv"], Query(description="Language of titles and descriptors")]
@@ -65,8 +67,15 @@ def get_competence(
 class SuggestionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)] = Field(
-        examples=["Izglītojamais patstāvīgi izveido uzņēmuma produktu prezentāciju"]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)] | Omitted = Field(
+        default=None,
+        description="One statement; or give `texts` instead",
+        examples=["Izglītojamais patstāvīgi izveido uzņēmuma produktu prezentāciju"],
+    )
+    texts: OutcomeTexts | Omitted = Field(
+        default=None,
+        description="One outcome in several languages (language code -> text): one answer for all of them, the same "
+        "competences and level whichever language is read",
     )
     language: str = Field(default="auto", description="auto, en, lv or another EU language code")
     top: int = Field(default=3, ge=1, le=21)
@@ -80,9 +89,19 @@ class SuggestionRequest(BaseModel):
 @router.post("/suggestions", response_model=list[Suggestion], tags=["mapping"])
 def suggest(request: SuggestionRequest, catalog: CatalogDep, actor: ActorDep) -> list[Suggestion]:
     fw = _framework(catalog, request.framework)
+    if (request.text is None) == (request.texts is None):
+        raise Invalid("give either text or texts", [{"loc": ["body", "text"], "msg": "give either text or texts"}])
     try:
+        if request.texts is not None:
+            return suggester(fw.id).suggest_versions(
+                request.texts, request.top, explain_in=request.explain_in, eqf_level=request.eqf_level
+            )
         return suggester(fw.id).suggest(
-            request.text, request.language, request.top, explain_in=request.explain_in, eqf_level=request.eqf_level
+            request.text or "",
+            request.language,
+            request.top,
+            explain_in=request.explain_in,
+            eqf_level=request.eqf_level,
         )
     except ValueError as exc:
         raise Invalid(str(exc), [{"loc": ["body", "language"], "msg": str(exc)}]) from exc

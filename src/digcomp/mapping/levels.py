@@ -58,6 +58,13 @@ CUES: tuple[LevelCue, ...] = (
         "works with guidance",
         True,
     ),
+    _cue(
+        1,
+        r"\b(unter (aufsicht|anleitung)|sous (la )?supervision|bajo (la )?(supervision|direccion)"
+        r"|sotto (la )?(supervisione|guida)|con la guida)\b",
+        "works under supervision",
+        True,
+    ),
     # 3-4: autonomy
     _cue(3, r"\b(on (his|her|their|my|its) own|by (himself|herself|themselves|myself))\b", "works on their own"),
     _cue(3, r"\b(routine|well-defined|straightforward)\b", "routine, well-defined tasks"),
@@ -77,10 +84,11 @@ CUES: tuple[LevelCue, ...] = (
         "works independently",
     ),
     # 5-6: guiding others, complex contexts
-    _cue(5, rf"\bguid\w* {_OTHERS}\b", "guides others"),
+    _cue(5, rf"\bguid\w* (\w+ ){{0,2}}{_OTHERS}\b", "guides others"),
     _cue(
         5,
-        rf"\b(help|show|teach|train|instruct|support|advise|coach|explain \w+ to|demonstrate \w+ to)\w* {_OTHERS}\b",
+        rf"\b(help|show|teach|train|instruct|support|advise|coach|explain \w+ to|demonstrate \w+ to)\w* (a |the )?"
+        rf"(new |other )?{_OTHERS}\b",
         "helps or teaches others",
     ),
     _cue(5, rf"\b(explain|demonstrate|show|present)\w* (it |this |them )?to {_OTHERS}\b", "explains to others"),
@@ -89,7 +97,7 @@ CUES: tuple[LevelCue, ...] = (
     ),
     _cue(
         5,
-        r"\b(palidz|parad|izskaidro|skaidro|apmac|ierad|konsulte|instrue|vada)\w* (\w+ )?"
+        r"\b(palidz|parad|izskaidro|skaidro|apmac|pamac|ierad|konsulte|instrue|vada)\w* (\w+ )?"
         r"(kolegi\w*|citi\w*|klienti\w*|jaunos darbiniek\w*|darbiniek\w*|grupas biedri\w*)\b",
         "palīdz vai māca citiem",
     ),
@@ -101,6 +109,13 @@ CUES: tuple[LevelCue, ...] = (
         "helps or guides others",
     ),
     _cue(6, r"\bcomplex (context|situation|task|environment)s?\b", "complex contexts"),
+    _cue(6, r"\b(unexpected|unforeseen|unfamiliar) (situation|problem|context)s?\b", "complex contexts"),
+    _cue(
+        6,
+        r"\b(situazioni (complesse|impreviste)|situaciones (complejas|imprevistas)|(komplexen|unvorhergesehenen) "
+        r"situationen|situations (complexes|imprevues))\b",
+        "complex contexts",
+    ),
     _cue(
         6,
         r"\b(most appropriate|critically (assess|evaluat)\w*|adapt\w* to (the needs of )?others)\b",

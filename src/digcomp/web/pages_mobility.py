@@ -448,10 +448,12 @@ async def _save_outcome(request: Request, mobility_id: int, outcome_id: int | No
                 status_code=422,
                 errors={"text": loc.label("write_outcome_first")},
             )
-        text_language, text = written[0]
-        suggest_in = text_language if text_language in MAPPING_LANGUAGES else "auto"
+        versions = {code: text for code, text in written if code in MAPPING_LANGUAGES}  # one answer for all of them
         eqf_level = get_database(request).read(lambda s: mobility_for(s, actor, mobility_id).eqf_level)
-        found = suggester().suggest(text, suggest_in, top=3, explain_in=lang, eqf_level=eqf_level)
+        if versions:
+            found = suggester().suggest_versions(versions, top=3, explain_in=lang, eqf_level=eqf_level)
+        else:
+            found = suggester().suggest(written[0][1], "auto", top=3, explain_in=lang, eqf_level=eqf_level)
         return _outcome_form(request, actor, mobility_id, values, outcome_id, suggestions=found)
     catalog = get_catalog(request)
 

@@ -51,14 +51,14 @@
   }
 
   async function suggest(textarea) {
-    const statement = textarea.value.trim();
-    if (statement.length < 12) return;
-    const written = textarea.getAttribute("lang");
+    if (textarea.value.trim().length < 12) return;
+    // every language version written so far: one answer for the outcome, whichever language is read
+    const versions = {};
+    texts.forEach((t) => { if (t.value.trim().length >= 3) versions[t.getAttribute("lang")] = t.value.trim(); });
     const response = await fetch("/api/v1/suggestions", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
       body: JSON.stringify({
-        text: statement, language: ["lv", "en"].includes(written) ? written : "auto", top: 3, explain_in: lang,
-        eqf_level: form.dataset.eqf ? Number(form.dataset.eqf) : null,
+        texts: versions, top: 3, explain_in: lang, eqf_level: form.dataset.eqf ? Number(form.dataset.eqf) : null,
       }),
     });
     if (!response.ok) return;

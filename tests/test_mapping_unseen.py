@@ -1,0 +1,53 @@
+"""Mapping on outcomes nobody tuned on (benchmarks/data/outcomes-eval-4.yaml, written before the changes of #32):
+the figures may not fall below what the suggester reaches today. The targets of #32 that are not yet met are in
+the README (top-3 0.92; the two language versions read alone agree on far fewer than 9 in 10 outcomes — read
+together, as a plan does, they get one answer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digcomp.framework import catalog
+from digcomp.mapping.evaluation import evaluate
+from digcomp.mapping.semantic import load_embedder
+from digcomp.mapping.suggest import Suggester
+
+SET_4 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "outcomes-eval-4.yaml"
+
+
+@pytest.fixture(scope="module")
+def figures():  # type: ignore[no-untyped-def]
+    embedder = load_embedder()
+    if embedder is None:
+        pytest.skip("the embedding model is not installed")
+    suggester = Suggester(catalog([]), "digcomp-2.2", embedder=embedder)
+    return evaluate(suggester, yaml.safe_load(SET_4.read_text(encoding="utf-8"))["outcomes"])
+
+
+def test_competences_and_levels_on_outcomes_nobody_tuned_on(figures) -> None:  # type: ignore[no-untyped-def]
+    assert figures.outcomes >= 150
+    assert figures.top1 >= 0.70
+    assert figures.top3 >= 0.88
+    assert figures.in_band >= 0.90
+    assert figures.in_band_with_cues >= 0.80
+
+
+def test_high_confidence_is_honest(figures) -> None:  # type: ignore[no-untyped-def]
+    assert figures.high_right >= 0.85
+    assert figures.high_share >= 0.30
+    assert max(figures.first_answers.values()) <= 0.25 * figures.outcomes  # no default answer for everything
+
+
+def test_an_outcome_in_two_languages_gets_one_answer() -> None:
+    suggester = Suggester(catalog([]), "digcomp-2.2")
+    texts = {
+        "lv": "Ievada viesu rezervācijas viesnīcas rezervāciju sistēmā",
+        "en": "Enters guest bookings in the hotel booking system",
+    }
+    together = suggester.suggest_versions(texts, 3)
+    reversed_order = suggester.suggest_versions(dict(reversed(list(texts.items()))), 3)
+    assert [(s.competence, s.level) for s in together] == [(s.competence, s.level) for s in reversed_order]
+    assert together[0].score == reversed_order[0].score

@@ -28,7 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from digcomp.credentials import emblem, tagging
+from digcomp.credentials import emblem
 from digcomp.credentials.statement import Bilingual, CompetenceLine, Party, Person, RecognitionLine, Statement
 from digcomp.credentials.tagging import Figure, TaggedParagraph, Tagger, canvas_maker, lang_marker, table_tags
 from digcomp.credentials.template import BOLD, FALLBACK, REGULAR, Template
@@ -571,7 +571,7 @@ def build_pdf(
     )
     tagger = Tagger(lang)
     doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=canvas_maker(tagger))
-    return tagging.apply(buffer.getvalue(), tagger)
+    return buffer.getvalue()
 
 
 def render_pdf(template: Template, statement: Statement, signer_fingerprint: str) -> bytes:

@@ -5,19 +5,20 @@ object gets ``/P <</MCID n>> BDC … EMC`` inside its ``BT … ET``; a change of
 closes that sequence and opens a ``/Span`` with ``/Lang``; a picture or drawing is one ``/Figure`` sequence with its
 alternative text; table backgrounds and rules, and anything drawn outside the story (the page footer), are
 ``/Artifact``. The logical structure is collected alongside (``Tagger``: Document → H1/H2/H3/P/Figure/Table →
-TR → TH/TD …) and written after rendering with pikepdf (``apply``): the StructTreeRoot with its ParentTree, each
-page's StructParents, ``/MarkInfo /Marked true``, the document ``/Lang``, ``DisplayDocTitle`` and bookmarks for the
-section headings. Signing (PAdES, an incremental update) comes after and leaves all of it in place."""
+TR → TH/TD …) and written by ReportLab itself as the document is saved (``write_structure``): the StructTreeRoot
+with its ParentTree, each page's StructParents, ``/MarkInfo /Marked true``, ``DisplayDocTitle`` and bookmarks for
+the section headings (the document ``/Lang`` ReportLab writes already). No second pass over the file, so tagging
+costs a few milliseconds. Signing (PAdES, an incremental update) comes after and leaves all of it in place."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-import pikepdf
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFObject, PDFObjectReference, PDFPage, PDFString
+from reportlab.pdfbase.pdfdoc import format as format_pdf
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph
 
@@ -87,6 +88,20 @@ class TaggingCanvas(Canvas):  # type: ignore[misc]
         self.span: Element | None = None  # its part in another language, open
         self.figure_depth = 0  # inside a figure: its text is part of it
         self.setNamedCB(LANG_CALLBACK, self._switch_language)
+        add_page = self._doc.addPage
+
+        def with_structure(page: PDFPage) -> None:
+            # each page names its entry in the ParentTree, and is read in structure order (/Tabs /S)
+            page.__NoDefault__ = [*PDFPage.__NoDefault__, "StructParents", "Tabs"]
+            page.StructParents = self._doc.pageCounter - 1
+            page.Tabs = PDFName("S")
+            add_page(page)
+
+        self._doc.addPage = with_structure
+
+    def save(self) -> None:
+        write_structure(self)
+        super().save()
 
     def drawText(self, aTextObject: Any) -> None:
         code: list[str] = aTextObject._code
@@ -139,6 +154,10 @@ class TaggedParagraph(Paragraph):  # type: ignore[misc]
         if self.tag.startswith("H"):
             element.text, element.page = self.getPlainText(), canvas.getPageNumber()
             canvas.tagger.headings.append(element)
+            if self.tag == "H2":  # a bookmark for each section
+                key = f"section-{len(canvas.tagger.headings)}"
+                canvas.bookmarkHorizontal(key, x, y + self.height)
+                canvas.addOutlineEntry(element.text, key, 0)
         canvas.paragraph = element
         try:
             super().drawOn(canvas, x, y, _sW)
@@ -206,65 +225,87 @@ def canvas_maker(tagger: Tagger) -> Callable[..., TaggingCanvas]:
     return make
 
 
-# --- after rendering: the structure tree ------------------------------------------------------------------------
+# --- the structure tree, written by ReportLab with the document (no second pass over the file) ------------------
 
 
-def apply(pdf: bytes, tagger: Tagger) -> bytes:
-    """Write the collected structure into the rendered PDF."""
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        pages = list(document.pages)
-        root = document.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
-        parents: dict[int, dict[int, pikepdf.Object]] = {}
-
-        def build(element: Element, parent: pikepdf.Object) -> pikepdf.Object | None:
-            if not _has_content(element):
-                return None
-            node = document.make_indirect(
-                pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name("/" + element.tag), P=parent)
-            )
-            if element.lang:
-                node.Lang = pikepdf.String(element.lang)
-            if element.alt:
-                node.Alt = pikepdf.String(element.alt)
-            kids = pikepdf.Array()
-            for kid in element.kids:
-                if isinstance(kid, Content):
-                    page = pages[kid.page - 1]
-                    kids.append(pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=page.obj, MCID=kid.mcid))
-                    parents.setdefault(kid.page - 1, {})[kid.mcid] = node
-                elif (built := build(kid, node)) is not None:
-                    kids.append(built)
-            node.K = kids
-            return node
-
-        top = build(tagger.document, root)
-        root.K = pikepdf.Array([top]) if top is not None else pikepdf.Array()
-        numbers = pikepdf.Array()
-        for index, page in enumerate(pages):
-            page.obj.StructParents = index
-            page.obj.Tabs = pikepdf.Name.S
-            by_mcid = parents.get(index, {})
-            entries = [by_mcid.get(mcid) for mcid in range(max(by_mcid, default=-1) + 1)]
-            numbers.append(index)
-            numbers.append(document.make_indirect(pikepdf.Array(entries)))
-        root.ParentTree = document.make_indirect(pikepdf.Dictionary(Nums=numbers))
-        root.ParentTreeNextKey = len(pages)
-        catalog = document.Root
-        catalog.StructTreeRoot = root
-        catalog.MarkInfo = pikepdf.Dictionary(Marked=True)
-        catalog.Lang = pikepdf.String(tagger.language)
-        catalog.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-        with document.open_outline() as outline:
-            outline.root.extend(
-                pikepdf.OutlineItem(heading.text, heading.page - 1)
-                for heading in tagger.headings
-                if heading.tag == "H2" and heading.text
-            )
-        catalog.PageMode = pikepdf.Name.UseOutlines
-        buffer = io.BytesIO()
-        document.save(buffer, deterministic_id=True)
-    return buffer.getvalue()
+def _page(number: int) -> PDFObjectReference:
+    return PDFObjectReference(f"Page{number}")  # ReportLab's name for its page objects
 
 
-def _has_content(element: Element) -> bool:
-    return any(isinstance(kid, Content) or _has_content(kid) for kid in element.kids)
+class _StructElem(PDFObject):  # type: ignore[misc]
+    """A structure element, formatted straight to bytes: ReportLab's general dictionaries cost more than the rest of
+    the tagging together, and a document has hundreds of these."""
+
+    def __init__(self, element: Element, parent: str, page: str | None, kids: list[int | str | tuple[str, int]]):
+        self.element, self.parent, self.page, self.kids = element, parent, page, kids
+
+    def format(self, document: Any) -> bytes:
+        def ref(name: str) -> str:
+            number, version = document.idToObjectNumberAndVersion[name]
+            return f"{number} {version} R"
+
+        kids = []
+        for kid in self.kids:
+            if isinstance(kid, int):
+                kids.append(str(kid))
+            elif isinstance(kid, str):
+                kids.append(ref(kid))
+            else:
+                kids.append(f"<</Type/MCR/Pg {ref(kid[0])}/MCID {kid[1]}>>")
+        parts = [f"<</Type/StructElem/S/{self.element.tag}/P {ref(self.parent)}"]
+        if self.page:
+            parts.append(f"/Pg {ref(self.page)}")
+        parts.append(f"/K[{' '.join(kids)}]")
+        text = "".join(parts).encode("ascii")
+        for key, value in (("Lang", self.element.lang), ("Alt", self.element.alt)):
+            if value:
+                text += f"/{key} ".encode("ascii") + format_pdf(PDFString(value), document)
+        return text + b">>"
+
+
+def write_structure(canvas: TaggingCanvas) -> None:
+    """Add the collected structure to the document ReportLab is about to write: the StructTreeRoot, each page's
+    StructParents and tab order, MarkInfo, DisplayDocTitle and the section bookmarks."""
+    document, tagger = canvas._doc, canvas.tagger
+    parents: dict[int, dict[int, str]] = {}
+    counter = iter(range(1, 10_000_000))
+
+    def build(element: Element, parent: str) -> str | None:
+        if not element.kids:
+            return None
+        name = f"SE{next(counter)}"
+        on_pages = {kid.page for kid in element.kids if isinstance(kid, Content)}
+        one_page = len(on_pages) == 1  # the usual case: its marked content is on one page, named once
+        kids: list[int | str | tuple[str, int]] = []
+        for kid in element.kids:
+            if isinstance(kid, Content):
+                parents.setdefault(kid.page, {})[kid.mcid] = name
+                kids.append(kid.mcid if one_page else (f"Page{kid.page}", kid.mcid))
+            elif (built := build(kid, name)) is not None:
+                kids.append(built)
+        if not kids:
+            return None
+        page = f"Page{next(iter(on_pages))}" if one_page else None
+        document.Reference(_StructElem(element, parent, page, kids), name)
+        return name
+
+    top = build(tagger.document, "StructTreeRoot")
+    numbers: list[Any] = []
+    for page in range(1, document.pageCounter):
+        by_mcid = parents.get(page, {})
+        entries = [
+            PDFObjectReference(by_mcid[mcid]) if mcid in by_mcid else "null"
+            for mcid in range(max(by_mcid, default=-1) + 1)
+        ]
+        numbers += [page - 1, document.Reference(PDFArray(entries))]
+    tree = {
+        "Type": PDFName("StructTreeRoot"),
+        "K": PDFArray([PDFObjectReference(top)] if top is not None else []),
+        "ParentTree": document.Reference(PDFDictionary({"Nums": PDFArray(numbers)})),
+        "ParentTreeNextKey": document.pageCounter - 1,
+    }
+    canvas.setCatalogEntry("StructTreeRoot", document.Reference(PDFDictionary(tree), "StructTreeRoot"))
+    canvas.setCatalogEntry("MarkInfo", {"Marked": "true"})  # a str is written as it is: the PDF boolean
+    canvas.setViewerPreference("DisplayDocTitle", "true")
+    if tagger.headings:
+        canvas.showOutline()

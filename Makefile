@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
 run: $(STAMP)
-	$(BIN)/digcomp serve --demo
+	$(BIN)/digcomp serve --demo --host $(HOST) --port $(PORT)
 
 $(VERIFIER): tests/verifier/package-lock.json
 	npm ci --prefix tests/verifier --no-audit --no-fund --loglevel=error

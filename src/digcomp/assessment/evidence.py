@@ -182,6 +182,7 @@ def add_evidence(
     max_bytes: int = 0,
     example_refs: list[str] | None = None,
     shows_learner: bool = False,
+    language: str | None = None,
 ) -> EvidenceOut:
     """Add a file, link or note to an outcome; the answer names the actor as its author (not read again). A file
     that shows the learner (a photo or video of them, not only of their work) needs their consent to photos."""
@@ -214,6 +215,7 @@ def add_evidence(
         "media_type": media_type,
         "example_refs": example_refs or [],
         "shows_learner": shows_learner,
+        "language": language or actor.language or "",  # the writer's page language, else the one they read
         "created_at": utcnow(),
     }
     values = {**fields, "mobility_id": where.mobility.id, "added_by_id": actor.person_id}

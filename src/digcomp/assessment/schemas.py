@@ -117,6 +117,7 @@ class EvidenceOut(BaseModel):
     media_type: str | None
     example_refs: list[str]
     shows_learner: bool = Field(default=False, description="A photo or video of the learner, kept with their consent")
+    language: str = Field(default="", description="The language a note was written in ('' = not known)")
     added_by: PersonSummary
     created_at: dt.datetime
     plan_version: int | None = Field(
@@ -130,6 +131,7 @@ class RatingOut(BaseModel):
     assessor: PersonSummary
     level: int
     justification: str
+    language: str = Field(default="", description="The language of the justification ('' = not known)")
     updated_at: dt.datetime
 
 

@@ -115,7 +115,14 @@ def self_assess(
 
 
 def rate(
-    session: Session, catalog: Catalog, actor: Actor, record: Record, target_id: int, level: int, justification: str
+    session: Session,
+    catalog: Catalog,
+    actor: Actor,
+    record: Record,
+    target_id: int,
+    level: int,
+    justification: str,
+    language: str | None = None,
 ) -> None:
     require_allowed(actor, Action.rate, record.mobility)
     outcome, target = record.target(target_id)
@@ -142,6 +149,7 @@ def rate(
         others = [r for r in record.ratings.get(target.id, []) if r.assessor_id != actor.person_id]
         record.ratings[target.id] = [*others, existing]
     existing.level, existing.justification = level, justification
+    existing.language = language or actor.language or ""  # the writer's page language, else the one they read
     session.flush()
     audit_step(
         session,

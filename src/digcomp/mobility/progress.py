@@ -28,7 +28,13 @@ def may_report(actor: Actor, mobility: Mobility) -> bool:
 
 
 def add_report(
-    session: Session, actor: Actor, mobility: Mobility, text: str, today: dt.date, period: int | None = None
+    session: Session,
+    actor: Actor,
+    mobility: Mobility,
+    text: str,
+    today: dt.date,
+    period: int | None = None,
+    language: str | None = None,
 ) -> ProgressReport:
     """A progress report, for the current period or (``period``) a past one it was missing from."""
     role = _reporter_role(actor, mobility)
@@ -37,7 +43,12 @@ def add_report(
     monitoring.check_report(mobility.start_date, mobility.end_date, mobility.report_every_days, today)
     monitoring.check_period(mobility.start_date, mobility.end_date, mobility.report_every_days, today, period)
     report = ProgressReport(
-        mobility_id=mobility.id, author_id=actor.person_id, author_role=role, text=text.strip(), for_period=period
+        mobility_id=mobility.id,
+        author_id=actor.person_id,
+        author_role=role,
+        text=text.strip(),
+        for_period=period,
+        language=language or actor.language or "",  # the writer's page language, else the one they read
     )
     session.add(report)
     session.flush()

@@ -338,6 +338,7 @@ class ProgressReportOut(_Out):
     text: str
     written_at: dt.datetime
     for_period: int | None = Field(default=None, description="The past period it was filed for, late")
+    language: str = Field(default="", description="The language the text was written in ('' = not known)")
 
 
 class PeriodOut(BaseModel):

@@ -352,6 +352,7 @@ class ProgressReport(Base):
     text: Mapped[str] = mapped_column(Text)
     written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     for_period: Mapped[int | None] = mapped_column(Integer)  # a past period it was filed for (late); None: when written
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")  # the text's, "" = not known
 
     author: Mapped[Person] = relationship(lazy="joined")
 
@@ -472,6 +473,7 @@ class Evidence(Base):
     example_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
     # A photo or video of the learner (not only of their work): kept only with the learner's consent to photos.
     shows_learner: Mapped[bool] = mapped_column(default=False, server_default=sql_false())
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")  # a note's text's
     added_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Withdrawn by its author before validation: no longer part of the assessment; kept for the audit trail.
@@ -496,6 +498,7 @@ class Rating(Base):
     assessor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     level: Mapped[int]
     justification: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")  # the justification's
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

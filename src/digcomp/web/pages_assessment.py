@@ -213,6 +213,7 @@ def add_note(
             evidence.addition_in(record, outcome_id),
             title=title_text,
             kind=EvidenceKind.note,
+            language=language(request),
             text=text.strip(),
         )
 
@@ -236,7 +237,7 @@ def rate(
     def work(s: Session, catalog: Any, actor: Actor, record: Any) -> None:
         if len(justification.strip()) < 10:
             raise Invalid("justify the level against the agreed criteria (at least 10 characters)")
-        stages.rate(s, catalog, actor, record, target_id, level, justification.strip())
+        stages.rate(s, catalog, actor, record, target_id, level, justification.strip(), language(request))
 
     return _act(
         request,

@@ -296,7 +296,7 @@ def report_progress(
 ) -> Response:
     def work(s: Session, actor: Actor, mobility: Mobility) -> None:
         data = ProgressReportIn.model_validate({"text": text, **({"period": period} if period else {})})
-        progress.add_report(s, actor, mobility, data.text, utcnow().date(), data.period)
+        progress.add_report(s, actor, mobility, data.text, utcnow().date(), data.period, language(request))
 
     return _act(request, mobility_id, work, "reported", "progress", {"text": text, "period": period})
 

@@ -83,3 +83,21 @@ def test_the_statement_and_the_agreement_are_tagged(client: TestClient, database
         assert pyhanko_modification(pdf) == "NONE", name  # the structure is written before the signature
         verified = ok(client.post(f"{API}/verifications", files={"file": (f"{name}.pdf", pdf, "application/pdf")}))
         assert verified["verdict"] == "valid", (name, verified)
+
+
+def test_a_bilingual_label_reads_in_order() -> None:
+    """The Latvian words of a label come before its English part in the structure, as on the page."""
+    from digcomp.credentials.pdf import DocumentRenderer, build_pdf
+    from digcomp.credentials.template import load_template
+
+    template = load_template()
+    renderer = DocumentRenderer(template, ["lv", "en"], "ab" * 32)
+    story = [renderer._p(renderer._label("family_name"))]
+    pdf = build_pdf(template, story, lambda canvas, doc: None, title="t", author="a", subject="s", lang="lv")
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        [paragraph] = [e for e in _elements(document.Root.StructTreeRoot.K) if e.S == "/P"]
+        kids = list(paragraph.K)
+        assert isinstance(kids[0], int)  # the Latvian words: the paragraph's own first marked content
+        english = [k for k in kids if isinstance(k, pikepdf.Dictionary)]
+        assert [str(k.Lang) for k in english] == ["en"]
+        assert kids.index(english[0]) > 0

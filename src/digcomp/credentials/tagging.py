@@ -85,7 +85,7 @@ class TaggingCanvas(Canvas):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self.tagger = tagger
         self.paragraph: Element | None = None  # the paragraph whose text is being drawn
-        self.span: Element | None = None  # its part in another language, open
+        self.opening: str | None = None  # its first marked-content operator, numbered before its text is drawn
         self.figure_depth = 0  # inside a figure: its text is part of it
         self.setNamedCB(LANG_CALLBACK, self._switch_language)
         add_page = self._doc.addPage
@@ -106,9 +106,10 @@ class TaggingCanvas(Canvas):  # type: ignore[misc]
     def drawText(self, aTextObject: Any) -> None:
         code: list[str] = aTextObject._code
         if self.paragraph is not None:
-            code.insert(1, self.tagger.content(self.paragraph, self.getPageNumber()))
+            opening = self.opening or self.tagger.content(self.paragraph, self.getPageNumber())
+            self.opening = None
+            code.insert(1, opening)
             code.append("EMC")
-            self.span = None
         elif not self.figure_depth:
             code.insert(1, "/Artifact BMC")
             code.append("EMC")
@@ -120,10 +121,11 @@ class TaggingCanvas(Canvas):  # type: ignore[misc]
         if self.paragraph is None or info is None:
             return
         code: list[str] = info["tx"]._code
-        language = None if label in (None, "-") or label == self.paragraph.lang else label
+        own = self.paragraph.lang or self.tagger.language
+        language = own if label in (None, "-") else label
         page = self.getPageNumber()
         code.append("EMC")
-        if language is None or language == (self.paragraph.lang or self.tagger.language):
+        if language == own:
             code.append(self.tagger.content(self.paragraph, page))
             return
         span = Element("Span", lang=language)
@@ -159,10 +161,13 @@ class TaggedParagraph(Paragraph):  # type: ignore[misc]
                 canvas.bookmarkHorizontal(key, x, y + self.height)
                 canvas.addOutlineEntry(element.text, key, 0)
         canvas.paragraph = element
+        # numbered now, so that the paragraph's first words come first among its parts (a change of language inside
+        # it numbers the parts after them while the text is drawn)
+        canvas.opening = canvas.tagger.content(element, canvas.getPageNumber())
         try:
             super().drawOn(canvas, x, y, _sW)
         finally:
-            canvas.paragraph = None
+            canvas.paragraph = canvas.opening = None
             canvas.tagger.close()
 
 

@@ -33,7 +33,7 @@ test: $(STAMP) $(VERIFIER) $(AXE)
 	bash scripts/system-deps.sh
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 3 --durations=12
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

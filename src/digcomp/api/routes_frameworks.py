@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from digcomp.api.deps import ActorDep, CatalogDep
-from digcomp.errors import Invalid, NotFound
+from digcomp.errors import Invalid, NotFound, problem
 from digcomp.framework import Catalog, Framework, UnknownCompetence, UnknownFramework
 from digcomp.framework.views import (
     CompetenceSummary,
@@ -20,6 +20,7 @@ from digcomp.framework.views import (
 )
 from digcomp.mapping import Suggestion, suggester
 from digcomp.mobility.schemas import Omitted
+from digcomp.mobility.service import refuse_nulls
 from digcomp.plans.schemas import OutcomeTexts
 
 router = APIRouter(tags=["frameworks"])
@@ -65,7 +66,9 @@ def get_competence(
 
 
 class SuggestionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"anyOf": [{"required": ["text"]}, {"required": ["texts"]}]}
+    )
 
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)] | Omitted = Field(
         default=None,
@@ -89,12 +92,16 @@ class SuggestionRequest(BaseModel):
 @router.post("/suggestions", response_model=list[Suggestion], tags=["mapping"])
 def suggest(request: SuggestionRequest, catalog: CatalogDep, actor: ActorDep) -> list[Suggestion]:
     fw = _framework(catalog, request.framework)
-    if (request.text is None) == (request.texts is None):
-        raise Invalid("give either text or texts", [{"loc": ["body", "text"], "msg": "give either text or texts"}])
+    refuse_nulls({name: getattr(request, name) for name in request.model_fields_set}, {"eqf_level"})
+    if request.text is None and request.texts is None:
+        raise Invalid("a value is required", [problem(["body", "text"], "give text, or texts in several languages")])
     try:
         if request.texts is not None:
+            versions = dict(request.texts)
+            if request.text is not None:  # both given: the single text is one more version
+                versions.setdefault(suggester(fw.id).language_of(request.text, request.language), request.text)
             return suggester(fw.id).suggest_versions(
-                request.texts, request.top, explain_in=request.explain_in, eqf_level=request.eqf_level
+                versions, request.top, explain_in=request.explain_in, eqf_level=request.eqf_level
             )
         return suggester(fw.id).suggest(
             request.text or "",

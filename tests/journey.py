@@ -230,19 +230,24 @@ def more_mobilities(client: TestClient, m: Mobility, count: int, group_name: str
         }
         learner = ok(client.post(f"{API}/people", headers=m.as_["admin"], json={**body, "email": email}), 201)["id"]
         ok(client.post(f"{API}/people/{learner}/account", headers=m.as_["admin"], json={"password": PASSWORD}), 201)
-        mobility = {
-            "learner_id": learner,
-            "sending_organisation_id": m.school,
-            "host_organisation_id": m.host,
-            "coordinator_id": m.coordinator,
-            "mentor_id": m.mentor,
-            "start_date": START.isoformat(),
-            "end_date": END.isoformat(),
-            "working_language": "en",
-            "group_name": group_name,
-        }
-        ids.append(ok(client.post(f"{API}/mobilities", headers=m.as_["coordinator"], json=mobility), 201)["id"])
+        ids.append(mobility_for_learner(client, m, learner, group_name))
     return ids
+
+
+def mobility_for_learner(client: TestClient, m: Mobility, learner: int, group_name: str = "") -> int:
+    """Another mobility of ``m``'s school, host, mentor and dates, for ``learner``."""
+    mobility = {
+        "learner_id": learner,
+        "sending_organisation_id": m.school,
+        "host_organisation_id": m.host,
+        "coordinator_id": m.coordinator,
+        "mentor_id": m.mentor,
+        "start_date": START.isoformat(),
+        "end_date": END.isoformat(),
+        "working_language": "en",
+        "group_name": group_name,
+    }
+    return int(ok(client.post(f"{API}/mobilities", headers=m.as_["coordinator"], json=mobility), 201)["id"])
 
 
 def validator_email(m: Mobility) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from digcomp.store.db import Database
 from digcomp.store.models import OutgoingMail
-from tests.journey import API, END, PASSWORD, START, create_mobility, ok, web_login
+from tests.journey import API, PASSWORD, create_mobility, mobility_for_learner, ok, web_login
 
 CHOSEN = "my-own-secret-2026"
 
@@ -101,23 +101,7 @@ def test_invitations_stay_within_the_school(client: TestClient, database: Databa
 def test_the_mobility_page_invites_and_shows_who_has_a_login(client: TestClient, database: Database) -> None:
     m = create_mobility(client, database)
     learner = _new_person(client, m.as_["coordinator"], m.school, "learner", "liga.sila@example.lv")
-    mobility = ok(
-        client.post(
-            f"{API}/mobilities",
-            headers=m.as_["coordinator"],
-            json={
-                "learner_id": learner,
-                "sending_organisation_id": m.school,
-                "host_organisation_id": m.host,
-                "coordinator_id": m.coordinator,
-                "mentor_id": m.mentor,
-                "start_date": START.isoformat(),
-                "end_date": END.isoformat(),
-                "working_language": "en",
-            },
-        ),
-        201,
-    )["id"]
+    mobility = mobility_for_learner(client, m, learner)
     email = ok(client.get(f"{API}/people/{m.coordinator}", headers=m.as_["admin"]))["email"]
     web_login(client, email)
     page = client.get(f"/mobilities/{mobility}")

@@ -28,6 +28,7 @@ def upload(client: TestClient, headers: dict[str, str], text: str, encoding: str
 
 def test_a_group_is_imported_and_shared_records_are_reused(client: TestClient, database: Database) -> None:
     admin = register_school(client, database, "Liepājas Valsts tehnikums").admin
+    entries_before = ok(client.get(f"{API}/audit/verify", headers=admin))["entries"]
     result = ok(upload(client, admin, HEADER + "\n".join(GOOD) + "\n"), 201)
     assert result["created"] == 2
     mobilities = ok(client.get(f"{API}/mobilities?group_name=LVT-2026-ES", headers=admin))
@@ -38,6 +39,13 @@ def test_a_group_is_imported_and_shared_records_are_reused(client: TestClient, d
     assert first["host_organisation"]["id"] == second["host_organisation"]["id"]
     assert first["mentor"]["id"] == second["mentor"]["id"]
     assert ok(client.get(f"{API}/organisations", headers=admin))["total"] == 2  # the school and one host
+    for mobility in (first, second):  # written together, each record audited on an unbroken chain
+        trail = ok(client.get(f"{API}/mobilities/{mobility['id']}/audit", headers=admin))
+        assert [e["action"] for e in trail] == ["mobility.created"]
+        assert trail[0]["after"]["learner_id"] == mobility["learner"]["id"]
+    report = ok(client.get(f"{API}/audit/verify", headers=admin))
+    assert report["valid"]
+    assert report["entries"] == entries_before + 6  # two learners, a host, its mentor and two mobilities
 
 
 def test_rows_of_another_school_are_refused(client: TestClient, database: Database) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -169,6 +170,47 @@ def record(
         at_commit(session, _APPEND_LINKED, _linking_parameters(content))
     else:
         _link_here(session, content)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of ``record_many``."""
+
+    action: str
+    entity: str
+    mobility_id: int | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def record_many(session: Session, actor: Actor, changes: list[Change]) -> None:
+    """``record`` for many entries at once (an import): on SQLite each chain's head is read and moved once and the
+    entries are inserted in one statement, instead of three statements an entry."""
+    contents = [
+        _entry(
+            chain_of(c.mobility_id, actor.organisation_id), actor, c.action, c.entity, c.mobility_id, c.before, c.after
+        )
+        for c in changes
+    ]
+    if writes_at_commit(session):
+        for content in contents:
+            at_commit(session, _APPEND_LINKED, _linking_parameters(content))
+        return
+    linked: list[dict[str, Any]] = []
+    heads: list[dict[str, Any]] = []
+    for chain, entries in itertools.groupby(sorted(contents, key=lambda c: c.chain or ""), lambda c: c.chain or ""):
+        seq, prev_hash = _head(session, chain)
+        for content in entries:
+            seq += 1
+            content = replace(content, seq=seq, prev_hash=prev_hash)
+            digest = entry_hash(content)
+            linked.append({**_fields(content), "seq": seq, "prev_hash": prev_hash, "hash": digest})
+            heads_prev, prev_hash = prev_hash, digest
+        heads.append({"head": chain, "seq": seq, "hash": prev_hash, "prev_hash": heads_prev})
+    if linked:
+        connection = session.connection()
+        connection.execute(_ENTRY, linked)
+        connection.execute(_MOVE_HEAD, heads)
 
 
 def checkpoint(session: Session) -> EntryContent | None:

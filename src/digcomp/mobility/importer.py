@@ -21,10 +21,12 @@ Texts held per language take one column per language: ``qualification_lv``, ``qu
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -42,13 +44,14 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digcomp.access.actor import Actor
 from digcomp.access.permissions import Action as Permission
 from digcomp.access.permissions import require_allowed
 from digcomp.audit import log as audit
-from digcomp.errors import Invalid, InvalidValue, Phrase, Term, problem
+from digcomp.errors import Conflict, Invalid, InvalidValue, Phrase, Term, problem
 from digcomp.i18n import EU_LANGUAGES, country_from_name, language_code
 from digcomp.mobility import service
 from digcomp.mobility.schemas import (
@@ -62,6 +65,7 @@ from digcomp.mobility.schemas import (
     PersonCreate,
     PersonUpdate,
 )
+from digcomp.mobility.service import snapshot
 from digcomp.names import PersonName, clean_name
 from digcomp.store.models import Certificate, Mobility, Organisation, OrganisationKind, Person, Role
 from digcomp.tables import header_key, read_rows
@@ -295,36 +299,71 @@ def apply(
     """Create or update what the rows describe in the caller's transaction (rolled back as a whole on any error)."""
     require_allowed(actor, Permission.plan)
     school = session.get_one(Organisation, actor.organisation_id)
-    outcomes: list[RowOutcome] = []
     directory = _Directory(session, school.id)
-    for offset, row in enumerate(rows):
-        number = first_row + offset
-        try:
+    imports: list[_RowImport] = []
+    for number, row in enumerate(rows, start=first_row):
+        with _row_errors(number):
             if row.sending_organisation.casefold() != school.name.casefold() or row.sending_country != school.country:
                 raise Invalid(
                     "sending_organisation '{given}' is not your school ('{school}')",
                     given=row.sending_organisation,
                     school=school.name,
                 )
-            try:
-                with session.no_autoflush:
-                    outcome = _RowImport(session, actor, school.id, row, directory, confirm_issued).run(number)
-                outcomes.append(outcome)
-            except ValidationError as exc:
-                problems = [
-                    problem([str(p) for p in e["loc"]], str(e["msg"]).removeprefix("Value error, "))
-                    for e in exc.errors()
-                ]
-                raise Invalid("{problem}", problems, problem=problems[0]["msg"]) from None
-        except Invalid as exc:
-            details = exc.errors or [{"msg": exc.message, "template": exc.template, "params": exc.params}]
-            raise Invalid(
-                "row {row}: {problem}; nothing was imported",
-                [{"row": number, **d} for d in details],
-                row=number,
-                problem=Phrase(exc.template, **exc.params),
-            ) from None
-    return _summary(outcomes)
+            imports.append(_RowImport(session, actor, school.id, row, directory, confirm_issued))
+            imports[-1].people()
+    # People first, all together: their mobilities need their ids, then the mobilities, all together.
+    _write_created(session, actor, directory)
+    imported = []
+    for number, row_import in enumerate(imports, start=first_row):
+        with _row_errors(number):
+            imported.append(row_import.mobility(number))
+    _write_created(session, actor, directory)
+    return _summary([row.outcome() for row in imported])
+
+
+@contextlib.contextmanager
+def _row_errors(number: int) -> Iterator[None]:
+    """A row's problems, said with its number; the import is rolled back as a whole."""
+    try:
+        try:
+            yield
+        except ValidationError as exc:
+            problems = [
+                problem([str(p) for p in e["loc"]], str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()
+            ]
+            raise Invalid("{problem}", problems, problem=problems[0]["msg"]) from None
+    except Invalid as exc:
+        details = exc.errors or [{"msg": exc.message, "template": exc.template, "params": exc.params}]
+        raise Invalid(
+            "row {row}: {problem}; nothing was imported",
+            [{"row": number, **d} for d in details],
+            row=number,
+            problem=Phrase(exc.template, **exc.params),
+        ) from None
+
+
+def _write_created(session: Session, actor: Actor, directory: _Directory) -> None:
+    """Insert the records the rows added in one flush (batched statements) and audit each."""
+    created, directory.created = directory.created, []
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "someone added the same people or mobilities while the file was imported; import it again"
+        ) from None
+    audit.record_many(
+        session,
+        actor,
+        [
+            audit.Change("person.created", f"person:{record.id}", after=snapshot(record))
+            if isinstance(record, Person)
+            else audit.Change(
+                "mobility.created", f"mobility:{record.id}", mobility_id=record.id, after=snapshot(record)
+            )
+            for record in created
+        ],
+    )
 
 
 def _summary(outcomes: list[RowOutcome], dry_run: bool = False) -> ImportResult:
@@ -381,9 +420,10 @@ class _Directory:
             .order_by(Person.id)
         ):
             self.add_person(person)
-        self.mobilities: dict[int, list[Mobility]] = {}
+        self.mobilities: dict[Person, list[Mobility]] = {}
         for mobility in session.scalars(select(Mobility).where(Mobility.sending_organisation_id == school_id)):
-            self.mobilities.setdefault(mobility.learner_id, []).append(mobility)
+            self.mobilities.setdefault(mobility.learner, []).append(mobility)
+        self.created: list[Person | Mobility] = []  # added to the session, written together at the end
 
     def add_organisation(self, organisation: Organisation) -> None:
         self.organisations.setdefault((organisation.country, organisation.name.casefold()), organisation)
@@ -406,6 +446,34 @@ class _Directory:
         return self.organisations.get((country, name.casefold()))
 
 
+@dataclass
+class _Imported:
+    """What one row found or created; the created records get their ids when the import writes them."""
+
+    number: int
+    learner: str
+    learner_action: Action
+    host_action: Action
+    mentor_action: Action | None
+    mobility_action: Action
+    mobility: Mobility
+    changes: list[str]
+    reissue: str | None
+
+    def outcome(self) -> RowOutcome:
+        return RowOutcome(
+            row=self.number,
+            learner=self.learner,
+            learner_action=self.learner_action,
+            host_action=self.host_action,
+            mentor_action=self.mentor_action,
+            mobility_action=self.mobility_action,
+            mobility_id=self.mobility.id,
+            changes=self.changes,
+            reissue=self.reissue,
+        )
+
+
 class _RowImport:
     """One row: find or create its learner, host, mentor and mobility, and update what the row changes."""
 
@@ -423,24 +491,44 @@ class _RowImport:
         self.confirm_issued = confirm_issued
         self.changes: list[str] = []
 
-    def run(self, number: int) -> RowOutcome:
+    def people(self) -> None:
+        """Find or add the row's learner, host and mentor."""
+        with self.session.no_autoflush:
+            self.learner, self.learner_action = self._learner()
+            self.host, self.host_action = self._host()
+            self.mentor: Person | None = None
+            self.mentor_action: Action | None = None
+            if self.row.mentor_given_name:
+                self.mentor, self.mentor_action = self._mentor(self.host)
+
+    def mobility(self, number: int) -> _Imported:
+        """Find or add the row's mobility, once its people are written."""
         row = self.row
-        learner, learner_action = self._learner()
-        host, host_action = self._host()
-        mentor, mentor_action = self._mentor(host) if row.mentor_given_name else (None, None)
-        mobility, mobility_action = self._mobility(learner, host, mentor)
-        reissue = self._mark_for_reissue(mobility) if self.changes and mobility_action is not Action.created else None
-        return RowOutcome(
-            row=number,
+        with self.session.no_autoflush:
+            mobility, mobility_action = self._mobility(self.learner, self.host, self.mentor)
+            reissue = (
+                self._mark_for_reissue(mobility) if self.changes and mobility_action is not Action.created else None
+            )
+        return _Imported(
+            number=number,
             learner=f"{row.learner_given_name} {row.learner_family_name}",
-            learner_action=learner_action,
-            host_action=host_action,
-            mentor_action=mentor_action,
+            learner_action=self.learner_action,
+            host_action=self.host_action,
+            mentor_action=self.mentor_action,
             mobility_action=mobility_action,
-            mobility_id=mobility.id,
+            mobility=mobility,
             changes=self.changes,
             reissue=reissue,
         )
+
+    def _new_person(self, data: PersonCreate) -> Person:
+        """A person the file adds (the row's checks stand for ``service.create_person``'s: a learner of the school,
+        a mentor of the host, an e-mail nobody in the organisation has), written with the others at the end."""
+        person = Person(**data.model_dump())
+        self.session.add(person)
+        self.directory.add_person(person)
+        self.directory.created.append(person)
+        return person
 
     def _update_person(self, person: Person, values: dict[str, Any], record: str) -> Action:
         changes = _changed(person, values)
@@ -491,9 +579,7 @@ class _RowImport:
                 role=Role.learner,
                 date_of_birth=row.learner_date_of_birth,
             )
-            created = service.create_person(self.session, self.actor, data)
-            self.directory.add_person(created)
-            return created, Action.created
+            return self._new_person(data), Action.created
         values: dict[str, Any] = {
             "email": row.learner_email,
             "learner_number": row.learner_number,
@@ -614,9 +700,7 @@ class _RowImport:
             email=row.mentor_email,
             role=Role.mentor,
         )
-        created = service.create_person(self.session, self.actor, data)
-        self.directory.add_person(created)
-        return created, Action.created
+        return self._new_person(data), Action.created
 
     # --- mobility
 
@@ -638,7 +722,7 @@ class _RowImport:
         coordinator = self._coordinator()
         overlapping = [
             m
-            for m in self.directory.mobilities.get(learner.id, [])
+            for m in self.directory.mobilities.get(learner, [])
             if m.start_date < row.end_date and m.end_date > row.start_date
         ]
         if len(overlapping) > 1:
@@ -668,8 +752,10 @@ class _RowImport:
                 group_name=row.group_name,
                 tasks=row.tasks,
             )
-            created = service.create_mobility(self.session, self.actor, data)
-            self.directory.mobilities.setdefault(learner.id, []).append(created)
+            created = Mobility(**data.model_dump())  # the row's checks stand for ``service.create_mobility``'s
+            self.session.add(created)
+            self.directory.mobilities.setdefault(learner, []).append(created)
+            self.directory.created.append(created)
             return created, Action.created
         mobility = overlapping[0]
         given: dict[str, Any] = {

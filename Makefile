@@ -40,7 +40,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	bash scripts/system-deps.sh
 	$(BIN)/python benchmarks/run.py
 
 # Regenerate the published contracts (framework JSON Schema, OpenAPI document) after changing models or routes.

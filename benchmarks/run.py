@@ -9,6 +9,6 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 if __name__ == "__main__":
-    for name in ("frameworks", "mapping", "certificates", "templates", "imports", "writes"):
+    for name in ("frameworks", "mapping", "certificates", "templates", "imports", "writes", "capacity"):
         sys.argv = [name]
         runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

@@ -51,9 +51,10 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         subprocess.run([*self.run_as, *args], check=True, capture_output=True, cwd=self.dir)
 
-    def start(self) -> None:
+    def start(self, settings: str = "-c fsync=off -c max_connections=50") -> None:
+        """``settings``: the server's ``-c`` options (the tests' default trades durability for speed)."""
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 {settings}"
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l", str(self.dir / "log"), "start"
         )

@@ -158,3 +158,25 @@ def test_browser_session_cookies_cannot_be_used_from_another_site(client: TestCl
         client.cookies.clear()
     assert same_site.status_code == 200
     assert cross_site.status_code == 403
+
+
+def test_a_password_hashed_with_older_settings_is_hashed_again_at_login(client: TestClient, database: Database) -> None:
+    """Changing argon2's cost must not lock anyone out: the old hash still verifies and is replaced at login."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import select
+
+    from digcomp.access import credentials
+    from digcomp.store.models import Account
+    from tests.journey import PASSWORD, login, register_school
+
+    school = register_school(client, database, "Cēsu tehnikums")
+    older = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)  # argon2-cffi's defaults, used until now
+    with database.session() as session:
+        account = session.scalars(select(Account).where(Account.email == school.admin_email)).one()
+        account.password_hash = older.hash(PASSWORD)
+    login(client, school.admin_email)
+    with database.session() as session:
+        stored = session.scalars(select(Account).where(Account.email == school.admin_email)).one().password_hash
+    assert not credentials.needs_rehash(stored)
+    assert "m=65536" not in stored
+    login(client, school.admin_email)  # and the new hash lets them in again

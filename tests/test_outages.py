@@ -191,3 +191,18 @@ def test_a_postgresql_restart_under_load_gives_no_server_error_and_the_workers_g
         for worker in workers:
             worker.kill()
             worker.wait()
+
+
+def test_readiness_says_whether_the_database_answers(settings: Settings) -> None:
+    """The compose file's health check: /readyz is 503 (with Retry-After) while the database is away, so a proxy
+    sends no one there; /healthz only says the process runs."""
+    unreachable = Database(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/digcomp")
+    with TestClient(create_app(settings, unreachable)) as client:
+        assert client.get("/healthz").status_code == 200
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert "retry-after" in answer.headers
+
+
+def test_readiness_with_the_database_up(site: Site) -> None:
+    assert site.client.get("/readyz").json() == {"status": "ready"}

@@ -121,6 +121,12 @@ def test_the_compose_file_runs_two_instances_on_one_database_and_volume() -> Non
     assert services["migrate"]["command"] == ["digcomp", "migrate"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["proxy"]["command"][-4:] == ["--to", "app1:8000", "--to", "app2:8000"]
+    assert services["postgres"]["healthcheck"]["test"][-1].startswith("pg_isready")
+    for app in apps:  # ready only when the database answers; the proxy waits for both
+        assert "/readyz" in " ".join(app["healthcheck"]["test"])
+    assert {services["proxy"]["depends_on"][name]["condition"] for name in ("app1", "app2")} == {"service_healthy"}
+    assert services["worker"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["restart"] == "no"  # migrations run once, before any app or worker starts
     dockerfile = (root / "Dockerfile").read_text(encoding="utf-8")
     assert "pip install --no-cache-dir ." in dockerfile
     assert "--workers" in dockerfile

@@ -199,7 +199,14 @@ def login(
         if throttle is not None:
             throttle.failed(address, email)
         raise
-    token = database.run(lambda s: issue_token(s, account_id, kind))
+    rehashed = credentials.hash_password(password) if credentials.needs_rehash(candidate.password_hash) else None
+
+    def sign_in(session: Session) -> TokenOut:
+        if rehashed is not None:  # made with older settings: stored again with the current ones
+            session.get_one(Account, account_id).password_hash = rehashed
+        return issue_token(session, account_id, kind)
+
+    token = database.run(sign_in)
     if throttle is not None:
         throttle.succeeded(address, email)
     return token

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import logging
 import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from sqlalchemy import text
 
 from digcomp import __version__, jobs, web
 from digcomp.access.throttle import LoginThrottle
@@ -27,6 +29,7 @@ from digcomp.api import (
     routes_school,
     routes_templates,
 )
+from digcomp.api.deps import get_database
 from digcomp.api.middleware import AnswerHeaders, BodyLimit, PublicAddress
 from digcomp.framework import catalog as load_catalog
 from digcomp.mail import service as mail
@@ -92,6 +95,14 @@ def _settle() -> None:
     took ~150 ms, and every request in flight waited for it (the tail of ``benchmarks/writes.py``)."""
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+
+
+# How long a thread holding Python's interpreter lock keeps it while others wait. A request makes 10–40 round trips
+# to the database, each giving the lock up; with the default 5 ms, a thread whose answer has come waits up to 5 ms
+# for a thread busy in Python (an overview, a PDF) at every trip, so a 25 ms request took 150–500 ms under a mixed
+# load while the processor stayed mostly idle (``benchmarks/capacity.py``).
+SWITCH_INTERVAL = 0.0005
 
 
 def worker_app() -> FastAPI:
@@ -174,6 +185,13 @@ def create_app(
 
     @app.get("/healthz", tags=["service"], include_in_schema=False)
     def health() -> dict[str, str]:
+        """The process answers (liveness)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["service"], include_in_schema=False)
+    def ready(request: Request) -> dict[str, str]:
+        """Ready for traffic: the database answers too (a proxy's or orchestrator's health check); 503 if not."""
+        get_database(request).read(lambda session: session.execute(text("SELECT 1")))
+        return {"status": "ready"}
 
     return app

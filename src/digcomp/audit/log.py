@@ -87,6 +87,23 @@ SELECT {", ".join(f"%({c.name})s" for c in _GIVEN)}, prev_hash, last_seq, last_h
 _LINKED_HEAD = select(_CHAINS.c.last_seq, _CHAINS.c.prev_hash).where(_CHAINS.c.chain == bindparam("chain"))
 
 
+def _heads(session: Session, chains: set[str]) -> dict[str, tuple[int, str]]:
+    """``_head`` of many chains: read (and locked) in one statement, the new ones inserted in another."""
+    connection = session.connection()
+    found = {
+        chain: (int(seq), str(last))
+        for chain, seq, last in connection.execute(
+            select(_CHAINS.c.chain, _CHAINS.c.last_seq, _CHAINS.c.last_hash)
+            .where(_CHAINS.c.chain.in_(sorted(chains)))
+            .with_for_update()
+        )
+    }
+    new = sorted(chains - found.keys())
+    if new:
+        connection.execute(_NEW_HEAD, [{"chain": chain} for chain in new])
+    return {**found, **dict.fromkeys(new, (0, GENESIS))}
+
+
 def _head(session: Session, chain: str) -> tuple[int, str]:
     """The chain's newest (seq, hash), its head row locked: appends to one chain are serialised, other chains are
     not touched. A chain's first append inserts the row; two first appends at once collide on its key and one is
@@ -183,34 +200,33 @@ class Change:
     after: dict[str, Any] | None = None
 
 
-def record_many(session: Session, actor: Actor, changes: list[Change]) -> None:
-    """``record`` for many entries at once (an import): on SQLite each chain's head is read and moved once and the
-    entries are inserted in one statement, instead of three statements an entry."""
+def record_many(session: Session, actor: Actor | None, changes: list[Change]) -> None:
+    """``record`` for many entries at once (an import, a generated data set): each chain's head is read (and locked)
+    and moved once and the entries are inserted in one batched statement, instead of a statement or three an entry.
+    On PostgreSQL the chains' heads stay locked until the transaction commits."""
+    organisation = actor.organisation_id if actor else None
     contents = [
-        _entry(
-            chain_of(c.mobility_id, actor.organisation_id), actor, c.action, c.entity, c.mobility_id, c.before, c.after
-        )
+        _entry(chain_of(c.mobility_id, organisation), actor, c.action, c.entity, c.mobility_id, c.before, c.after)
         for c in changes
     ]
-    if writes_at_commit(session):
-        for content in contents:
-            at_commit(session, _APPEND_LINKED, _linking_parameters(content))
+    if not contents:
         return
+    run_pending(session)  # entries left for the COMMIT come first in their chains
     linked: list[dict[str, Any]] = []
     heads: list[dict[str, Any]] = []
+    known = _heads(session, {c.chain or "" for c in contents})
     for chain, entries in itertools.groupby(sorted(contents, key=lambda c: c.chain or ""), lambda c: c.chain or ""):
-        seq, prev_hash = _head(session, chain)
+        seq, head_hash = known[chain]
+        previous = head_hash
         for content in entries:
+            previous = head_hash
             seq += 1
-            content = replace(content, seq=seq, prev_hash=prev_hash)
-            digest = entry_hash(content)
-            linked.append({**_fields(content), "seq": seq, "prev_hash": prev_hash, "hash": digest})
-            heads_prev, prev_hash = prev_hash, digest
-        heads.append({"head": chain, "seq": seq, "hash": prev_hash, "prev_hash": heads_prev})
-    if linked:
-        connection = session.connection()
-        connection.execute(_ENTRY, linked)
-        connection.execute(_MOVE_HEAD, heads)
+            head_hash = entry_hash(replace(content, seq=seq, prev_hash=previous))
+            linked.append({**_fields(content), "seq": seq, "prev_hash": previous, "hash": head_hash})
+        heads.append({"head": chain, "seq": seq, "hash": head_hash, "prev_hash": previous})
+    connection = session.connection()
+    connection.execute(_ENTRY, linked)
+    connection.execute(_MOVE_HEAD, heads)
 
 
 def checkpoint(session: Session) -> EntryContent | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from digcomp.access import credentials
@@ -28,21 +28,18 @@ from digcomp.store.models import (
 LINK_DAYS_AFTER_END = 14
 
 
-def missing_ratings(session: Session, mobility_ids: Sequence[int]) -> dict[int, int]:
-    """Per mobility: competences of its agreed plan that nobody has rated yet."""
-    planned = (
-        select(Plan.mobility_id, OutcomeCompetence.id.label("target_id"))
+def missing_ratings(session: Session, conditions: Sequence[ColumnElement[bool]]) -> dict[int, int]:
+    """Per mobility (those that meet ``conditions`` on ``Mobility``): competences of its agreed plan that nobody has
+    rated yet."""
+    rated = select(Rating.id).where(Rating.target_id == OutcomeCompetence.id).exists()
+    rows = session.execute(
+        select(Plan.mobility_id, func.count())
+        .join(Mobility, Mobility.id == Plan.mobility_id)
         .join(PlanVersion, PlanVersion.plan_id == Plan.id)
         .join(Outcome, Outcome.version_id == PlanVersion.id)
         .join(OutcomeCompetence, OutcomeCompetence.outcome_id == Outcome.id)
-        .where(Plan.mobility_id.in_(mobility_ids), PlanVersion.status == PlanStatus.agreed)
-        .subquery()
-    )
-    rated = select(Rating.target_id).where(Rating.mobility_id.in_(mobility_ids))
-    rows = session.execute(
-        select(planned.c.mobility_id, func.count())
-        .where(planned.c.target_id.not_in(rated))
-        .group_by(planned.c.mobility_id)
+        .where(*conditions, PlanVersion.status == PlanStatus.agreed, ~rated)
+        .group_by(Plan.mobility_id)
     )
     return {int(mobility_id): int(count) for mobility_id, count in rows}
 
@@ -59,7 +56,7 @@ def queue_reminders(session: Session, settings: Settings, today: dt.date) -> int
             )
         ).unique()
     )
-    missing = missing_ratings(session, [m.id for m in ending])
+    missing = missing_ratings(session, [Mobility.id.in_([m.id for m in ending])])
     queued = 0
     for mobility in ending:
         if not missing.get(mobility.id) or mobility.coordinator_id is None or mobility.mentor_id is None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from digcomp.access.actor import Actor
 from digcomp.mail.reminders import missing_ratings
@@ -27,6 +28,7 @@ from digcomp.store.models import (
     ChangeRequest,
     Confirmation,
     Mobility,
+    Organisation,
     Outcome,
     OutcomeCompetence,
     Person,
@@ -42,6 +44,7 @@ from digcomp.store.models import (
 )
 
 ENDING_SOON_DAYS = 14
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 
 class PlanState(StrEnum):
@@ -194,10 +197,6 @@ class OverviewRow(BaseModel):
     missing: list[MissingItem]
 
 
-def _name(person: Person | None) -> str | None:
-    return f"{person.given_name} {person.family_name}" if person else None
-
-
 def _folded(text: str) -> str:
     """Lower case without accents: 'berzins' finds 'Bērziņš'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -246,41 +245,97 @@ def _sort_key(row: OverviewRow, key: SortKey) -> tuple[object, ...]:
     return (value, learner, row.mobility_id)
 
 
-def _mobilities(actor: Actor, filters: OverviewFilter) -> Select[Mobility]:
-    query = select(Mobility).where(visible_mobilities(actor))
+def _conditions(actor: Actor, filters: OverviewFilter) -> list[ColumnElement[bool]]:
+    """Which mobilities the overview shows, as conditions on ``Mobility`` (the queries join it: at national scale
+    ``IN (subquery)`` made PostgreSQL scan every school's rows)."""
+    conditions = [visible_mobilities(actor)]
     if filters.group:
-        query = query.where(Mobility.group_name == filters.group)
+        conditions.append(Mobility.group_name == filters.group)
     if filters.coordinator_id is not None:
-        query = query.where(Mobility.coordinator_id == filters.coordinator_id)
-    return query
+        conditions.append(Mobility.coordinator_id == filters.coordinator_id)
+    return conditions
+
+
+def _joined(query: Query, column: InstrumentedAttribute[int], conditions: list[ColumnElement[bool]]) -> Query:
+    """``query`` limited to the overview's mobilities, ``column`` holding the mobility's id."""
+    return query.join(Mobility, Mobility.id == column).where(*conditions)
+
+
+def _name(given: str | None, family: str | None) -> str | None:
+    return f"{given} {family}" if given is not None else None
 
 
 def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.date) -> list[OverviewRow]:
-    mobilities = list(session.scalars(_mobilities(actor, filters)).unique())
-    facts = _facts(session, mobilities)
+    """The rows, read as columns (not records with their people and organisations): at national scale the
+    records cost more to build than the database takes to find them."""
+    conditions = _conditions(actor, filters)
+    learner, coordinator, mentor, host = aliased(Person), aliased(Person), aliased(Person), aliased(Organisation)
+    found = session.execute(
+        select(
+            Mobility.id,
+            Mobility.learner_id,
+            Mobility.group_name,
+            Mobility.coordinator_id,
+            Mobility.mentor_id,
+            Mobility.start_date,
+            Mobility.end_date,
+            learner.given_name,
+            learner.family_name,
+            learner.learner_number,
+            coordinator.given_name,
+            coordinator.family_name,
+            mentor.given_name,
+            mentor.family_name,
+            host.name,
+            host.country,
+        )
+        .join(learner, learner.id == Mobility.learner_id)
+        .join(host, host.id == Mobility.host_organisation_id)
+        .outerjoin(coordinator, coordinator.id == Mobility.coordinator_id)
+        .outerjoin(mentor, mentor.id == Mobility.mentor_id)
+        .where(*conditions)
+    ).all()
+    facts = _facts(session, conditions, {row[0]: (row[6], row[4] is not None) for row in found})
     rows = []
-    for mobility in mobilities:
-        state = status_of(facts[mobility.id], today)
+    for (
+        mobility_id,
+        learner_id,
+        group_name,
+        coordinator_id,
+        _,
+        start_date,
+        end_date,
+        learner_given,
+        learner_family,
+        learner_number,
+        coordinator_given,
+        coordinator_family,
+        mentor_given,
+        mentor_family,
+        host_name,
+        host_country,
+    ) in found:
+        state = status_of(facts[mobility_id], today)
         rows.append(
             OverviewRow(
-                mobility_id=mobility.id,
-                learner_id=mobility.learner_id,
-                learner=_name(mobility.learner) or "",
-                learner_number=mobility.learner.learner_number,
-                group_name=mobility.group_name,
-                coordinator_id=mobility.coordinator_id,
-                coordinator=_name(mobility.coordinator),
-                host=mobility.host_organisation.name,
-                host_country=mobility.host_organisation.country,
-                mentor=_name(mobility.mentor),
-                start_date=mobility.start_date,
-                end_date=mobility.end_date,
+                mobility_id=mobility_id,
+                learner_id=learner_id,
+                learner=_name(learner_given, learner_family) or "",
+                learner_number=learner_number,
+                group_name=group_name,
+                coordinator_id=coordinator_id,
+                coordinator=_name(coordinator_given, coordinator_family),
+                host=host_name,
+                host_country=host_country,
+                mentor=_name(mentor_given, mentor_family),
+                start_date=start_date,
+                end_date=end_date,
                 days_to_end=state.days_to_end,
                 overdue=state.overdue,
                 plan=state.plan,
                 assessment=state.assessment,
                 recognition=state.recognition,
-                certificate=facts[mobility.id].certificate,
+                certificate=facts[mobility_id].certificate,
                 missing=state.missing,
             )
         )
@@ -289,60 +344,74 @@ def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.
     return sorted(rows, key=lambda r: _sort_key(r, filters.sort), reverse=filters.descending)
 
 
-def _facts(session: Session, mobilities: Iterable[Mobility]) -> dict[int, Facts]:
-    """The progress facts of each mobility, read with one query per kind of record."""
-    by_id = {m.id: m for m in mobilities}
-    ids = list(by_id)
+def _facts(
+    session: Session, conditions: list[ColumnElement[bool]], mobilities: dict[int, tuple[dt.date, bool]]
+) -> dict[int, Facts]:
+    """The progress facts of each mobility (its end date and whether it has a mentor given), read with one query
+    per kind of record; ``conditions`` select the mobilities in the database."""
     versions: dict[int, list[tuple[int, PlanStatus]]] = defaultdict(list)
     for mobility_id, version_id, status in session.execute(
-        select(Plan.mobility_id, PlanVersion.id, PlanVersion.status)
-        .join(PlanVersion, PlanVersion.plan_id == Plan.id)
-        .where(Plan.mobility_id.in_(ids))
-        .order_by(PlanVersion.number)
+        _joined(
+            select(Plan.mobility_id, PlanVersion.id, PlanVersion.status).join(
+                PlanVersion, PlanVersion.plan_id == Plan.id
+            ),
+            Plan.mobility_id,
+            conditions,
+        ).order_by(PlanVersion.number)
     ):
         versions[mobility_id].append((version_id, status))
     newest = {mobility_id: found[-1][0] for mobility_id, found in versions.items()}
+    version_ids = _joined(
+        select(PlanVersion.id).join(Plan, Plan.id == PlanVersion.plan_id), Plan.mobility_id, conditions
+    )
     outcomes: dict[int, int] = defaultdict(int)
-    for (version_id,) in session.execute(select(Outcome.version_id).where(Outcome.version_id.in_(newest.values()))):
-        outcomes[version_id] += 1
+    for version_id, count in session.execute(
+        select(Outcome.version_id, func.count()).where(Outcome.version_id.in_(version_ids)).group_by(Outcome.version_id)
+    ):
+        outcomes[version_id] = count
     confirmed: dict[int, set[Role]] = defaultdict(set)
     for version_id, role in session.execute(
-        select(Confirmation.version_id, Confirmation.role).where(Confirmation.version_id.in_(newest.values()))
+        select(Confirmation.version_id, Confirmation.role).where(Confirmation.version_id.in_(version_ids))
     ):
         confirmed[version_id].add(role)
     requested: dict[int, set[Role]] = defaultdict(set)
     for version_id, role in session.execute(
         select(ChangeRequest.version_id, ChangeRequest.role).where(
-            ChangeRequest.version_id.in_(newest.values()), ChangeRequest.answered_at.is_(None)
+            ChangeRequest.version_id.in_(version_ids), ChangeRequest.answered_at.is_(None)
         )
     ):
         requested[version_id].add(role)
+    in_force = Validation.reopened_at.is_(None)
     validations = dict(
         session.execute(
-            select(Validation.mobility_id, Validation.id).where(
-                Validation.mobility_id.in_(ids), Validation.reopened_at.is_(None)
-            )
+            _joined(select(Validation.mobility_id, Validation.id), Validation.mobility_id, conditions).where(in_force)
         ).all()
     )
     recognised = set(
-        session.scalars(select(Recognition.validation_id).where(Recognition.validation_id.in_(validations.values())))
+        session.scalars(
+            _joined(
+                select(Recognition.validation_id).join(Validation, Validation.id == Recognition.validation_id),
+                Validation.mobility_id,
+                conditions,
+            ).where(in_force)
+        )
     )
     certificates = dict(
         session.execute(
-            select(Certificate.mobility_id, Certificate.id).where(
-                Certificate.mobility_id.in_(ids), Certificate.revoked_at.is_(None)
+            _joined(select(Certificate.mobility_id, Certificate.id), Certificate.mobility_id, conditions).where(
+                Certificate.revoked_at.is_(None)
             )
         ).all()
     )
-    unrated = missing_ratings(session, ids)
+    unrated = missing_ratings(session, conditions)
     facts = {}
-    for mobility_id, mobility in by_id.items():
+    for mobility_id, (end_date, has_mentor) in mobilities.items():
         version = newest.get(mobility_id)
         statuses = [status for _, status in versions.get(mobility_id, [])]
         draft = bool(statuses) and statuses[-1] is PlanStatus.draft
         facts[mobility_id] = Facts(
-            end_date=mobility.end_date,
-            has_mentor=mobility.mentor_id is not None,
+            end_date=end_date,
+            has_mentor=has_mentor,
             versions=statuses,
             draft_outcomes=outcomes[version] if draft and version is not None else 0,
             confirmed=frozenset(confirmed[version]) if version is not None else frozenset(),

@@ -167,8 +167,8 @@ class Mobility(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     sending_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     host_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
     programme: Mapped[str] = mapped_column(String(100), default="Erasmus+")
@@ -788,6 +788,6 @@ class Certificate(Base):
     # again; says what changed. "" = nothing pending.
     reissue_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The revoked certificate of the same mobility that this one replaces (issued after a correction).
-    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("certificates.id"))
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("certificates.id"), index=True)
     # Its bit in the sending school's revocation list (``credentials.status_list``); unique across all lists.
     status_index: Mapped[int | None] = mapped_column(unique=True)

@@ -223,15 +223,17 @@ def main() -> None:
     parser.add_argument("--users", default="10,20,40")
     parser.add_argument("--warm", type=float, default=4.0)
     parser.add_argument("--seconds", type=float, default=12.0)
-    parser.add_argument("--until-p95", type=float, default=0.0, help="stop after the first step over this p95 (ms)")
+    parser.add_argument("--until-p95", type=float, default=0.0, help="stop after two steps in a row over this p95 (ms)")
     args = parser.parse_args()
     PEOPLE.update(json.loads(args.people.read_text()))
     env = Environment(user_classes=[Coordinator, Mentor, Learner, Employer], host=args.url, events=events)
     env.create_local_runner()
+    over = 0
     for users in (int(n) for n in args.users.split(",")):
         step = measure(env, users, args.warm, args.seconds)
         print(json.dumps(step), flush=True)
-        if args.until_p95 and step["p95"] > args.until_p95:
+        over = over + 1 if args.until_p95 and step["p95"] > args.until_p95 else 0
+        if over == 2:  # two steps in a row over: more users will not do better
             break
     assert env.runner is not None
     env.runner.quit()

@@ -185,6 +185,25 @@ def test_closest_framework_text_in_the_pages_language_where_the_framework_has_it
     assert not any("digcomp-" in reason for reason in programming.why)  # frameworks by name, never by id
 
 
+@pytest.mark.parametrize("framework", ["digcomp-2.2", "digcomp-3.0"])
+def test_reasons_quote_only_the_plans_own_framework(framework: str) -> None:
+    """The crosswalked framework's texts help find a competence, but a plan on DigComp 2.2 is never explained with
+    DigComp 3.0's words (nor the other way round)."""
+    other = "DigComp 3.0" if framework == "digcomp-2.2" else "DigComp 2.2"
+    own = "DigComp 2.2" if framework == "digcomp-2.2" else "DigComp 3.0"
+    statements = [
+        "Uses AI chatbots responsibly to draft replies to guests",
+        "Recognises the role of programming in robots",
+        "Pieņem galda rezervācijas rezervēšanas sistēmā",
+        "Follows the rules of respectful behaviour in online discussions",
+        "Protects the hotel's devices with strong passwords",
+    ]
+    for statement in statements:
+        for suggestion in suggester(framework).suggest(statement, top=3):
+            quoted = [r for r in suggestion.why if r.startswith("closest framework text")]
+            assert quoted and all(f"({own})" in r and other not in r for r in quoted), suggestion.why
+
+
 def test_the_shipped_framework_vectors_belong_to_the_model_and_the_texts() -> None:
     """After a framework text changes, `python -m digcomp.mapping.semantic` must be run (this fails until it is)."""
     embedder = load_embedder()

@@ -119,6 +119,7 @@ class SemanticScore:
     competence: str
     score: float  # mean cosine similarity of the closest texts
     best_document: int
+    best_own_document: int | None  # the closest text of the target framework itself: what a reason quotes
 
 
 class SemanticIndex:
@@ -126,8 +127,13 @@ class SemanticIndex:
         self.embedder = embedder
         self.vectors = vectors
         self.members: dict[str, np.ndarray] = {}
+        target = documents[0].framework if documents else ""  # ``collect_documents`` puts the target's first
+        self.own: dict[str, np.ndarray] = {}
         for competence in dict.fromkeys(d.competence for d in documents):
             self.members[competence] = np.array([i for i, d in enumerate(documents) if d.competence == competence])
+            self.own[competence] = np.array(
+                [i for i, d in enumerate(documents) if d.competence == competence and d.framework == target], dtype=int
+            )
 
     def score(self, text: str, excluded: frozenset[int] = frozenset()) -> dict[str, SemanticScore]:
         # einsum, not ``@``: BLAS threads left spinning after a product take the cores the model's OpenMP threads
@@ -139,7 +145,9 @@ class SemanticIndex:
         for competence, members in self.members.items():
             own = similarities[members]
             best = np.argsort(own)[::-1][:NEIGHBOURS]
-            scores[competence] = SemanticScore(competence, float(own[best].mean()), int(members[best[0]]))
+            mine = self.own[competence]
+            quoted = int(mine[np.argmax(similarities[mine])]) if len(mine) else None
+            scores[competence] = SemanticScore(competence, float(own[best].mean()), int(members[best[0]]), quoted)
         return scores
 
 

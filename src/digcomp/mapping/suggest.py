@@ -261,11 +261,12 @@ class Suggester:
         return words["matched"].format(terms=", ".join(shown[:5]))
 
     def _closest(self, ranking: Ranking, competence_id: str, language: str, words: dict[str, str]) -> str:
-        """The framework text closest in meaning (or, without the model, in words), in the page's language where
-        the framework has it."""
+        """The text of the plan's framework closest in meaning (or, without the model, in words), in the page's
+        language where the framework has it. Texts of a framework the crosswalk connects help to find the competence
+        but are never quoted: the plan is on its own framework."""
         semantic = ranking.semantic.get(competence_id)
-        lexical = ranking.lexical[competence_id].best_documents
-        best = semantic.best_document if semantic else (lexical[0] if lexical else None)
+        lexical = [d for d in ranking.lexical[competence_id].best_documents if self._own(d)]
+        best = semantic.best_own_document if semantic else (lexical[0] if lexical else None)
         if best is None:
             return ""
         document = self.index.documents[best]
@@ -273,6 +274,9 @@ class Suggester:
         text = texts.get(language) or texts.get("en") or document.text
         name = self.framework_names.get(document.framework, document.framework)
         return words["closest"].format(ref=name, text=_clip(text))
+
+    def _own(self, document: int) -> bool:
+        return self.index.documents[document].framework == self.framework.id
 
     def _level_reason(self, choice: LevelChoice, eqf_level: int | None, words: dict[str, str]) -> str:
         if choice.reason == "cues":

@@ -258,7 +258,7 @@ class Outcome(Base):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     # The outcome of the previous plan version this one continues (copied from it, maybe reworded): what was assessed
     # under that version stays with it (``plans.carry``). None: new in this version.
-    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"))
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id"), index=True)
 
     version: Mapped[PlanVersion] = relationship(back_populates="outcomes")
     competences: Mapped[list[OutcomeCompetence]] = relationship(
@@ -281,7 +281,7 @@ class OutcomeCompetence(Base):
     competence: Mapped[str] = mapped_column(String(64))
     target_level: Mapped[int] = mapped_column(Integer)
     # The same competence at the same target in the previous version: its ratings and self-assessments carry on.
-    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("outcome_competences.id"))
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("outcome_competences.id"), index=True)
 
     outcome: Mapped[Outcome] = relationship(back_populates="competences")
 
@@ -433,7 +433,7 @@ class Identification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mobility_id: Mapped[int] = mapped_column(ForeignKey("mobilities.id"), index=True)
-    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"))
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"), index=True)
     worked_on: Mapped[bool]
     note: Mapped[str] = mapped_column(Text, default="")
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
@@ -549,8 +549,8 @@ class ValidatedResult(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     validation_id: Mapped[int] = mapped_column(ForeignKey("validations.id"), index=True)
     position: Mapped[int]
-    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"))
-    target_id: Mapped[int] = mapped_column(ForeignKey("outcome_competences.id"))
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("outcome_competences.id"), index=True)
     framework: Mapped[str] = mapped_column(String(64))
     framework_version: Mapped[str] = mapped_column(String(20))
     competence: Mapped[str] = mapped_column(String(64))

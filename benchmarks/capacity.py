@@ -334,6 +334,11 @@ def print_report(args: Any, data: national.National, generated: float, imported:
             for error in s["errors"]:
                 print(f"         error: {error}")
     best2, best1 = sustainable(two), sustainable(one)
+    for name, best in (("2 serve workers", best2), ("1 serve worker", best1)):
+        if best is None:
+            print(f"  {name}: no step held p95 ≤ {P95_MS} ms and p99 ≤ {P99_MS} ms")
+    if best1:
+        print(f"  sustainable with 1 serve worker: {best1['rate']:.1f} req/s ({best1['users']} users)")
     if best2:
         print(
             f"  sustainable (p95 ≤ {P95_MS} ms, p99 ≤ {P99_MS} ms): {best2['rate']:.1f} req/s with 2 workers = "

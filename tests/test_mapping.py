@@ -201,7 +201,8 @@ def test_reasons_quote_only_the_plans_own_framework(framework: str) -> None:
     for statement in statements:
         for suggestion in suggester(framework).suggest(statement, top=3):
             quoted = [r for r in suggestion.why if r.startswith("closest framework text")]
-            assert quoted and all(f"({own})" in r and other not in r for r in quoted), suggestion.why
+            assert quoted, suggestion.why
+            assert all(f"({own})" in r and other not in r for r in quoted), suggestion.why
 
 
 def test_the_shipped_framework_vectors_belong_to_the_model_and_the_texts() -> None:

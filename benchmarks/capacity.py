@@ -112,10 +112,7 @@ def people(database: Database, url: str, data: national.National) -> dict[str, A
                 .limit(10)
             ).all()
             coordinators.append({"email": email, "drafts": [list(d) for d in drafts]})
-            ongoing = [
-                m for m in data.ongoing if session.get_one(Mobility, m).sending_organisation_id == staff.organisation_id
-            ]
-            for mobility in ongoing[:6]:
+            for mobility in data.ongoing[school][:6]:
                 targets = session.execute(
                     select(Outcome.id, OutcomeCompetence.id)
                     .join(OutcomeCompetence, OutcomeCompetence.outcome_id == Outcome.id)
@@ -243,7 +240,10 @@ def import_at_scale(database: Database, count: int = 1000) -> tuple[float, float
             staff = session.scalars(select(Person).where(Person.email == "coordinator@school1.example.lv")).one()
             started = time.perf_counter()
             importer.apply(session, actor_of(staff), data)
-            session.commit() if commit else session.rollback()
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
             timings.append(time.perf_counter() - started)
     return timings[0], timings[1]
 

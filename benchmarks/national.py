@@ -80,7 +80,7 @@ class National:
     coordinators: list[str] = field(default_factory=list)
     mentors: list[str] = field(default_factory=list)
     learners: list[str] = field(default_factory=list)
-    ongoing: list[int] = field(default_factory=list)  # placements under way: notes, uploads, ratings
+    ongoing: dict[int, list[int]] = field(default_factory=dict)  # per school: placements under way
     certificates: list[str] = field(default_factory=list)
     mobilities: int = 0
     audit_entries: int = 0
@@ -229,7 +229,7 @@ class _School:
             )
         ids = _ids(self.session, Mobility, rows)
         self.out.mobilities += len(ids)
-        self.out.ongoing += [i for i, stage in zip(ids, stages, strict=True) if stage == "ongoing"]
+        self.out.ongoing[self.number] = [i for i, stage in zip(ids, stages, strict=True) if stage == "ongoing"]
         plans = _ids(self.session, Plan, [{"mobility_id": i} for i in ids])
         versions = _ids(
             self.session,

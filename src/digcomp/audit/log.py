@@ -217,7 +217,6 @@ def record_many(session: Session, actor: Actor | None, changes: list[Change]) ->
     known = _heads(session, {c.chain or "" for c in contents})
     for chain, entries in itertools.groupby(sorted(contents, key=lambda c: c.chain or ""), lambda c: c.chain or ""):
         seq, head_hash = known[chain]
-        previous = head_hash
         for content in entries:
             previous = head_hash
             seq += 1

@@ -26,7 +26,6 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -313,12 +312,11 @@ def apply(
             imports[-1].people()
     # People first, all together: their mobilities need their ids, then the mobilities, all together.
     _write_created(session, actor, directory)
-    imported = []
     for number, row_import in enumerate(imports, start=first_row):
         with _row_errors(number):
-            imported.append(row_import.mobility(number))
+            row_import.mobility()
     _write_created(session, actor, directory)
-    return _summary([row.outcome() for row in imported])
+    return _summary([row_import.outcome(number) for number, row_import in enumerate(imports, start=first_row)])
 
 
 @contextlib.contextmanager
@@ -446,34 +444,6 @@ class _Directory:
         return self.organisations.get((country, name.casefold()))
 
 
-@dataclass
-class _Imported:
-    """What one row found or created; the created records get their ids when the import writes them."""
-
-    number: int
-    learner: str
-    learner_action: Action
-    host_action: Action
-    mentor_action: Action | None
-    mobility_action: Action
-    mobility: Mobility
-    changes: list[str]
-    reissue: str | None
-
-    def outcome(self) -> RowOutcome:
-        return RowOutcome(
-            row=self.number,
-            learner=self.learner,
-            learner_action=self.learner_action,
-            host_action=self.host_action,
-            mentor_action=self.mentor_action,
-            mobility_action=self.mobility_action,
-            mobility_id=self.mobility.id,
-            changes=self.changes,
-            reissue=self.reissue,
-        )
-
-
 class _RowImport:
     """One row: find or create its learner, host, mentor and mobility, and update what the row changes."""
 
@@ -501,24 +471,25 @@ class _RowImport:
             if self.row.mentor_given_name:
                 self.mentor, self.mentor_action = self._mentor(self.host)
 
-    def mobility(self, number: int) -> _Imported:
+    def mobility(self) -> None:
         """Find or add the row's mobility, once its people are written."""
-        row = self.row
         with self.session.no_autoflush:
-            mobility, mobility_action = self._mobility(self.learner, self.host, self.mentor)
-            reissue = (
-                self._mark_for_reissue(mobility) if self.changes and mobility_action is not Action.created else None
-            )
-        return _Imported(
-            number=number,
-            learner=f"{row.learner_given_name} {row.learner_family_name}",
+            self.found, self.mobility_action = self._mobility(self.learner, self.host, self.mentor)
+            changed = self.changes and self.mobility_action is not Action.created
+            self.reissue = self._mark_for_reissue(self.found) if changed else None
+
+    def outcome(self, number: int) -> RowOutcome:
+        """What the row did, once the records it added are written (and have their ids)."""
+        return RowOutcome(
+            row=number,
+            learner=f"{self.row.learner_given_name} {self.row.learner_family_name}",
             learner_action=self.learner_action,
             host_action=self.host_action,
             mentor_action=self.mentor_action,
-            mobility_action=mobility_action,
-            mobility=mobility,
+            mobility_action=self.mobility_action,
+            mobility_id=self.found.id,
             changes=self.changes,
-            reissue=reissue,
+            reissue=self.reissue,
         )
 
     def _new_person(self, data: PersonCreate) -> Person:

@@ -279,15 +279,15 @@ def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.
             Mobility.mentor_id,
             Mobility.start_date,
             Mobility.end_date,
-            learner.given_name,
-            learner.family_name,
+            learner.given_name.label("learner_given"),
+            learner.family_name.label("learner_family"),
             learner.learner_number,
-            coordinator.given_name,
-            coordinator.family_name,
-            mentor.given_name,
-            mentor.family_name,
-            host.name,
-            host.country,
+            coordinator.given_name.label("coordinator_given"),
+            coordinator.family_name.label("coordinator_family"),
+            mentor.given_name.label("mentor_given"),
+            mentor.family_name.label("mentor_family"),
+            host.name.label("host"),
+            host.country.label("host_country"),
         )
         .join(learner, learner.id == Mobility.learner_id)
         .join(host, host.id == Mobility.host_organisation_id)
@@ -295,47 +295,30 @@ def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.
         .outerjoin(mentor, mentor.id == Mobility.mentor_id)
         .where(*conditions)
     ).all()
-    facts = _facts(session, conditions, {row[0]: (row[6], row[4] is not None) for row in found})
+    facts = _facts(session, conditions, {m.id: (m.end_date, m.mentor_id is not None) for m in found})
     rows = []
-    for (
-        mobility_id,
-        learner_id,
-        group_name,
-        coordinator_id,
-        _,
-        start_date,
-        end_date,
-        learner_given,
-        learner_family,
-        learner_number,
-        coordinator_given,
-        coordinator_family,
-        mentor_given,
-        mentor_family,
-        host_name,
-        host_country,
-    ) in found:
-        state = status_of(facts[mobility_id], today)
+    for m in found:
+        state = status_of(facts[m.id], today)
         rows.append(
             OverviewRow(
-                mobility_id=mobility_id,
-                learner_id=learner_id,
-                learner=_name(learner_given, learner_family) or "",
-                learner_number=learner_number,
-                group_name=group_name,
-                coordinator_id=coordinator_id,
-                coordinator=_name(coordinator_given, coordinator_family),
-                host=host_name,
-                host_country=host_country,
-                mentor=_name(mentor_given, mentor_family),
-                start_date=start_date,
-                end_date=end_date,
+                mobility_id=m.id,
+                learner_id=m.learner_id,
+                learner=_name(m.learner_given, m.learner_family) or "",
+                learner_number=m.learner_number,
+                group_name=m.group_name,
+                coordinator_id=m.coordinator_id,
+                coordinator=_name(m.coordinator_given, m.coordinator_family),
+                host=m.host,
+                host_country=m.host_country,
+                mentor=_name(m.mentor_given, m.mentor_family),
+                start_date=m.start_date,
+                end_date=m.end_date,
                 days_to_end=state.days_to_end,
                 overdue=state.overdue,
                 plan=state.plan,
                 assessment=state.assessment,
                 recognition=state.recognition,
-                certificate=facts[mobility_id].certificate,
+                certificate=facts[m.id].certificate,
                 missing=state.missing,
             )
         )

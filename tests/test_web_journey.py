@@ -387,3 +387,45 @@ def test_pages_refuse_what_a_role_may_not_do(browser: Browser, server: str) -> N
     anonymous.set_default_timeout(BROWSER_STEP_MS)
     anonymous.goto(f"{server}/mobilities")
     expect(anonymous).to_have_url(f"{server}/login?next=/mobilities")
+
+
+def test_a_school_on_digcomp_3_gets_live_suggestions_and_descriptors_from_3(browser: Browser, server: str) -> None:
+    admin = login(browser, server, "admin@example.lv", "en")
+
+    def choose(framework: str) -> None:
+        admin.goto(f"{server}/school")
+        admin.select_option("#f-plan-framework", framework)
+        admin.click("form[action='/school/framework'] button[type=submit]")
+        expect(admin.locator("#f-plan-framework")).to_have_value(framework)
+
+    choose("digcomp-3.0")
+    try:
+        coordinator = login(browser, server, "ilze.kalnina@example.lv", "en")
+        coordinator.goto(f"{server}/mobilities/new")
+        coordinator.fill("#f-learner_given_name", "Marta")
+        coordinator.fill("#f-learner_family_name", "Ozoliņa")
+        coordinator.select_option("#f-host_id", index=0)
+        coordinator.select_option("#f-mentor_id", index=0)
+        coordinator.fill("#f-qualification_lv", "Viesmīlības speciāliste")
+        coordinator.fill("#f-qualification_en", "Hospitality specialist")
+        coordinator.fill("#f-start_date", START.isoformat())
+        coordinator.fill("#f-end_date", END.isoformat())
+        coordinator.click("form[action='/mobilities/new'] button[type=submit]")
+        expect(coordinator.locator("h1")).to_have_text("Marta Ozoliņa")
+        coordinator.click("text=Start the plan")
+        coordinator.click("text=Add an outcome")
+        expect(coordinator.locator("label[for=f-competence]")).to_contain_text("DigComp 3.0")
+        coordinator.fill("#f-text_en", "Enters guest bookings in the hotel booking system and checks free rooms")
+        first = coordinator.locator("#suggestions .suggestion").first
+        expect(first).to_contain_text("2.1 Interacting through and with digital technologies")
+        expect(first).to_contain_text("DigComp 3.0")
+        expect(coordinator.locator("#suggestions")).not_to_contain_text("DigComp 2.2")
+        first.locator("button").click()
+        expect(coordinator.locator("#f-competence")).to_have_value("2.1")
+        expect(coordinator.locator("#descriptor")).to_be_visible()
+        coordinator.fill("#f-criteria_en", "Three bookings entered without mistakes")
+        coordinator.click("button[name=action][value=save]")
+        confirmation_in_view(coordinator)
+        expect(coordinator.locator("main")).to_contain_text("2.1 Interacting through and with digital technologies")
+    finally:
+        choose("digcomp-2.2")  # the other tests of this server plan on 2.2

@@ -82,6 +82,10 @@ class AgreedVersion:
         """Every outcome id of the lineages -> the current outcome it is read under."""
         return carry.current_of(o.ids for o in self.outcomes)
 
+    def framework(self, default: str) -> str:
+        """The framework the plan is written on (an outcome added beyond it is assessed on the same)."""
+        return next((t.framework for o in self.outcomes for t in o.competences), default)
+
     def target_of(self) -> dict[int, int]:
         return carry.current_of(t.ids for o in self.outcomes for t in o.competences)
 

@@ -159,6 +159,11 @@ class OrganisationUpdate(_In):
         description="How the school assures the quality of what it certifies (accreditation, internal review); "
         "stated on its European Digital Credentials",
     )
+    plan_framework: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{0,31}$")] | Omitted = Field(
+        default=None,
+        description="The DigComp version the school's new plans are written on (a framework's id)",
+        examples=["digcomp-3.0"],
+    )
 
 
 class OrganisationOut(_Out):
@@ -178,6 +183,7 @@ class OrganisationOut(_Out):
     brand_colour: str = ""
     has_logo: bool = False
     quality_assurance: str = ""
+    plan_framework: str = "digcomp-2.2"
 
 
 class PersonCreate(_In):

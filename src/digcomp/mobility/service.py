@@ -11,6 +11,7 @@ from digcomp.access.actor import SCHOOL_STAFF, Actor, MobilityParties, require
 from digcomp.access.permissions import Action, allowed, require_allowed
 from digcomp.audit import log as audit
 from digcomp.errors import Conflict, Forbidden, Invalid, NotFound, Term, problem
+from digcomp.framework import catalog
 from digcomp.i18n import official_language
 from digcomp.mobility import colours
 from digcomp.mobility.schemas import (
@@ -129,6 +130,13 @@ def update_organisation(
         require_allowed(
             actor, Action.administer, message="only the school's admin states how the school assures quality"
         )
+    if "plan_framework" in changes:
+        require_allowed(actor, Action.administer, message="only the school's admin chooses the framework of plans")
+        known = catalog().frameworks
+        if changes["plan_framework"] not in known:
+            reason = "unknown framework '{name}'; known: {known}"
+            values = {"name": changes["plan_framework"], "known": ", ".join(sorted(known))}
+            raise Invalid(reason, [problem(["body", "plan_framework"], reason, **values)], **values)
     if "brand_colour" in changes:
         require_allowed(actor, Action.administer, message="only the school's admin sets the school's colour")
         changes["brand_colour"] = colour = changes["brand_colour"].lower()

@@ -167,6 +167,17 @@ def plan_view(session: Session, mobility: Mobility) -> PlanOut:
     )
 
 
+def framework_of(session: Session, mobility: Mobility) -> str:
+    """The framework a plan's new outcomes are written on: the one its outcomes already use (a plan stays on one
+    DigComp version), else the one the sending school chose for new plans."""
+    plan = plan_of(session, mobility)
+    for version in reversed(plan.versions if plan else []):
+        for outcome in version.outcomes:
+            if outcome.competences:
+                return outcome.competences[0].framework
+    return mobility.sending_organisation.plan_framework
+
+
 def _ensure_planning(session: Session, actor: Actor, mobility: Mobility) -> None:
     require_allowed(actor, Action.plan)
     require(actor.organisation_id == mobility.sending_organisation_id, "only the sending school plans this mobility")

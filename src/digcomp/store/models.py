@@ -121,6 +121,8 @@ class Organisation(Base):
     # How a school assures the quality of what it certifies (e.g. its accreditation and internal review), stated on
     # its European Digital Credentials as the EU's micro-credential elements ask.
     quality_assurance: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The DigComp version a school's new plans are written on (a plan keeps the framework of its first outcome).
+    plan_framework: Mapped[str] = mapped_column(String(32), default="digcomp-2.2", server_default="digcomp-2.2")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -56,7 +56,7 @@ def _page(request: Request, actor: Actor, mobility_id: int, status_code: int = 2
             "can_note": allowed(actor, Action.write_note, who),
             "can_reopen": allowed(actor, Action.validate, who),
             "can_add_additional": allowed(actor, Action.add_additional, who),
-            "competences": competence_summaries(catalog.get(DEFAULT_FRAMEWORK), lang),
+            "competences": competence_summaries(catalog.get(record.version.framework(DEFAULT_FRAMEWORK)), lang),
             "writing_languages": list(dict.fromkeys([lang, mobility.working_language, "en"])),
             "self_phase": self_phase(mobility.start_date, utcnow().date()),
         }
@@ -299,7 +299,11 @@ def add_additional(
         data = AdditionalOutcomeIn.model_validate(
             {
                 "text": {additional_language: additional_text},
-                "competence": {"competence": additional_competence, "target_level": additional_level or None},
+                "competence": {
+                    "framework": record.version.framework(DEFAULT_FRAMEWORK),
+                    "competence": additional_competence,
+                    "target_level": additional_level or None,
+                },
             }
         )
         stages.add_additional(s, catalog, actor, record, data)

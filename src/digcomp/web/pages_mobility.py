@@ -19,7 +19,7 @@ from digcomp.api.deps import get_base_url, get_catalog, get_database, get_settin
 from digcomp.credentials import issuing
 from digcomp.credentials import languages as document_languages
 from digcomp.errors import Conflict, DomainError, Invalid, NotFound, Term, Unavailable
-from digcomp.framework import DEFAULT_FRAMEWORK, pick
+from digcomp.framework import DEFAULT_FRAMEWORK, Catalog, pick
 from digcomp.framework.views import competence_summaries, level_view
 from digcomp.i18n import EU_LANGUAGES
 from digcomp.mail import outbox
@@ -335,14 +335,17 @@ def _outcome_form(
 ) -> Response:
     catalog = get_catalog(request)
     lang = language(request)
-    framework = catalog.get(DEFAULT_FRAMEWORK)
+
+    def work(s: Session) -> tuple[Mobility, dict[str, str], str]:
+        mobility = mobility_for(s, actor, mobility_id)
+        return mobility, module_names(s, mobility, lang), _framework_id(s, catalog, mobility, values)
+
+    mobility, programme, framework_id = get_database(request).read(work)
+    framework = catalog.get(framework_id)
     competence, level = str(values.get("competence", "")), str(values.get("target_level", ""))
     descriptor = None
     if competence in framework.competence_by_id and level.isdigit() and 1 <= int(level) <= framework.max_level:
         descriptor = level_view(framework, competence, int(level), lang)
-    mobility, programme = get_database(request).read(
-        lambda s: (mobility := mobility_for(s, actor, mobility_id), module_names(s, mobility, lang))
-    )
     status = extra.pop("status_code", 200)
     return render(
         request,
@@ -353,6 +356,7 @@ def _outcome_form(
         values=values,
         plan_languages=plan_languages(mobility),
         mentor_reads=plans.mentor_reads(mobility),
+        framework=framework,
         competences=competence_summaries(framework, lang),
         methods=[m.value for m in AssessmentMethod],
         programme=programme,
@@ -362,6 +366,12 @@ def _outcome_form(
         message=extra.pop("message", ""),
         **extra,
     )
+
+
+def _framework_id(session: Session, catalog: Catalog, mobility: Mobility, values: dict[str, Any]) -> str:
+    """The framework the outcome is written on: the one the form carries (an edited outcome's), else the plan's."""
+    chosen = str(values.get("framework", ""))
+    return chosen if chosen in catalog.frameworks else plans.framework_of(session, mobility)
 
 
 def module_names(session: Session, mobility: Mobility, lang: str) -> dict[str, str]:
@@ -375,6 +385,7 @@ def _outcome_values(outcome: Any) -> dict[str, Any]:
     target = outcome.competences[0]
     return {
         **values,
+        "framework": target.framework,
         "competence": target.competence,
         "target_level": str(target.target_level),
         "methods": [m.value for m in outcome.methods],
@@ -388,7 +399,13 @@ def _outcome_in(values: dict[str, Any]) -> OutcomeIn:
         {
             "text": {k.removeprefix("text_"): v for k, v in values.items() if k.startswith("text_")},
             "criteria": {k.removeprefix("criteria_"): v for k, v in values.items() if k.startswith("criteria_")},
-            "competences": [{"competence": values.get("competence", ""), "target_level": level or None}],
+            "competences": [
+                {
+                    "framework": values.get("framework") or DEFAULT_FRAMEWORK,
+                    "competence": values.get("competence", ""),
+                    "target_level": level or None,
+                }
+            ],
             "methods": values["methods"],
             "module_code": values.get("module_code", ""),
         }
@@ -449,11 +466,17 @@ async def _save_outcome(request: Request, mobility_id: int, outcome_id: int | No
                 errors={"text": loc.label("write_outcome_first")},
             )
         versions = {code: text for code, text in written if code in MAPPING_LANGUAGES}  # one answer for all of them
-        eqf_level = get_database(request).read(lambda s: mobility_for(s, actor, mobility_id).eqf_level)
+
+        def plan_facts(s: Session) -> tuple[int | None, str]:
+            mobility = mobility_for(s, actor, mobility_id)
+            return mobility.eqf_level, _framework_id(s, get_catalog(request), mobility, values)
+
+        eqf_level, framework_id = get_database(request).read(plan_facts)
+        engine = suggester(framework_id)
         if versions:
-            found = suggester().suggest_versions(versions, top=3, explain_in=lang, eqf_level=eqf_level)
+            found = engine.suggest_versions(versions, top=3, explain_in=lang, eqf_level=eqf_level)
         else:
-            found = suggester().suggest(written[0][1], "auto", top=3, explain_in=lang, eqf_level=eqf_level)
+            found = engine.suggest(written[0][1], "auto", top=3, explain_in=lang, eqf_level=eqf_level)
         return _outcome_form(request, actor, mobility_id, values, outcome_id, suggestions=found)
     catalog = get_catalog(request)
 

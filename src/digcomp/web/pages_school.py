@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from digcomp.access import service as access
 from digcomp.access import staff
 from digcomp.access.actor import Actor
-from digcomp.api.deps import client_address, get_base_url, get_database, get_settings_dep, throttle_of
+from digcomp.api.deps import (
+    client_address,
+    get_base_url,
+    get_catalog,
+    get_database,
+    get_settings_dep,
+    throttle_of,
+)
 from digcomp.api.downloads import download
 from digcomp.api.routes_assessment import evidence_store
 from digcomp.assessment.evidence_store import EvidenceStore
@@ -72,7 +79,8 @@ def _school_page(request: Request, actor: Actor, status: int = 200, message: str
     extra.setdefault("errors", {})
     extra.setdefault("values", {})
     extra.setdefault("error_at", "")
-    return render(request, "school.html", status, key=key, message=message, **data, **extra)
+    frameworks = sorted(get_catalog(request).frameworks.values(), key=lambda f: f.id)
+    return render(request, "school.html", status, key=key, message=message, frameworks=frameworks, **data, **extra)
 
 
 @router.get("/school", response_class=HTMLResponse)
@@ -200,6 +208,19 @@ def set_quality_assurance(request: Request, quality_assurance: Annotated[str, Fo
         registry.update_organisation(s, actor, school, OrganisationUpdate(quality_assurance=quality_assurance))
 
     return _change(request, actor, work, "saved", "quality")
+
+
+@router.post("/school/framework", response_class=HTMLResponse)
+def set_plan_framework(request: Request, plan_framework: Annotated[str, Form()] = "") -> Response:
+    """The DigComp version the school's new plans are written on; plans under way keep theirs."""
+    actor = _admin(request)
+    require_same_origin(request)
+
+    def work(s: Session) -> None:
+        school = s.get_one(Organisation, actor.organisation_id)
+        registry.update_organisation(s, actor, school, OrganisationUpdate(plan_framework=plan_framework))
+
+    return _change(request, actor, work, "saved", "framework")
 
 
 @router.post("/school/grades", response_class=HTMLResponse)

@@ -59,6 +59,7 @@
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
       body: JSON.stringify({
         texts: versions, top: 3, explain_in: lang, eqf_level: form.dataset.eqf ? Number(form.dataset.eqf) : null,
+        framework: form.dataset.framework,
       }),
     });
     if (!response.ok) return;
@@ -79,7 +80,7 @@
 
   async function showDescriptor() {
     if (!competence.value || !level.value) { descriptor.hidden = true; return; }
-    const url = `/api/v1/frameworks/digcomp-2.2/competences/${competence.value}?lang=${lang}&level=${level.value}`;
+    const url = `/api/v1/frameworks/${form.dataset.framework}/competences/${competence.value}?lang=${lang}&level=${level.value}`;
     const response = await fetch(url);
     if (!response.ok) return;
     const view = await response.json();

@@ -11,11 +11,12 @@ import pytest
 import yaml
 
 from digcomp.framework import catalog
-from digcomp.mapping.evaluation import evaluate
+from digcomp.mapping.evaluation import agreement, evaluate
 from digcomp.mapping.semantic import load_embedder
 from digcomp.mapping.suggest import Suggester
 
 SET_4 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "outcomes-eval-4.yaml"
+SECOND_PASS = SET_4.with_name("outcomes-eval-4-second-pass.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +52,33 @@ def test_an_outcome_in_two_languages_gets_one_answer() -> None:
     reversed_order = suggester.suggest_versions(dict(reversed(list(texts.items()))), 3)
     assert [(s.competence, s.level) for s in together] == [(s.competence, s.level) for s in reversed_order]
     assert together[0].score == reversed_order[0].score
+
+
+def test_two_labelling_passes_are_compared_beyond_chance() -> None:
+    first = [
+        {"competence": "2.1", "also": ["1.3"], "band": [2, 3]},
+        {"competence": "1.3", "band": [2, 4]},
+        {"competence": "2.1", "band": [1, 2]},
+        {"competence": "4.2", "band": [2, 4]},
+    ]
+    second = [
+        {"competence": "1.3", "also": ["2.1"], "band": [2, 3]},
+        {"competence": "1.3", "band": [3, 5]},
+        {"competence": "2.1", "band": [3, 4]},
+        {"competence": "4.2", "band": [2, 4]},
+    ]
+    found = agreement(first, second)
+    assert found.same_best == 0.75
+    # chance: 2.1 0.5 x 0.25, 1.3 0.25 x 0.5, 4.2 0.25 x 0.25 -> 0.3125; kappa (0.75 - 0.3125) / 0.6875
+    assert found.kappa == pytest.approx(0.6364, abs=1e-4)
+    assert found.best_accepted_by_other == 1.0
+    assert found.bands_overlap == 0.75
+    assert found.same_band == 0.5
+    assert agreement(first, first).kappa == 1.0
+
+
+def test_the_second_pass_labels_items_of_set_4() -> None:
+    first = {next(iter(o["texts"].values())) for o in yaml.safe_load(SET_4.read_text(encoding="utf-8"))["outcomes"]}
+    second = yaml.safe_load(SECOND_PASS.read_text(encoding="utf-8"))["outcomes"]
+    assert len(second) >= 100
+    assert all(item["text"] in first for item in second)

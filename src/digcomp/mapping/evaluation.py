@@ -65,3 +65,41 @@ def evaluate(suggester: Suggester, outcomes: Iterable[Mapping[str, Any]]) -> Fig
         pairs_alone_agree=agree / pairs if pairs else 0.0,
         first_answers=dict(sorted(first.items(), key=lambda kv: -kv[1])),
     )
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How two labelling passes of one set agree (each item: a best competence, the equally right ones, a band)."""
+
+    items: int
+    same_best: float  # the same best competence
+    kappa: float  # Cohen's kappa on the best competence (agreement beyond chance)
+    best_accepted_by_other: float  # each pass's best is among the other's right answers (both ways)
+    bands_overlap: float  # the two bands share a level
+    same_band: float
+
+
+def agreement(first: Iterable[Mapping[str, Any]], second: Iterable[Mapping[str, Any]]) -> Agreement:
+    pairs = list(zip(first, second, strict=True))
+    n = len(pairs)
+    same = sum(a["competence"] == b["competence"] for a, b in pairs)
+    both_ways = sum(
+        a["competence"] in {b["competence"], *b.get("also", [])}
+        and b["competence"] in {a["competence"], *a.get("also", [])}
+        for a, b in pairs
+    )
+    overlap = sum(a["band"][0] <= b["band"][1] and b["band"][0] <= a["band"][1] for a, b in pairs)
+    same_band = sum(list(a["band"]) == list(b["band"]) for a, b in pairs)
+    chance = sum(
+        (sum(a["competence"] == c for a, _ in pairs) / n) * (sum(b["competence"] == c for _, b in pairs) / n)
+        for c in {p["competence"] for pair in pairs for p in pair}
+    )
+    observed = same / n
+    return Agreement(
+        items=n,
+        same_best=observed,
+        kappa=(observed - chance) / (1 - chance) if chance < 1 else 1.0,
+        best_accepted_by_other=both_ways / n,
+        bands_overlap=overlap / n,
+        same_band=same_band / n,
+    )

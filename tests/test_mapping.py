@@ -93,6 +93,22 @@ def test_level_without_cue_comes_from_the_qualifications_band() -> None:
 
 
 @pytest.mark.parametrize(
+    ("latvian", "english", "level"),
+    [
+        # social networks are social media, not computer networks; a "programma" is software, not programming
+        ("Nošķir personīgos un profesionālos sociālo tīklu kontus", "Keeps personal and work social media apart", 3),
+        ("Ievada govju izslaukumu saimniecības programmā", "Records milk yields in the farm management software", 3),
+        ("Ieprogrammē viedās mājas kontrolieri", "Programs a smart home controller", 4),
+        ("Pievieno printeri biroja tīklam", "Connects the printer to the office network", 4),
+    ],
+)
+def test_the_technical_raise_reads_the_same_in_both_languages(latvian: str, english: str, level: int) -> None:
+    [lv] = suggester().suggest(latvian, "lv", top=1)
+    [en] = suggester().suggest(english, "en", top=1)
+    assert (lv.level, en.level) == (level, level), (lv.why[-1], en.why[-1])
+
+
+@pytest.mark.parametrize(
     "text",
     ["e-mail etiquette", "Makes a poster for the café in Canva", "Replies to customers' e-mails politely"],
 )

@@ -32,7 +32,7 @@ def test_competences_and_levels_on_outcomes_nobody_tuned_on(figures) -> None:  #
     assert figures.outcomes >= 150
     assert figures.top1 >= 0.70
     assert figures.top3 >= 0.88
-    assert figures.in_band >= 0.90
+    assert figures.in_band >= 0.95
     assert figures.in_band_with_cues >= 0.80
 
 
@@ -40,6 +40,11 @@ def test_high_confidence_is_honest(figures) -> None:  # type: ignore[no-untyped-
     assert figures.high_right >= 0.85
     assert figures.high_share >= 0.30
     assert max(figures.first_answers.values()) <= 0.25 * figures.outcomes  # no default answer for everything
+
+
+def test_each_language_read_alone_agrees_at_least_as_often_as_today(figures) -> None:  # type: ignore[no-untyped-def]
+    assert figures.pairs >= 40
+    assert figures.pairs_alone_agree >= 0.50  # the target of #32 is 0.90: not reached (README)
 
 
 def test_an_outcome_in_two_languages_gets_one_answer() -> None:

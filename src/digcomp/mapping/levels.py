@@ -188,12 +188,23 @@ DEFAULT_BANDS: dict[int, tuple[int, int]] = {
 DEFAULT_EQF = 4
 
 # Work that is technically demanding for the band: writing code, automating, configuring systems, data, networks.
+# Verbs of programming, not the noun (a "program" or Latvian "programma" is just software), and computer networks,
+# not social ones ("sociālie tīkli", "reti sociali" are social media). Matched on the case-folded text, diacritics kept.
 TECHNICAL = re.compile(
-    r"\b(program\w*|script\w*|macro\w*|automat\w*|configur\w*|database\w*|network\w*|firmware|algorithm\w*|"
-    r"troubleshoot\w*|cnc|code|coding|"
-    r"programm\w*|skript\w*|makro\w*|automatiz\w*|konfigur\w*|datubaz\w*|tikl\w*|algoritm\w*|"
-    r"automatizz\w*|rete|reti)\b"
+    r"\b(programming|programmed|programmer\w*|programs?(?= (?:a|an|the|it|its)\b)|script\w*|macro\w*|automat\w*|"
+    r"configur\w*|database\w*|network\w*|firmware|algorithm\w*|troubleshoot\w*|cnc|code|coding|"
+    r"(?:ie)?programmē\w*|skript\w*|makro\w*|automatiz\w*|konfigur\w*|datubāz\w*|tīkl\w*|algoritm\w*|"
+    r"programmier\w*|netzwerk\w*|programmar\w*|programmazion\w*|automatizz\w*|rete|reti|programar|programación)\b"
 )
+SOCIAL_NETWORKS = re.compile(
+    r"\b(?:social\w*|sociāl\w*|soziale?n?)\s+(?:network\w*|tīkl\w*|netzwerk\w*)|\b(?:reti|rete|redes?)\s+social\w*"
+)
+
+
+def technical_word(text: str) -> str:
+    """The word that makes a statement's work technically demanding, or ""."""
+    found = TECHNICAL.search(SOCIAL_NETWORKS.sub(" ", text.casefold()))
+    return found.group(0) if found else ""
 
 
 @dataclass(frozen=True)
@@ -212,7 +223,7 @@ def choose_level(text: str, band: tuple[int, int], top: int = 8) -> LevelChoice:
     if estimate.level is not None:
         return LevelChoice(min(estimate.level, top), "cues", band, estimate.cues)
     low, high = band
-    technical = TECHNICAL.search(fold(text))
+    technical = technical_word(text)
     if technical and low < high:
-        return LevelChoice(min(low + 1, high, 6, top), "band_technical", band, [], technical.group(0))
+        return LevelChoice(min(low + 1, high, 6, top), "band_technical", band, [], technical)
     return LevelChoice(min(low, 6, top), "band", band, [])

@@ -9,11 +9,13 @@ import io
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import event
 
-from digcomp.mobility.overview import Facts, Missing, PlanState, status_of
+from digcomp.access.actor import Actor
+from digcomp.mobility.overview import Facts, Missing, OverviewFilter, OverviewRow, PlanState, overview, status_of
 from digcomp.store.db import Database
 from digcomp.store.models import PlanStatus, Role
-from tests.journey import API, agreed_plan, assess_and_validate, create_mobility, ok, web_login
+from tests.journey import API, END, agreed_plan, assess_and_validate, create_mobility, ok, web_login
 
 TODAY = dt.date(2026, 5, 20)
 
@@ -174,3 +176,48 @@ def test_the_overview_page_filters_exports_and_prints(client: TestClient, group)
     assert sheet["B1"].value == "Izglītojamais"
     css = client.get("/static/style.css").text
     assert "@media print" in css
+
+
+def test_a_second_look_reads_again_only_the_placements_that_changed(
+    client: TestClient, database: Database, group
+) -> None:  # type: ignore[no-untyped-def]
+    m = group
+    actor = Actor(m.coordinator, Role.coordinator, m.school, "Ilze", "Kalniņa")
+    statements: list[str] = []
+
+    def look() -> dict[str, OverviewRow]:
+        statements.clear()
+        with database.session() as session:
+            rows = overview(session, actor, OverviewFilter(), TODAY)
+        return {r.learner: r for r in rows}
+
+    event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    look()
+    unchanged = look()
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1  # the rows, nothing more
+
+    base = f"{API}/mobilities/{m.id}/assessment"
+    first = ok(client.get(base, headers=m.as_["coordinator"]))["outcomes"][0]
+    target = first["competences"][0]["target_id"]
+    worked_on = {"worked_on": True}
+    ok(client.put(f"{base}/outcomes/{first['outcome_id']}/identification", headers=m.as_["learner"], json=worked_on))
+    note = {"title": "Observation", "text": "Took three bookings."}
+    ok(client.post(f"{base}/outcomes/{first['outcome_id']}/notes", headers=m.as_["mentor"], json=note), 201)
+    rating = {"level": 3, "justification": "Seen at work"}
+    ok(client.put(f"{base}/targets/{target}/rating", headers=m.as_["mentor"], json=rating))
+    rated = look()
+    assert rated["Jānis Bērziņš"].missing[0].count == unchanged["Jānis Bērziņš"].missing[0].count - 1  # type: ignore[operator]
+    assert rated["Anna Liepiņa"] == unchanged["Anna Liepiņa"]
+
+    assess_and_validate(client, m)
+    issued = ok(client.post(f"{API}/mobilities/{m.id}/certificate", headers=m.as_["validator"], json={}), 201)
+    assert look()["Jānis Bērziņš"].certificate == issued["id"]
+    revoke = {"reason": "Issued with a wrong date"}
+    ok(client.post(f"{API}/certificates/{issued['id']}/revocation", headers=m.as_["validator"], json=revoke))
+    after = look()["Jānis Bērziņš"]
+    assert after.certificate is None
+    assert Missing.certificate in [i.what for i in after.missing]
+
+    corrected = END + dt.timedelta(days=3)
+    ok(client.patch(f"{API}/mobilities/{m.id}", headers=m.as_["coordinator"], json={"end_date": corrected.isoformat()}))
+    assert look()["Jānis Bērziņš"].end_date == corrected

@@ -32,11 +32,15 @@ from digcomp.api import (
 )
 from digcomp.api.deps import get_database
 from digcomp.api.middleware import AnswerHeaders, BodyLimit, PublicAddress
+from digcomp.credentials import signing
+from digcomp.credentials.template import load_template
 from digcomp.framework import catalog as load_catalog
+from digcomp.i18n import Localizer
 from digcomp.mail import service as mail
 from digcomp.settings import Settings, get_settings
 from digcomp.store.db import Database
 from digcomp.store.rate_limits import DatabaseStorage
+from digcomp.web.common import labels as web_labels
 
 API_PREFIX = "/api/v1"
 # The documentation's sections, in the order of the work (the routes themselves are tried busiest first).
@@ -88,6 +92,18 @@ class _RedactLinks(logging.Filter):
 
 
 REDACT_LINKS = _RedactLinks()
+
+
+def _warm_up(settings: Settings) -> None:
+    """Load in each serving process, before it takes a request, what requests would otherwise load on first use:
+    the frameworks, the pages' labels and messages, the certificate template with its fonts, the signing keys. Each
+    took 0.1–0.6 s when the first overview, page or PDF asked for it, holding the interpreter lock while every other
+    request in the process waited (the first minute of ``benchmarks/capacity.py`` had p99 of 1–5 s)."""
+    load_catalog()
+    web_labels()
+    Localizer("lv").term("")  # reads the translated messages
+    load_template()
+    signing.loaded_signer(signing.signing_key(settings))
 
 
 def _settle() -> None:
@@ -165,6 +181,7 @@ def create_app(
         if start_services and database is None:  # a database handed in is the caller's, already migrated
             app.state.database.migrate()
         if serving:
+            _warm_up(settings)
             _settle()
         if start_services and settings.smtp_host and not jobs.uses_queue(settings):
             async with mail.in_background(app.state.database, settings):

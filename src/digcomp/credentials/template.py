@@ -7,12 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from digcomp.i18n import DOCUMENT_LANGUAGES, with_corrections
-from digcomp.resources import shipped
+from digcomp.resources import read_yaml, shipped
 
 REGULAR, BOLD, FALLBACK = "Statement-Regular", "Statement-Bold", "Statement-Fallback"
 
@@ -38,7 +37,7 @@ class Template:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping")
     return data

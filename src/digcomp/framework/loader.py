@@ -13,11 +13,10 @@ from pydantic import BaseModel, ValidationError
 
 from digcomp.framework.crosswalk import Crosswalk, CrosswalkPair
 from digcomp.framework.models import Competence, Framework, IntegrityError
-from digcomp.resources import shipped
+from digcomp.resources import read_yaml, shipped
 
 DEFAULT_FRAMEWORK = "digcomp-2.2"
 
-_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -43,7 +42,7 @@ class UnknownCompetence(LookupError):
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+        data = read_yaml(path)
     except OSError as exc:
         raise FrameworkError(path, "", f"cannot read file: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from digcomp.errors import InvalidValue, LanguageName, Phrase, Term, fill
+from digcomp.resources import read_yaml
 
 HERE = Path(__file__).parent
 # The one list of languages. Adding one (Estonian, say): its code in HOST_LANGUAGES, and its label files —
@@ -253,7 +253,7 @@ def with_corrections(kind: str, language: str, shipped: dict[str, Any]) -> dict[
     path = labels_folder(get_settings()) / kind / f"{language}.yaml"
     if not path.exists():
         return shipped
-    corrections = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    corrections = read_yaml(path) or {}
     if not isinstance(corrections, dict) or not all(isinstance(v, str | dict) for v in corrections.values()):
         raise ValueError(f"{path}: expected label keys with their corrected texts")
     if unknown := set(corrections) - set(shipped):
@@ -266,7 +266,7 @@ def _messages(language: str) -> dict[str, str]:
     path = HERE / f"messages.{language}.yaml"
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of English templates to translations")
     return {str(k): str(v) for k, v in data.items()}

@@ -11,12 +11,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from digcomp.i18n import format_day, language_name, with_corrections
 from digcomp.plans import diff
+from digcomp.resources import read_yaml
 from digcomp.store.models import ChangeRequestKind, Mobility, Organisation, OutgoingMail, Person
 
 LABELS = Path(__file__).with_name("labels")
@@ -29,7 +29,7 @@ SECRET_KINDS = frozenset(
 @cache
 def labels(language: str) -> dict[str, Any]:
     path = LABELS / f"{language}.yaml"
-    shipped = dict(yaml.safe_load(path.read_text(encoding="utf-8"))) if path.exists() else {}
+    shipped = dict(read_yaml(path)) if path.exists() else {}
     return with_corrections("mail", language, shipped) if shipped else {}
 
 

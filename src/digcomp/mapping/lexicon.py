@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from digcomp.mapping.text import fold, lemma, tokens
+from digcomp.resources import read_yaml
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 _MIN_STEM = 2
@@ -69,7 +68,7 @@ class Lexicon:
 
 @lru_cache(maxsize=2)
 def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = read_yaml(path)
     tables: dict[str, _LanguageTable] = {}
     for language, entries in (data.get("translations") or {}).items():
         table = _LanguageTable()

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, Field
 
 from digcomp.framework import DEFAULT_FRAMEWORK, Catalog, catalog, pick
@@ -21,6 +20,7 @@ from digcomp.mapping.levels import DEFAULT_BANDS, DEFAULT_EQF, LevelChoice, choo
 from digcomp.mapping.lexicon import Lexicon, load_lexicon
 from digcomp.mapping.semantic import Embedder, SemanticIndex, SemanticScore, framework_vectors, load_embedder
 from digcomp.mapping.text import SUPPORTED_LANGUAGES, detect_language
+from digcomp.resources import read_yaml
 
 MAX_TOP = 21
 REASONS_FILE = Path(__file__).with_name("reasons.yaml")
@@ -28,7 +28,7 @@ REASONS_FILE = Path(__file__).with_name("reasons.yaml")
 
 @lru_cache(maxsize=1)
 def _reasons() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return read_yaml(REASONS_FILE)  # type: ignore[no-any-return]
 
 
 def _wording(language: str) -> dict[str, str]:

@@ -31,7 +31,6 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -66,6 +65,7 @@ from digcomp.mobility.schemas import (
 )
 from digcomp.mobility.service import snapshot
 from digcomp.names import PersonName, clean_name
+from digcomp.resources import read_yaml
 from digcomp.store.models import Certificate, Mobility, Organisation, OrganisationKind, Person, Role
 from digcomp.tables import header_key, read_rows
 
@@ -269,7 +269,7 @@ def template(school: Organisation, kind: str) -> bytes:
 def header_aliases() -> dict[str, str]:
     """Header keys (``tables.header_key``) of the words schools write, to column names; a per-language text column
     keeps its language suffix ("Uzdevumi (lv)" → "tasks_lv")."""
-    words = yaml.safe_load(Path(__file__).with_name("import_columns.yaml").read_text(encoding="utf-8"))
+    words = read_yaml(Path(__file__).with_name("import_columns.yaml"))
     aliases = {header_key(column): column for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
     for column, languages in words.items():
         for word in (w for ws in languages.values() for w in ws):

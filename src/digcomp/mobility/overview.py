@@ -8,15 +8,17 @@ query per kind of record, whatever the number of mobilities."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
+import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Engine, Select, String, cast, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from digcomp.access.actor import Actor
@@ -24,6 +26,7 @@ from digcomp.mail.reminders import missing_ratings
 from digcomp.mobility.service import visible_mobilities
 from digcomp.plans.rules import missing_confirmations
 from digcomp.store.models import (
+    AuditChain,
     Certificate,
     ChangeRequest,
     Confirmation,
@@ -132,6 +135,11 @@ class Facts:
     recognised: bool = False
     certificate: str | None = None
 
+    @property
+    def own(self) -> tuple[dt.date, bool]:
+        """The facts read from the mobility's own row."""
+        return self.end_date, self.has_mentor
+
 
 @dataclass(frozen=True)
 class State:
@@ -197,10 +205,12 @@ class OverviewRow(BaseModel):
     missing: list[MissingItem]
 
 
+_ACCENTS = re.compile(r"[\u0300-\u036f]")  # the combining diacritical marks a decomposed Latin letter carries
+
+
 def _folded(text: str) -> str:
     """Lower case without accents: 'berzins' finds 'Bērziņš'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _ACCENTS.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def _matches(row: OverviewRow, needle: str) -> bool:
@@ -230,19 +240,20 @@ def _shown(row: OverviewRow, show: Show) -> bool:
 STAGE_ORDER = {state: n for n, state in enumerate([*PlanState, *AssessmentState])}
 
 
+_SORT_VALUES: dict[SortKey, Callable[[OverviewRow], object]] = {
+    SortKey.learner: lambda row: "",  # the learner is the tie-breaker of every order
+    SortKey.group: lambda row: _folded(row.group_name),
+    SortKey.host: lambda row: _folded(row.host),
+    SortKey.end_date: lambda row: row.end_date,
+    SortKey.plan: lambda row: STAGE_ORDER[row.plan],
+    SortKey.assessment: lambda row: STAGE_ORDER[row.assessment],
+    SortKey.certificate: lambda row: row.certificate or "",
+    SortKey.missing: lambda row: len(row.missing),
+}
+
+
 def _sort_key(row: OverviewRow, key: SortKey) -> tuple[object, ...]:
-    learner = _folded(row.learner)
-    value: object = {
-        SortKey.learner: learner,
-        SortKey.group: _folded(row.group_name),
-        SortKey.host: _folded(row.host),
-        SortKey.end_date: row.end_date,
-        SortKey.plan: STAGE_ORDER[row.plan],
-        SortKey.assessment: STAGE_ORDER[row.assessment],
-        SortKey.certificate: row.certificate or "",
-        SortKey.missing: len(row.missing),
-    }[key]
-    return (value, learner, row.mobility_id)
+    return (_SORT_VALUES[key](row), _folded(row.learner), row.mobility_id)
 
 
 def _conditions(actor: Actor, filters: OverviewFilter) -> list[ColumnElement[bool]]:
@@ -265,13 +276,19 @@ def _name(given: str | None, family: str | None) -> str | None:
     return f"{given} {family}" if given is not None else None
 
 
+# Made once: an alias of a wide table costs ~2 ms to build, and each overview needed four.
+_LEARNER, _COORDINATOR, _MENTOR = (aliased(Person, name=name) for name in ("learner", "coordinator", "mentor"))
+_HOST = aliased(Organisation, name="host")
+
+
 def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.date) -> list[OverviewRow]:
     """The rows, read as columns (not records with their people and organisations): at national scale the
     records cost more to build than the database takes to find them."""
     conditions = _conditions(actor, filters)
-    learner, coordinator, mentor, host = aliased(Person), aliased(Person), aliased(Person), aliased(Organisation)
+    learner, coordinator, mentor, host = _LEARNER, _COORDINATOR, _MENTOR, _HOST
     found = session.execute(
         select(
+            AuditChain.last_seq,
             Mobility.id,
             Mobility.learner_id,
             Mobility.group_name,
@@ -293,9 +310,10 @@ def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.
         .join(host, host.id == Mobility.host_organisation_id)
         .outerjoin(coordinator, coordinator.id == Mobility.coordinator_id)
         .outerjoin(mentor, mentor.id == Mobility.mentor_id)
+        .outerjoin(AuditChain, AuditChain.chain == literal("mobility:") + cast(Mobility.id, String))
         .where(*conditions)
     ).all()
-    facts = _facts(session, conditions, {m.id: (m.end_date, m.mentor_id is not None) for m in found})
+    facts = _known_facts(session, conditions, found)
     rows = []
     for m in found:
         state = status_of(facts[m.id], today)
@@ -325,6 +343,41 @@ def overview(session: Session, actor: Actor, filters: OverviewFilter, today: dt.
     needle = _folded(filters.q.strip()) if filters.q else ""
     rows = [r for r in rows if _shown(r, filters.show) and (not needle or _matches(r, needle))]
     return sorted(rows, key=lambda r: _sort_key(r, filters.sort), reverse=filters.descending)
+
+
+# Per process and database: each mobility's facts, with the sequence number its audit chain's head had when they were
+# read. Every change to a mobility's plan, assessment, validation, recognition or certificate appends to that chain in
+# the change's own transaction, so an unmoved head means unchanged facts: an overview reads again only the mobilities
+# whose head moved (at national scale the facts cost most of an overview, and most of a school's rows do not change
+# between two looks). The head is read before the facts: a change committed in between makes the facts newer than
+# the number kept, and they are read again next time, never the other way round.
+_KNOWN: weakref.WeakKeyDictionary[Engine, dict[int, tuple[int | None, Facts]]] = weakref.WeakKeyDictionary()
+KNOWN_LIMIT = 50_000  # mobilities kept per process (a few MB); past it the cache starts again
+
+
+def _known_facts(session: Session, conditions: list[ColumnElement[bool]], found: Sequence[Any]) -> dict[int, Facts]:
+    bind = session.get_bind()
+    known = _KNOWN.setdefault(bind if isinstance(bind, Engine) else bind.engine, {})
+    if len(known) > KNOWN_LIMIT:
+        known.clear()
+    facts: dict[int, Facts] = {}
+    stale: dict[int, tuple[dt.date, bool]] = {}
+    for m in found:
+        kept = known.get(m.id)
+        own = (m.end_date, m.mentor_id is not None)  # read with the row: a correction shows at once
+        if kept is not None and m.last_seq is not None and kept[0] == m.last_seq and kept[1].own == own:
+            facts[m.id] = kept[1]
+        else:
+            stale[m.id] = own
+    if stale:
+        some: list[ColumnElement[bool]] = [Mobility.id.in_(list(stale))]
+        read_again = conditions if len(stale) == len(found) else some
+        fresh = _facts(session, read_again, stale)
+        heads = {m.id: m.last_seq for m in found}
+        for mobility_id, fact in fresh.items():
+            known[mobility_id] = (heads[mobility_id], fact)
+        facts |= fresh
+    return facts
 
 
 def _facts(

@@ -11,11 +11,6 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 Cell = str | int | float | dt.date | None
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -40,6 +35,12 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     """One sheet: a bold, frozen header with a filter on every column; dates as dates, numbers as numbers."""
+    # openpyxl (with numpy, ~30 MB) is loaded when a workbook is first asked for, not by every serve worker
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])  # Excel's limit for a sheet name
     sheet.freeze_panes = "A2"

@@ -9,11 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import psycopg
-from alembic import command
-from alembic.config import Config
 from psycopg.types.json import Json
 from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -21,6 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from digcomp.settings import DATABASE_POOL_SIZE
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _T = TypeVar("_T")
@@ -82,6 +83,8 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # only where the schema is migrated: not in every serve worker
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -90,6 +93,8 @@ def alembic_config(engine: Engine) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (creates it on first run)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 

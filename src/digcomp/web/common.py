@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -28,6 +27,7 @@ from digcomp.i18n import (
     native_name,
     with_corrections,
 )
+from digcomp.resources import read_yaml
 from digcomp.store.models import Organisation
 
 HERE = Path(__file__).parent
@@ -115,8 +115,7 @@ def labels() -> dict[str, dict[str, str]]:
     """The web labels per language. Latvian and English label every page; a host's language (Italian …) the pages
     people abroad use — a key it lacks reads English."""
     loaded = {
-        lang: with_corrections("web", lang, yaml.safe_load((HERE / "labels" / f"{lang}.yaml").read_text("utf-8")))
-        for lang in PUBLIC_LANGUAGES
+        lang: with_corrections("web", lang, read_yaml(HERE / "labels" / f"{lang}.yaml")) for lang in PUBLIC_LANGUAGES
     }
     if set(loaded["lv"]) != set(loaded["en"]):
         raise ValueError(f"web labels differ between languages: {sorted(set(loaded['lv']) ^ set(loaded['en']))}")

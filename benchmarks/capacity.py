@@ -45,6 +45,7 @@ from digcomp.store.models import Mobility, Outcome, OutcomeCompetence, Person, P
 
 P95_MS, P99_MS, OVERVIEW_MS, EXPORT_S, RSS_MB = 300, 1000, 200, 2.0, 300
 ACTIVE_SCHOOLS = 10  # whose coordinators, mentors and learners act during the load
+PACE_S = 2.0  # each load user acts every this many seconds (load.PACE)
 POSTGRES = "-c fsync=on -c max_connections=100 -c random_page_cost=1.1 -c shared_preload_libraries=pg_stat_statements"
 DIGCOMP = [sys.executable, "-m", "digcomp"]
 
@@ -175,6 +176,27 @@ def load(url: str, people_file: Path, users: str, seconds: float) -> list[dict[s
     return [json.loads(line) for line in finished.stdout.splitlines() if line.startswith("{")]
 
 
+def saturation(one: list[dict[str, Any]], two: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The same number of users on 1 and on 2 serve workers, the most that both runs reached."""
+    common = {s["users"] for s in one} & {s["users"] for s in two}
+    if not common:
+        return None
+    users = max(common)
+    return next(s for s in one if s["users"] == users), next(s for s in two if s["users"] == users)
+
+
+def machine_speed_ms() -> float:
+    """A fixed amount of pure Python work, best of three: how fast this machine is right now."""
+    took = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        took.append((time.perf_counter() - started) * 1000)
+    return min(took)
+
+
 def sustainable(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
     holding = [s for s in steps if s["p95"] <= P95_MS and s["p99"] <= P99_MS and not s["failures"]]
     return max(holding, key=lambda s: s["rate"]) if holding else None
@@ -262,9 +284,12 @@ def main() -> None:
         database_url = postgres.create_database()
         database = Database(database_url)
         database.migrate()
+        speed = [machine_speed_ms()]
         started = time.perf_counter()
         data = national.generate(database, args.schools, args.mobilities)
         generated = time.perf_counter() - started
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM (ANALYZE)"))  # the statistics autovacuum gives a running system
         imported = import_at_scale(database)
         env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DIGCOMP_PUBLIC_URL")},
@@ -293,7 +318,8 @@ def main() -> None:
             worker.terminate()
         with serving(env, 1, folder / "serve-1.log") as (url, server):
             one = load(url, people_file, args.users, args.seconds)
-        print_report(args, data, generated, imported, reads, two, one, rss, profile)
+        speed.append(machine_speed_ms())
+        print_report(args, data, generated, imported, reads, two, one, rss, profile, speed)
         for log in sorted(folder.glob("serve-*.log")):
             lines = log.read_text(errors="replace").splitlines()
             failures = collections.Counter(  # the last line of each traceback
@@ -309,8 +335,12 @@ def main() -> None:
 
 def print_report(args: Any, data: national.National, generated: float, imported: tuple[float, float],
                  reads: dict[str, Any], two: list[dict[str, Any]], one: list[dict[str, Any]], rss: list[float],
-                 profile: Any) -> None:  # fmt: skip
+                 profile: Any, speed: list[float]) -> None:  # fmt: skip
     cores = psutil.cpu_count() or 1
+    print(
+        f"machine: a fixed Python loop took {speed[0]:.0f} ms before the run and {speed[-1]:.0f} ms after it (this "
+        "virtual machine's speed changes by up to 2× over minutes: compare figures within one run)"
+    )
     print(
         f"capacity: {args.schools} schools × {args.mobilities} = {data.mobilities} mobilities, "
         f"{data.audit_entries} audit entries, {len(data.certificates)} statements (generated in {generated:.0f} s)"
@@ -348,6 +378,13 @@ def print_report(args: Any, data: national.National, generated: float, imported:
         print(
             f"  1 → 2 serve workers: {best1['rate']:.1f} → {best2['rate']:.1f} req/s "
             f"({best2['rate'] / best1['rate']:.2f}×)"
+        )
+    if busiest := saturation(one, two):
+        a, b = busiest
+        print(
+            f"  1 → 2 serve workers at the busiest step both ran ({a['users']} users, {a['users'] / PACE_S:.0f} req/s "
+            f"offered): {a['rate']:.1f} req/s p95 {a['p95']:.0f} ms → {b['rate']:.1f} req/s p95 {b['p95']:.0f} ms "
+            f"({b['rate'] / a['rate']:.2f}× the throughput)"
         )
     print(f"  serve workers' memory after the load: {', '.join(f'{r:.0f}' for r in rss)} MB (target ≤ {RSS_MB} MB)")
     if profile:

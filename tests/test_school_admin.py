@@ -302,3 +302,23 @@ def test_the_time_a_reset_takes_says_nothing_about_who_has_a_login(
     assert abs(z) < 3.3, (
         f"known {statistics.median(known) * 1000:.2f} ms, unknown {statistics.median(unknown) * 1000:.2f} ms"
     )
+
+
+def test_the_admin_sets_grading_and_quality_assurance_on_the_school_page(
+    client: TestClient, database: Database
+) -> None:
+    m = create_mobility(client, database)
+    admin_email = next(
+        s["email"] for s in ok(client.get(f"{API}/school/staff", headers=m.as_["admin"])) if s["role"] == "admin"
+    )
+    web_login(client, admin_email)
+    graded = client.post("/school/grades", data={"grade_scale": "pass_fail", "average_mastery_grade": "5"})
+    assert graded.status_code == 200  # back on the school page, saved
+    quality = client.post("/school/quality", data={"quality_assurance": "Accredited by AIKA until 2030"})
+    assert quality.status_code == 200
+    school = ok(client.get(f"{API}/organisations/{m.school}", headers=m.as_["admin"]))
+    assert (school["grade_scale"], school["average_mastery_grade"]) == ("pass_fail", 5)
+    assert school["quality_assurance"] == "Accredited by AIKA until 2030"
+    refused = client.post("/school/grades", data={"grade_scale": "lv10", "average_mastery_grade": "11"})
+    assert refused.status_code == 422
+    assert ok(client.get(f"{API}/organisations/{m.school}", headers=m.as_["admin"]))["average_mastery_grade"] == 5

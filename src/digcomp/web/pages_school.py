@@ -4,7 +4,7 @@ audit trail), choosing a password through an e-mailed link, and a learner's priv
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -198,29 +198,27 @@ def set_branding(
     return _change(request, actor, work, "saved", "branding")
 
 
-@router.post("/school/quality", response_class=HTMLResponse)
-def set_quality_assurance(request: Request, quality_assurance: Annotated[str, Form()] = "") -> Response:
+def _update_school(request: Request, section: str, changes: Mapping[str, object]) -> Response:
+    """An admin's change of the school's own settings (``OrganisationUpdate`` fields), back to its section."""
     actor = _admin(request)
     require_same_origin(request)
 
     def work(s: Session) -> None:
         school = s.get_one(Organisation, actor.organisation_id)
-        registry.update_organisation(s, actor, school, OrganisationUpdate(quality_assurance=quality_assurance))
+        registry.update_organisation(s, actor, school, OrganisationUpdate.model_validate(changes))
 
-    return _change(request, actor, work, "saved", "quality")
+    return _change(request, actor, work, "saved", section)
+
+
+@router.post("/school/quality", response_class=HTMLResponse)
+def set_quality_assurance(request: Request, quality_assurance: Annotated[str, Form()] = "") -> Response:
+    return _update_school(request, "quality", {"quality_assurance": quality_assurance})
 
 
 @router.post("/school/framework", response_class=HTMLResponse)
 def set_plan_framework(request: Request, plan_framework: Annotated[str, Form()] = "") -> Response:
     """The DigComp version the school's new plans are written on; plans under way keep theirs."""
-    actor = _admin(request)
-    require_same_origin(request)
-
-    def work(s: Session) -> None:
-        school = s.get_one(Organisation, actor.organisation_id)
-        registry.update_organisation(s, actor, school, OrganisationUpdate(plan_framework=plan_framework))
-
-    return _change(request, actor, work, "saved", "framework")
+    return _update_school(request, "framework", {"plan_framework": plan_framework})
 
 
 @router.post("/school/grades", response_class=HTMLResponse)
@@ -228,17 +226,8 @@ def set_grades(
     request: Request, grade_scale: Annotated[str, Form()] = "lv10", average_mastery_grade: Annotated[str, Form()] = "4"
 ) -> Response:
     """The scale recognised results are graded on, and its "average mastery"."""
-    actor = _admin(request)
-    require_same_origin(request)
-
-    def work(s: Session) -> None:
-        school = s.get_one(Organisation, actor.organisation_id)
-        data = OrganisationUpdate.model_validate(
-            {"grade_scale": grade_scale, "average_mastery_grade": average_mastery_grade or None}
-        )
-        registry.update_organisation(s, actor, school, data)
-
-    return _change(request, actor, work, "saved", "grades")
+    changes = {"grade_scale": grade_scale, "average_mastery_grade": average_mastery_grade or None}
+    return _update_school(request, "grades", changes)
 
 
 @router.post("/school/privacy", response_class=HTMLResponse)

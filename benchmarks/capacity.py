@@ -383,8 +383,9 @@ def print_report(args: Any, data: national.National, generated: float, imported:
         a, b = busiest
         print(
             f"  1 → 2 serve workers at the busiest step both ran ({a['users']} users, {a['users'] / PACE_S:.0f} req/s "
-            f"offered): {a['rate']:.1f} req/s p95 {a['p95']:.0f} ms → {b['rate']:.1f} req/s p95 {b['p95']:.0f} ms "
-            f"({b['rate'] / a['rate']:.2f}× the throughput)"
+            f"offered): p95 {a['p95']:.0f} → {b['p95']:.0f} ms, p99 {a['p99']:.0f} → {b['p99']:.0f} ms; throughput "
+            f"{a['rate']:.1f} → {b['rate']:.1f} req/s ({b['rate'] / a['rate']:.2f}×; the same when both keep up with "
+            "what is offered)"
         )
     print(f"  serve workers' memory after the load: {', '.join(f'{r:.0f}' for r in rss)} MB (target ≤ {RSS_MB} MB)")
     if profile:

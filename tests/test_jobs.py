@@ -76,6 +76,8 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     deadline = time.monotonic() + 180
     while _issued(database) == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
+    # background work steps back for the web service on a shared machine (DIGCOMP_WORKER_NICENESS, 10 by default)
+    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
     worker.send_signal(signal.SIGKILL)  # no goodbye: its job in progress stays "doing"
     worker.wait()
     at_kill = _issued(database)

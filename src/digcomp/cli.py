@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -267,6 +268,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not jobs.uses_queue(settings):
         raise CliError("the job queue runs on PostgreSQL (DATABASE_URL); on SQLite, jobs run where they are asked for")
+    if settings.worker_niceness and hasattr(os, "nice"):
+        os.nice(settings.worker_niceness)  # background work: the web service's requests go first
     database = jobs.until_reachable(_database)
     jobs.until_reachable(lambda: jobs.install_schema(settings, database))
     print("digcomp worker: processing queued jobs" + (" until the queue is empty" if args.once else ""))

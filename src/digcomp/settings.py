@@ -34,6 +34,13 @@ class Settings(BaseSettings):
         le=200,
         description="PostgreSQL connections each process keeps open (a quarter more at peaks).",
     )
+    worker_niceness: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much `digcomp worker` yields the processor to the web service on a shared machine (Unix "
+        "nice; 0: not at all). Issuing a batch of statements then waits for requests, not requests for it.",
+    )
     framework_dirs: list[Path] = Field(default=[], description="Extra folders with framework YAML files.")
     labels_dir: Path | None = Field(
         default=None,

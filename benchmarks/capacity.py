@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import imports  # noqa: E402
 import national  # noqa: E402
 from tests.pgserver import PostgresServer  # noqa: E402
-from tests.servers import free_port  # noqa: E402
+from tests.servers import free_port, started_process  # noqa: E402
 
 from digcomp.access.service import actor_of  # noqa: E402
 from digcomp.mobility import importer  # noqa: E402
@@ -69,22 +69,8 @@ def login(url: str, email: str) -> str:
 def serving(env: dict[str, str], workers: int, log: Path) -> Iterator[tuple[str, psutil.Process]]:
     port = free_port()
     command = [*DIGCOMP, "serve", "--workers", str(workers), "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("digcomp serve did not start") from None
-                time.sleep(0.2)
+    with log.open("wb") as errors, started_process(command, env, port, "/healthz", errors) as (url, process):
         yield url, psutil.Process(process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 def serve_workers(server: psutil.Process) -> list[psutil.Process]:

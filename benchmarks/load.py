@@ -54,7 +54,14 @@ def _next(kind: str) -> dict[str, Any]:
 class _User(HttpUser):
     abstract = True
     wait_time = constant_pacing(PACE)
+    people = ""  # which prepared people the user acts as (none: an anonymous visitor)
     token = ""
+    me: dict[str, Any]
+
+    def on_start(self) -> None:
+        if self.people:
+            self.me = _next(self.people)
+            self.token = self.me["token"]
 
     def api(self, method: str, path: str, name: str, **kwargs: Any) -> Any:
         return self.call(method, API + path, name, **kwargs)
@@ -70,10 +77,7 @@ class _User(HttpUser):
 
 class Coordinator(_User):
     weight = WEIGHTS["Coordinator"]
-
-    def on_start(self) -> None:
-        self.me = _next("coordinators")
-        self.token = self.me["token"]
+    people = "coordinators"
 
     @task(6)
     def overview(self) -> None:
@@ -110,10 +114,7 @@ class Coordinator(_User):
 
 class Mentor(_User):
     weight = WEIGHTS["Mentor"]
-
-    def on_start(self) -> None:
-        self.me = _next("mentors")
-        self.token = self.me["token"]
+    people = "mentors"
 
     @task(3)
     def assessment(self) -> None:
@@ -146,10 +147,7 @@ class Mentor(_User):
 
 class Learner(_User):
     weight = WEIGHTS["Learner"]
-
-    def on_start(self) -> None:
-        self.me = _next("learners")
-        self.token = self.me["token"]
+    people = "learners"
 
     @task(3)
     def assessment(self) -> None:

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import IO
 
 UNSET = ("DATABASE_URL", "DIGCOMP_DATABASE_URL", "DIGCOMP_PUBLIC_URL")
 START_SECONDS = 180
@@ -23,9 +24,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def started(command: list[str], env: dict[str, str], port: int, ready: str) -> Iterator[str]:
-    """A web server process, its URL once ``ready`` (a path) answers; stopped afterwards."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def started_process(
+    command: list[str], env: dict[str, str], port: int, ready: str, stderr: IO[bytes] | int = subprocess.DEVNULL
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A web server process and its URL, once ``ready`` (a path) answers; stopped afterwards."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_SECONDS  # generous: a loaded machine starts Python slowly
@@ -37,10 +40,17 @@ def started(command: list[str], env: dict[str, str], port: int, ready: str) -> I
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError(f"{' '.join(command)} did not start") from None
                 time.sleep(0.1)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait(timeout=120)
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], port: int, ready: str) -> Iterator[str]:
+    """A web server process, its URL once ``ready`` (a path) answers; stopped afterwards."""
+    with started_process(command, env, port, ready) as (url, _):
+        yield url
 
 
 def serving(env: dict[str, str], *arguments: str, port: int | None = None) -> AbstractContextManager[str]:

@@ -232,6 +232,8 @@ def test_demo_writes_a_signed_bilingual_statement_that_verifies(
     ):
         assert expected in text, expected
     assert "Europass Mobility number:" not in text
+    assert "novērošana / observation" in text  # the assessment method in both languages, as text
+    assert "onDraw" not in text  # no layout markup shown as text
 
     # the embedded Open Badges 3.0 credential validates and is the one written beside the PDF
     credential = embedded_credential(pdf)

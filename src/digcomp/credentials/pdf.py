@@ -396,7 +396,7 @@ class StatementRenderer(DocumentRenderer):
             rows[-1] = ("additional", self._each("additional_note"))
         if descriptor and line.status == "achieved":
             rows.append(("level_descriptor", descriptor))
-        rows.append(("assessment_method", escape(self._methods(line.methods))))
+        rows.append(("assessment_method", self._methods(line.methods)))
         if outcome := self._written(line.outcome_text):
             rows.append(("outcome", outcome))
         framework = self._p(f"{escape(line.framework_name)} {escape(line.framework_version)}", self.st.small)

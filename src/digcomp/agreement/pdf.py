@@ -90,7 +90,7 @@ class AgreementRenderer(DocumentRenderer):
                 rows.append(("agreement_target_means", self._descriptor(target.level_descriptor)))
         if criteria := self._written(outcome.criteria):
             rows.append(("agreement_criteria", criteria))
-        rows.append(("assessment_method", escape(self._methods(outcome.methods))))
+        rows.append(("assessment_method", self._methods(outcome.methods)))
         rows.append(("module", self._module(outcome)))
         return [CondPageBreak(45 * mm), Spacer(1, 2 * mm), heading, self._rows(rows)]
 

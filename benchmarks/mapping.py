@@ -1,16 +1,18 @@
 """Mapping accuracy and latency.
 
-1. Leave-one-out over the frameworks' own labelled texts: every DigComp 2.2 level-descriptor statement and use
+1. Set 5 (benchmarks/data/outcomes-eval-5.yaml), written before the labelled-outcomes view and never tuned on: top-1,
+   top-3, level in band (with cues), "high" share and precision, LV/EN versions read alone — lexical alone, lexical
+   + semantic, and with the labelled outcomes (the shipped suggester), beside the targets of #32.
+2. The tuning sets (sets 1-4), each scored by a suggester whose labelled outcomes leave that set out, so a figure is
+   what the set would get if it had not been seen; set 4's second labelling pass and its agreement.
+3. Leave-one-out over the frameworks' own labelled texts: every DigComp 2.2 level-descriptor statement and use
    case, and every DigComp 3.0 competence statement and learning outcome, is scored with every document of the
    same text removed from the index. Texts that appear under more than one competence ("propose new ideas and
    processes to the field.") cannot be labelled and are counted apart.
-2. Statements written the way teachers and mentors write them (benchmarks/data/outcomes.yaml), English and
-   Latvian reported separately, plus a handful in other EU languages.
-3. The third evaluation set (benchmarks/data/outcomes-eval-3.yaml: skill labels, job ads, VET outcomes in English,
-   Latvian and Italian), written before the semantic matcher and never tuned on: top-1, top-3, level inside the
-   expected band, latency — lexical alone and fused with the embedding model. The earlier sets are tuning sets.
 4. Latency of a suggestion (end to end: language detection, analysis, embedding, scoring, level, reasons), beside
    the floor: the embedding model's own query time for the same statements.
+
+``--fit`` prints the calibration sweep (temperature, "high" threshold) on the tuning sets instead.
 """
 
 from __future__ import annotations
@@ -21,20 +23,21 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from digcomp.framework import catalog
 from digcomp.mapping.analyzer import analyze
 from digcomp.mapping.evaluation import agreement, evaluate
+from digcomp.mapping.examples import ExampleIndex, read_tuning_sets
 from digcomp.mapping.semantic import load_embedder
-from digcomp.mapping.suggest import Suggester
+from digcomp.mapping.suggest import Suggester, _carried_by, _probabilities
 
-DATA = Path(__file__).with_name("data") / "outcomes.yaml"
-EVAL_4 = Path(__file__).with_name("data") / "outcomes-eval-4.yaml"  # #32: never tuned on
-SECOND_PASS = Path(__file__).with_name("data") / "outcomes-eval-4-second-pass.yaml"  # its items 41-156, relabelled
-EVAL_3 = Path(__file__).with_name("data") / "outcomes-eval-3.yaml"  # never tuned on
-TUNING_2 = Path(__file__).with_name("data") / "outcomes-heldout.yaml"  # held out once; its misses were then studied
-HELD_OUT = Path(__file__).with_name("data") / "outcomes-heldout-2.yaml"  # held out until #14; now tuning
+DATA = Path(__file__).with_name("data")
+EVAL_5 = DATA / "outcomes-eval-5.yaml"  # never tuned on
+EVAL_4 = DATA / "outcomes-eval-4.yaml"  # never tuned on until set 5 was written; now a tuning set
+SECOND_PASS = DATA / "outcomes-eval-4-second-pass.yaml"  # its items 41-156, relabelled
+EVAL_3 = DATA / "outcomes-eval-3.yaml"  # a tuning set since #32
 
 
 def leave_one_out(suggester: Suggester) -> dict[str, Any]:
@@ -62,37 +65,8 @@ def leave_one_out(suggester: Suggester) -> dict[str, Any]:
     return {"sources": dict(per_source), "total": total, "ambiguous": ambiguous}
 
 
-def own_statements(suggester: Suggester, path: Path = DATA) -> dict[str, list[int]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    results: dict[str, list[int]] = {}
-    for group, items in data.items():
-        n = top1 = top3 = 0
-        for item in items:
-            language = item.get("language", group if group in ("en", "lv") else "auto")
-            ranked = [s.competence for s in suggester.suggest(item["text"], language, top=3)]
-            accepted = {item["competence"], *item.get("also", [])}
-            n += 1
-            top1 += ranked[0] in accepted
-            top3 += bool(accepted & set(ranked))
-        results[group] = [n, top1, top3]
-    return results
-
-
-def own_statement_misses(suggester: Suggester, path: Path = DATA) -> list[str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    misses = []
-    for group, items in data.items():
-        for item in items:
-            language = item.get("language", group if group in ("en", "lv") else "auto")
-            ranked = [s.competence for s in suggester.suggest(item["text"], language, top=3)]
-            if ranked[0] not in {item["competence"], *item.get("also", [])}:
-                misses.append(f"{group} want {item['competence']} got {ranked} :: {item['text']}")
-    return misses
-
-
 def latency(suggester: Suggester) -> dict[str, float]:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    texts = [item["text"] for items in data.values() for item in items]
+    texts = [text for item in _outcomes(EVAL_5) for text in item["texts"].values()]
     texts += [d.text for d in suggester.index.documents[:: max(1, len(suggester.index.documents) // 200)]]
     timings = []
     for text in texts:
@@ -108,33 +82,6 @@ def latency(suggester: Suggester) -> dict[str, float]:
     }
 
 
-def unseen(suggester: Suggester) -> dict[str, dict[str, float]]:
-    """Top-1, top-3, level in band and latency per language on the never-tuned set."""
-    figures = {}
-    for language, items in yaml.safe_load(EVAL_3.read_text(encoding="utf-8")).items():
-        top1 = top3 = in_band = 0
-        timings = []
-        for item in items:
-            start = time.perf_counter()
-            found = suggester.suggest(item["text"], language, top=3)
-            timings.append((time.perf_counter() - start) * 1000)
-            accepted = {item["competence"], *item.get("also", [])}
-            top1 += found[0].competence in accepted
-            top3 += bool(accepted & {s.competence for s in found})
-            in_band += item["band"][0] <= found[0].level <= item["band"][1]
-        n = len(items)
-        timings.sort()
-        figures[language] = {
-            "n": n,
-            "top1": top1 / n,
-            "top3": top3 / n,
-            "in_band": in_band / n,
-            "median_ms": statistics.median(timings),
-            "p95_ms": timings[int(n * 0.95) - 1],
-        }
-    return figures
-
-
 def second_pass() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The items of set 4 labelled twice: the first pass's entries and the second pass's, in the same order."""
     first = {next(iter(o["texts"].values())): o for o in yaml.safe_load(EVAL_4.read_text(encoding="utf-8"))["outcomes"]}
@@ -147,7 +94,7 @@ def embedding_floor_ms() -> float:
     embedder = load_embedder()
     if embedder is None:
         return float("nan")
-    texts = [i["text"] for items in yaml.safe_load(EVAL_3.read_text(encoding="utf-8")).values() for i in items]
+    texts = [text for item in _outcomes(EVAL_5) for text in item["texts"].values()]
     embedder.query(texts[0])
     timings = []
     for text in texts:
@@ -155,6 +102,100 @@ def embedding_floor_ms() -> float:
         embedder.query(text)
         timings.append((time.perf_counter() - start) * 1000)
     return statistics.median(timings)
+
+
+def unseen_by(suggester: Suggester, source: str) -> Suggester:
+    """The suggester with the labelled outcomes of one tuning set left out: how it does on that set as if unseen."""
+    examples = suggester.examples.without(source) if isinstance(suggester.examples, ExampleIndex) else None
+    held_out = Suggester(catalog([]), suggester.framework.id, suggester.lexicon, examples=examples)
+    held_out.semantic = suggester.semantic
+    return held_out
+
+
+def tuning_figures(suggester: Suggester) -> dict[str, list[int]]:
+    """Top-1 and top-3 on each tuning set, every set scored without its own labelled outcomes."""
+    results: dict[str, list[int]] = {}
+    by_set: dict[str, list[Any]] = defaultdict(list)
+    for outcome in read_tuning_sets(DATA):
+        by_set[outcome.source].append(outcome)
+    for source, outcomes in by_set.items():
+        engine = unseen_by(suggester, source)
+        n = top1 = top3 = 0
+        for outcome in outcomes:
+            ranked = engine.rank(outcome.text, outcome.language).competences[:3]
+            accepted = {outcome.competence, *outcome.also}
+            n += 1
+            top1 += ranked[0] in accepted
+            top3 += bool(accepted & set(ranked))
+        results[source] = [n, top1, top3]
+    return results
+
+
+def fit(suggester: Suggester) -> None:
+    """The calibration sweep: every tuning set scored by a suggester without its labelled outcomes; the softmax
+    temperature's log-loss, and how often the best suggestion is right above each probability (with the rule that
+    one shared word is never "high"). Sets 3 and 4 — the least tuned on — are also shown alone."""
+    records: list[tuple[str, np.ndarray, int, bool, int]] = []  # set, mix, best index, right, words
+    by_set: dict[str, list[Any]] = defaultdict(list)
+    for outcome in read_tuning_sets(DATA):
+        by_set[outcome.source].append(outcome)
+    for source, outcomes in by_set.items():
+        engine = unseen_by(suggester, source)
+        for outcome in outcomes:
+            mix = engine.mix({outcome.language: outcome.text})
+            ranking = engine.rank(outcome.text, outcome.language)
+            best = ranking.competences[0]
+            right = best in {outcome.competence, *outcome.also}
+            records.append((source, mix, int(np.argmax(mix)), right, _carried_by(ranking.lexical[best])))
+    for label, chosen in (("all tuning sets", records), ("sets 3 and 4", [r for r in records if "eval" in r[0]])):
+        print(f"{label} (n={len(chosen)}), each scored without its own labelled outcomes:")
+        for temperature in (0.25, 0.3, 0.35, 0.4, 0.5):
+            top = np.array([_probabilities(mix, temperature)[best] for _, mix, best, _, _ in chosen])
+            right = np.array([r[3] for r in chosen])
+            words = np.array([r[4] >= 2 for r in chosen])
+            loss = -np.mean(np.log(np.where(right, top, 1 - top).clip(1e-9)))
+            cells = []
+            for threshold in (0.5, 0.6, 0.7, 0.78, 0.85, 0.9):
+                high = (top >= threshold) & words
+                cells.append(
+                    f"p>={threshold}: {high.mean():.2f} high, {right[high].mean() if high.any() else 0:.3f} right"
+                )
+            print(f"  T={temperature}: log-loss {loss:.3f} | " + "; ".join(cells))
+
+
+def _outcomes(path: Path) -> list[dict[str, Any]]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["outcomes"]  # type: ignore[no-any-return]
+
+
+def _figures_line(name: str, engine: Suggester, outcomes: list[dict[str, Any]]) -> str:
+    f = evaluate(engine, outcomes)
+    return (
+        f"  {name:34s} n={f.outcomes}  top-1 {f.top1:.3f}  top-3 {f.top3:.3f}  level in band {f.in_band:.3f} "
+        f"(with cues, n={f.with_cues}: {f.in_band_with_cues:.3f})  'high' on {f.high_share:.2f}, right "
+        f"{f.high_right:.3f}  lv/en read alone agree {f.pairs_alone_agree:.3f} (n={f.pairs}; together: one answer)"
+    )
+
+
+BINS = ((0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
+
+
+def reliability(engine: Suggester, outcomes: list[dict[str, Any]]) -> str:
+    """How often the first suggestion is right, by its probability, and for those said "high"."""
+    rows: list[tuple[float, bool, bool]] = []
+    for item in outcomes:
+        best = engine.suggest_versions(dict(item["texts"]), 1)[0]
+        rows.append(
+            (best.score, best.competence in {item["competence"], *item.get("also", [])}, best.confidence == "high")
+        )
+    cells = []
+    for low, high in BINS:
+        inside = [right for p, right, _ in rows if low <= p < high]
+        cells.append(
+            f"{low:.2f}–{min(high, 1):.2f}: {len(inside)} right {sum(inside) / len(inside) if inside else 0:.2f}"
+        )
+    said_high = [right for _, right, high in rows if high]
+    cells.append(f"'high': {len(said_high)} right {sum(said_high) / max(1, len(said_high)):.2f}")
+    return "  reliability of the first suggestion's probability: " + "; ".join(cells)
 
 
 def _ratio(values: list[int]) -> str:
@@ -168,56 +209,62 @@ def main() -> None:
     suggester = Suggester(catalog([]), "digcomp-2.2", embedder=embedder)
     build_ms = (time.perf_counter() - start) * 1000
     lexical = Suggester(catalog([]), "digcomp-2.2")
+    semantic = Suggester(catalog([]), "digcomp-2.2", lexicon=suggester.lexicon, examples=None)
+    semantic.semantic = suggester.semantic
+    examples = len(suggester.examples) if suggester.examples is not None else 0
     print(
-        f"mapping index for digcomp-2.2: {len(suggester.index.documents)} documents; start-up with the embedding "
-        f"model ({'multilingual-e5-small, 4-bit' if embedder else 'absent'}) and shipped vectors {build_ms:.0f} ms"
+        f"mapping index for digcomp-2.2: {len(suggester.index.documents)} documents, {examples} labelled outcomes; "
+        f"start-up with the embedding model ({'multilingual-e5-small, 4-bit' if embedder else 'absent'}) and shipped "
+        f"vectors {build_ms:.0f} ms"
     )
-    print("set 4 — never tuned on (156 VET placement outcomes: lv, en, lv+en pairs, it, es, de):")
-    for name, engine in (("lexical", lexical), ("lexical + semantic", suggester)):
-        f = evaluate(engine, yaml.safe_load(EVAL_4.read_text(encoding="utf-8"))["outcomes"])
-        print(
-            f"  {name:20s} n={f.outcomes}  top-1 {f.top1:.3f}  top-3 {f.top3:.3f}  level in band {f.in_band:.3f} "
-            f"(with cues, n={f.with_cues}: {f.in_band_with_cues:.3f})  'high' on {f.high_share:.2f} of outcomes, "
-            f"right {f.high_right:.3f}  lv/en read alone agree {f.pairs_alone_agree:.3f} (n={f.pairs}; together: "
-            f"one answer)"
-        )
+    print(
+        "set 5 — NEVER TUNED ON (VET placement outcomes: lv, en, lv+en pairs, it, es, de; written before the change):"
+    )
+    for name, engine in (
+        ("lexical", lexical),
+        ("lexical + semantic", semantic),
+        ("+ labelled outcomes (as shipped)", suggester),
+    ):
+        print(_figures_line(name, engine, _outcomes(EVAL_5)))
     print("  targets (#32): top-1 0.65, top-3 0.92, in band 0.90 (cues 0.80), 'high' right 0.85 on 0.30, pairs 0.90")
+    print(reliability(suggester, _outcomes(EVAL_5)))
+    print("TUNING sets, each scored without its own labelled outcomes (as if unseen):")
+    print(_figures_line("set 4", unseen_by(suggester, "outcomes-eval-4"), _outcomes(EVAL_4)))
     first, second = second_pass()
     a = agreement(first, second)
     print(
-        f"  second labelling pass (same developer, a later session, texts only; items 41-156, n={a.items}): same best "
-        f"competence {a.same_best:.3f} (Cohen's kappa {a.kappa:.2f}), each pass's best right for the other "
-        f"{a.best_accepted_by_other:.3f}, bands overlap {a.bands_overlap:.3f}, same band {a.same_band:.3f}"
+        f"  set 4's second labelling pass (same developer, a later session, texts only; items 41-156, n={a.items}): "
+        f"same best competence {a.same_best:.3f} (Cohen's kappa {a.kappa:.2f}), each pass's best right for the "
+        f"other {a.best_accepted_by_other:.3f}, bands overlap {a.bands_overlap:.3f}, same band {a.same_band:.3f}"
     )
     for name, labels in (("first-pass labels", first), ("second-pass labels", second)):
-        f = evaluate(suggester, [{**label, "texts": item["texts"]} for label, item in zip(labels, first, strict=True)])
+        f = evaluate(
+            unseen_by(suggester, "outcomes-eval-4"),
+            [{**label, "texts": item["texts"]} for label, item in zip(labels, first, strict=True)],
+        )
         print(
-            f"  lexical + semantic on those items, {name:18s} top-1 {f.top1:.3f}  top-3 {f.top3:.3f}  "
+            f"  set 4 items 41-156, {name:18s} top-1 {f.top1:.3f}  top-3 {f.top3:.3f}  "
             f"in band {f.in_band:.3f}  'high' right {f.high_right:.3f}"
         )
-    print("set 3 — never tuned on before #32; 'high' (p >= 0.78) was fitted on it by 5-fold cross-validation:")
-    for name, engine in (("lexical", lexical), ("lexical + semantic", suggester)):
-        for language, f in unseen(engine).items():
-            print(
-                f"  {name:20s} {language}  n={f['n']:3.0f}  top-1 {f['top1']:.3f}  top-3 {f['top3']:.3f}  "
-                f"in band {f['in_band']:.3f}  median {f['median_ms']:.1f} ms  p95 {f['p95_ms']:.1f} ms"
-            )
-    print(f"  floor: the model's own query time, median {embedding_floor_ms():.1f} ms per statement")
+    for source, values in tuning_figures(suggester).items():
+        print(f"  {source:34s} {_ratio(values)}")
     loo = leave_one_out(suggester)
     print("leave-one-out over framework texts (target DigComp 2.2 competence ids):")
     for source, values in sorted(loo["sources"].items()):
         print(f"  {source:32s} {_ratio(values)}")
     print(f"  {'all':32s} {_ratio(loo['total'])}   ({loo['ambiguous']} texts shared by several competences left out)")
-    print("statements written like teachers' and mentors' outcomes:")
-    for path, role in ((DATA, "tuning set"), (TUNING_2, "tuning set 2"), (HELD_OUT, "tuning set 3")):
-        for group, values in own_statements(suggester, path).items():
-            print(f"  {role + ' ' + group:32s} {_ratio(values)}")
     lat = latency(suggester)
     print(
         f"latency per suggestion over {lat['statements']} statements: median {lat['median_ms']:.2f} ms, "
-        f"p95 {lat['p95_ms']:.2f} ms, max {lat['max_ms']:.2f} ms"
+        f"p95 {lat['p95_ms']:.2f} ms, max {lat['max_ms']:.2f} ms; floor: the model's own query time, median "
+        f"{embedding_floor_ms():.1f} ms per statement"
     )
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--fit" in sys.argv:
+        fit(Suggester(catalog([]), "digcomp-2.2", embedder=load_embedder()))
+    else:
+        main()

@@ -1,7 +1,7 @@
-"""Mapping on outcomes nobody tuned on (benchmarks/data/outcomes-eval-4.yaml, written before the changes of #32):
-the figures may not fall below what the suggester reaches today. The targets of #32 that are not yet met are in
-the README (top-3 0.92; the two language versions read alone agree on far fewer than 9 in 10 outcomes — read
-together, as a plan does, they get one answer)."""
+"""Mapping on outcomes nobody tuned on (benchmarks/data/outcomes-eval-5.yaml, written before the labelled-outcomes
+view): the figures may not fall below what the suggester reaches today, nor below the targets of #32. The target
+not met is in the README: the Latvian and English versions read alone agree on far fewer than 9 in 10 outcomes —
+read together, as a plan does, they get one answer."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from digcomp.mapping.evaluation import agreement, evaluate
 from digcomp.mapping.semantic import load_embedder
 from digcomp.mapping.suggest import Suggester
 
-SET_4 = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "outcomes-eval-4.yaml"
-SECOND_PASS = SET_4.with_name("outcomes-eval-4-second-pass.yaml")
+DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
+SET_5 = DATA / "outcomes-eval-5.yaml"
+SET_4 = DATA / "outcomes-eval-4.yaml"
+SECOND_PASS = DATA / "outcomes-eval-4-second-pass.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -25,26 +27,26 @@ def figures():  # type: ignore[no-untyped-def]
     if embedder is None:
         pytest.skip("the embedding model is not installed")
     suggester = Suggester(catalog([]), "digcomp-2.2", embedder=embedder)
-    return evaluate(suggester, yaml.safe_load(SET_4.read_text(encoding="utf-8"))["outcomes"])
+    return evaluate(suggester, yaml.safe_load(SET_5.read_text(encoding="utf-8"))["outcomes"])
 
 
 def test_competences_and_levels_on_outcomes_nobody_tuned_on(figures) -> None:  # type: ignore[no-untyped-def]
     assert figures.outcomes >= 150
-    assert figures.top1 >= 0.70
-    assert figures.top3 >= 0.88
+    assert figures.top1 >= 0.75  # target 0.65; 0.586 before the labelled outcomes
+    assert figures.top3 >= 0.94  # target 0.92; 0.812 before
     assert figures.in_band >= 0.95
-    assert figures.in_band_with_cues >= 0.80
+    assert figures.in_band_with_cues >= 0.85
 
 
 def test_high_confidence_is_honest(figures) -> None:  # type: ignore[no-untyped-def]
-    assert figures.high_right >= 0.85
+    assert figures.high_right >= 0.90  # target 0.85
     assert figures.high_share >= 0.30
     assert max(figures.first_answers.values()) <= 0.25 * figures.outcomes  # no default answer for everything
 
 
 def test_each_language_read_alone_agrees_at_least_as_often_as_today(figures) -> None:  # type: ignore[no-untyped-def]
-    assert figures.pairs >= 40
-    assert figures.pairs_alone_agree >= 0.50  # the target of #32 is 0.90: not reached (README)
+    assert figures.pairs >= 70
+    assert figures.pairs_alone_agree >= 0.52  # the target of #32 is 0.90: not reached (README)
 
 
 def test_an_outcome_in_two_languages_gets_one_answer() -> None:

@@ -135,10 +135,11 @@ class SemanticIndex:
                 [i for i, d in enumerate(documents) if d.competence == competence and d.framework == target], dtype=int
             )
 
-    def score(self, text: str, excluded: frozenset[int] = frozenset()) -> dict[str, SemanticScore]:
+    def score(self, query: np.ndarray, excluded: frozenset[int] = frozenset()) -> dict[str, SemanticScore]:
+        """Per competence, the mean similarity of ``query`` (a statement's vector) to its closest texts."""
         # einsum, not ``@``: BLAS threads left spinning after a product take the cores the model's OpenMP threads
         # need next time, which made every query 4x slower on two cores.
-        similarities = np.einsum("ij,j->i", self.vectors, self.embedder.query(text))
+        similarities = np.einsum("ij,j->i", self.vectors, query)
         if excluded:
             similarities[list(excluded)] = -1.0
         scores = {}

@@ -246,7 +246,10 @@ def lemma(word: str, language: str) -> str:
     if language not in SUPPORTED_LANGUAGES:
         return word
     try:
-        return str(simplemma.lemmatize(word, lang=language)).casefold()
+        found = str(simplemma.lemmatize(word, lang=language)).casefold()
+        if "-" in found:  # simplemma gives "e-mails" -> "e-mail" but "e-mail" -> "email": one form for both
+            found = str(simplemma.lemmatize(found, lang=language)).casefold()
+        return found
     except ValueError:
         return word
 

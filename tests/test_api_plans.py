@@ -12,7 +12,7 @@ def test_plan_from_suggestions_to_agreement(client: TestClient, database: Databa
     m = create_mobility(client, database)
     suggestions = ok(client.post(f"{API}/suggestions", headers=m.as_["coordinator"], json={"text": OUTCOMES[0][0]}))
     assert suggestions[0]["competence"] == "3.1"
-    assert suggestions[0]["level"] == 3  # "patstāvīgi"
+    assert suggestions[0]["level"] == 4  # "patstāvīgi": independently
     assert any("patstavigi" in reason for reason in suggestions[0]["why"])
 
     version = agreed_plan(client, m)

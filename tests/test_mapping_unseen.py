@@ -34,8 +34,8 @@ def test_competences_and_levels_on_outcomes_nobody_tuned_on(figures) -> None:  #
     assert figures.outcomes >= 150
     assert figures.top1 >= 0.75  # target 0.65; 0.586 before the labelled outcomes
     assert figures.top3 >= 0.94  # target 0.92; 0.812 before
-    assert figures.in_band >= 0.95
-    assert figures.in_band_with_cues >= 0.85
+    assert figures.in_band >= 0.93  # target 0.90
+    assert figures.in_band_with_cues >= 0.88  # target 0.80
 
 
 def test_high_confidence_is_honest(figures) -> None:  # type: ignore[no-untyped-def]
@@ -46,7 +46,7 @@ def test_high_confidence_is_honest(figures) -> None:  # type: ignore[no-untyped-
 
 def test_each_language_read_alone_agrees_at_least_as_often_as_today(figures) -> None:  # type: ignore[no-untyped-def]
     assert figures.pairs >= 70
-    assert figures.pairs_alone_agree >= 0.52  # the target of #32 is 0.90: not reached (README)
+    assert figures.pairs_alone_agree >= 0.58  # the target of #32 is 0.90: not reached (README)
 
 
 def test_an_outcome_in_two_languages_gets_one_answer() -> None:

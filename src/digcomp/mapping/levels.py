@@ -28,12 +28,17 @@ def _cue(level: int, pattern: str, meaning: str, limits_autonomy: bool = False) 
 
 _HELP = r"(help|guidance|support|assistance|supervision)"
 _OTHERS = (
-    r"(others|other people|colleagues|co-?workers|customers|clients|peers|classmates|team members|staff|newcomers)"
+    r"(others|other people|colleagues?|co-?workers?|customers?|clients?|peers?|classmates?|team members?|staff"
+    r"|newcomers?|trainees?)"
 )
+# Latvian people a learner may help or teach, in any case: kolēģi/kolēģus/kolēģiem, citi/citus, klienti/klientus
+_OTHERS_LV = r"(koleg\w*|cit(i|us|iem|ie)|klient\w*|jaun\w* darbiniek\w*|darbiniek\w*|praktikant\w*|grupas biedr\w*)"
+# "ar digitālu programmu vadību" is program control, not guidance: words of technology between "ar" and the noun
+_NOT_TECHNICAL = r"(?!\w*(programm|digital|sistem|dator|elektron|tiessaist))"
 
 CUES: tuple[LevelCue, ...] = (
     # 1-2: guidance; autonomy limited
-    _cue(1, rf"\bwith (the |a )?(\w+'s |\w+ )?{_HELP}\b", "works with guidance", True),
+    _cue(1, rf"\bwith (the |a )?(\w+'s |\w+ ){{0,2}}{_HELP}\b", "works with guidance", True),
     _cue(1, r"\bunder (the )?(\w+ )?(supervision|guidance)\b", "works under supervision", True),
     _cue(
         1,
@@ -43,7 +48,7 @@ CUES: tuple[LevelCue, ...] = (
     ),
     _cue(2, r"\b(where|when|if|as) (needed|necessary|required)\b", "asks for guidance where needed", True),
     _cue(2, rf"\bwith (little|minimal|occasional|some) {_HELP}\b", "needs little guidance", True),
-    _cue(1, r"\bar (\w+ ){0,3}(palidzib|atbalst|vadib)\w*", "strādā ar palīdzību / vadībā", True),
+    _cue(1, rf"\bar ({_NOT_TECHNICAL}\w+ ){{0,3}}(palidzib|atbalst|vadib)\w*", "strādā ar palīdzību / vadībā", True),
     _cue(1, r"\b\w+ (vadiba|uzraudziba)\b", "strādā vadībā vai uzraudzībā", True),
     _cue(1, r"\bpec (parauga|instrukcij\w*|noradijum\w*|noradem)\b", "strādā pēc parauga vai norādījumiem", True),
     _cue(
@@ -68,14 +73,14 @@ CUES: tuple[LevelCue, ...] = (
     # 3-4: autonomy
     _cue(3, r"\b(on (his|her|their|my|its) own|by (himself|herself|themselves|myself))\b", "works on their own"),
     _cue(3, r"\b(routine|well-defined|straightforward)\b", "routine, well-defined tasks"),
-    _cue(3, r"\b(patstavigi|rutinas|ikdienas (darba )?uzdevum\w*|standarta)\b", "patstāvīgi, ikdienas uzdevumi"),
+    _cue(3, r"\b(rutinas|ikdienas (darba )?uzdevum\w*|standarta)\b", "rutīnas, ikdienas uzdevumi"),
     _cue(4, r"\b(independently|autonomously|without (help|assistance|supervision|guidance))\b", "works independently"),
     _cue(4, r"\baccording to (his|her|their|my|own|the) (own )?needs\b", "according to own needs"),
     _cue(4, r"\bnon-routine\b", "non-routine problems"),
     _cue(
         4,
-        r"\b(neatkarigi|savam vajadzibam|atbilstosi (savam|uznemuma) vajadzibam|nestandarta)\b",
-        "neatkarīgi, atbilstoši vajadzībām",
+        r"\b(patstavigi|neatkarigi|savam vajadzibam|atbilstosi (savam|uznemuma) vajadzibam|nestandarta)\b",
+        "patstāvīgi, atbilstoši vajadzībām",
     ),
     _cue(
         4,
@@ -98,7 +103,7 @@ CUES: tuple[LevelCue, ...] = (
     _cue(
         5,
         r"\b(palidz|parad|izskaidro|skaidro|apmac|pamac|ierad|konsulte|instrue|vada)\w* (\w+ )?"
-        r"(kolegi\w*|citi\w*|klienti\w*|jaunos darbiniek\w*|darbiniek\w*|grupas biedri\w*)\b",
+        rf"{_OTHERS_LV}\b",
         "palīdz vai māca citiem",
     ),
     _cue(5, r"\b(dazad\w+ (uzdevum|situacij|konteksto)\w*)\b", "dažādi uzdevumi un situācijas"),

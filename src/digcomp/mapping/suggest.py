@@ -248,8 +248,7 @@ class Suggester:
         ui_language = "lv" if explain_in == "lv" or language == "lv" else "en"
         words = _wording(explain_in)
         band = DEFAULT_BANDS[eqf_level or DEFAULT_EQF]
-        choices = [choose_level(text, band, self.framework.max_level) for text in texts.values()]
-        choice = next((c for c in choices if c.reason == "cues"), choices[0])
+        choice = _one_level([choose_level(text, band, self.framework.max_level) for text in texts.values()])
         level_reason = self._level_reason(choice, eqf_level, words)
         names = ", ".join(language_name(code, explain_in) for code in texts)
         suggestions = []
@@ -327,6 +326,15 @@ class Suggester:
         if choice.reason == "band_technical":
             return words["level_technical"].format(level=choice.level, band=band, eqf=eqf, word=choice.technical)
         return words["level_band"].format(level=choice.level, band=band, eqf=eqf)
+
+
+def _one_level(choices: list[LevelChoice]) -> LevelChoice:
+    """One level for all the versions of an outcome, whatever their order: where versions give cues, the most
+    cautious of those; otherwise the band, raised where any version names technically demanding work."""
+    cued = [c for c in choices if c.reason == "cues"]
+    if cued:
+        return min(cued, key=lambda c: c.level)
+    return max(choices, key=lambda c: c.level)
 
 
 def _clip(text: str, length: int = 140) -> str:

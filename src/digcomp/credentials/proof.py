@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pyld import jsonld
 
 from digcomp.credentials import contexts
+from digcomp.credentials.keyfiles import create_once, write_private
 from digcomp.errors import Phrase
 
 ED25519_MULTICODEC = b"\xed\x01"  # the multicodec prefix of an Ed25519 public key in a Multikey
@@ -69,14 +69,14 @@ def _load(key: CredentialKey) -> Ed25519PrivateKey:
 def development_key(folder: Path) -> CredentialKey:
     """A development key in ``folder``, created on first use (never in the repository)."""
     path = folder / DEV_CREDENTIAL_KEY_FILE
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def create() -> None:
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
+        write_private(path, pem)
+
+    create_once(folder, path, create)
     return CredentialKey(path, development=True)
 
 

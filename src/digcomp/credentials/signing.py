@@ -36,6 +36,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from digcomp.credentials.keyfiles import create_once, write_private
 from digcomp.credentials.proof import CredentialKey, development_key
 from digcomp.errors import Unavailable
 from digcomp.settings import Settings
@@ -141,8 +142,7 @@ def signing_key(settings: Settings) -> SigningKey:
         passphrase = settings.signing_passphrase.get_secret_value().encode() if settings.signing_passphrase else b""
         return SigningKey(Path(settings.signing_p12), passphrase, False, credential, timestamping)
     key_file, passphrase_file = folder / DEV_KEY_FILE, folder / DEV_PASSPHRASE_FILE
-    if not key_file.exists():
-        _create_development_key(folder, key_file, passphrase_file)
+    create_once(folder, key_file, lambda: _create_development_key(folder, key_file, passphrase_file))
     return SigningKey(key_file, passphrase_file.read_bytes().strip(), True, credential, timestamping)
 
 
@@ -153,12 +153,6 @@ def credential_key(settings: Settings) -> CredentialKey:
         return development_key(Path(settings.data_dir) / "signing")
     secret = settings.credential_key_passphrase
     return CredentialKey(Path(settings.credential_key), secret.get_secret_value().encode() if secret else b"")
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 def _create_development_key(folder: Path, key_file: Path, passphrase_file: Path) -> None:
@@ -201,8 +195,8 @@ def _create_development_key(folder: Path, key_file: Path, passphrase_file: Path)
     blob = pkcs12.serialize_key_and_certificates(
         b"digcomp-dev", key, cert, None, serialization.BestAvailableEncryption(passphrase)
     )
-    _write_private(passphrase_file, passphrase)
-    _write_private(key_file, blob)
+    write_private(passphrase_file, passphrase)
+    write_private(key_file, blob)  # last: its presence means the pair is complete
 
 
 @dataclass(frozen=True)

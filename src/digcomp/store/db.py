@@ -162,10 +162,12 @@ event.listen(Session, "before_commit", run_pending)
 
 
 def added_unless_duplicate(session: Session, record: object) -> bool:
-    """Add and flush ``record``; False (and nothing added) when a unique constraint says it exists already."""
-    session.add(record)
+    """Add and flush ``record``; False (and nothing added) when a unique constraint says it exists already. The
+    record joins the session inside the savepoint: added before it, it stayed pending after the savepoint's rollback
+    and failed the transaction at its next flush."""
     try:
         with session.begin_nested():
+            session.add(record)
             session.flush()
     except IntegrityError:
         return False

@@ -7,7 +7,8 @@
 - each serve worker's resident memory after the load.
 Locust runs on the same two cores as the service: the rates are what the service did while sharing them.
 
-Usage: python benchmarks/capacity.py [--schools 50] [--mobilities 400] [--users 10,20,40,60,80] [--seconds 12]"""
+Usage: python benchmarks/capacity.py [--schools 50] [--mobilities 400] [--users 40,60,80,100,120,160,200]
+                                     [--seconds 10]"""
 
 from __future__ import annotations
 
@@ -71,6 +72,27 @@ def serving(env: dict[str, str], workers: int, log: Path) -> Iterator[tuple[str,
     command = [*DIGCOMP, "serve", "--workers", str(workers), "--port", str(port)]
     with log.open("wb") as errors, started_process(command, env, port, "/healthz", errors) as (url, process):
         yield url, psutil.Process(process.pid)
+
+
+@contextmanager
+def issuing_in_the_background(env: dict[str, str], schools: range) -> Iterator[list[str]]:
+    """Two ``digcomp worker``s issuing the statements these schools queued, for as long as the block runs: the same
+    background for every configuration compared. Yields what was queued."""
+    queued = []
+    for school in schools:
+        finished = subprocess.run(
+            [*DIGCOMP, "issue", "--queue", "--by", f"coordinator@school{school}.example.lv"],
+            env=env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        queued.append(finished.stdout.strip())
+    workers = [subprocess.Popen([*DIGCOMP, "worker"], env=env, stdout=subprocess.DEVNULL) for _ in range(2)]
+    try:
+        yield queued
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
 
 
 def serve_workers(server: psutil.Process) -> list[psutil.Process]:
@@ -160,6 +182,12 @@ def load(url: str, people_file: Path, users: str, seconds: float) -> list[dict[s
     command += ["--seconds", str(seconds), "--until-p95", str(P95_MS * 2)]
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
     return [json.loads(line) for line in finished.stdout.splitlines() if line.startswith("{")]
+
+
+def warm_up(url: str, people_file: Path) -> None:
+    """A short unmeasured load first, so that neither configuration pays alone for what the first requests make
+    once (the learning agreements' PDFs, the workers' caches) and the order of the runs does not decide."""
+    load(url, people_file, "40", 8)
 
 
 def saturation(one: list[dict[str, Any]], two: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -260,8 +288,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--schools", type=int, default=50)
     parser.add_argument("--mobilities", type=int, default=400)
-    parser.add_argument("--users", default="10,20,40,60,80,100")
-    parser.add_argument("--seconds", type=float, default=12)
+    parser.add_argument("--users", default="40,60,80,100,120,160,200")
+    parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     postgres = PostgresServer()
     postgres.start(POSTGRES)
@@ -276,6 +304,7 @@ def main() -> None:
         generated = time.perf_counter() - started
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM (ANALYZE)"))  # the statistics autovacuum gives a running system
+            connection.execute(text("CHECKPOINT"))  # and the bulk load's pages on disk, not flushed during the load
         imported = import_at_scale(database)
         env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DIGCOMP_PUBLIC_URL")},
@@ -284,28 +313,30 @@ def main() -> None:
             "DIGCOMP_SECRET_KEY": "capacity-benchmark-secret-key-0123456789",
         }
         people_file = folder / "people.json"
-        workers = []
         with serving(env, 2, folder / "serve-2.log") as (url, server):
             found = people(database, url, data)
             people_file.write_text(json.dumps(found))
             reads = reads_at_scale(url, found["coordinators"][0]["token"])
-            for school in range(1, 4):  # statements queued for the workers to issue during the load
-                subprocess.run(
-                    [*DIGCOMP, "issue", "--queue", "--by", f"coordinator@school{school}.example.lv"],
-                    env=env, check=True, capture_output=True,
-                )  # fmt: skip
-            workers = [subprocess.Popen([*DIGCOMP, "worker"], env=env, stdout=subprocess.DEVNULL) for _ in range(2)]
-            two = load(url, people_file, args.users, args.seconds)
+            mixed_started = time.perf_counter()
+            with issuing_in_the_background(env, range(1, 4)) as queued_two:
+                warm_up(url, people_file)
+                two = load(url, people_file, args.users, args.seconds)
+            mixed = time.perf_counter() - mixed_started
             best = sustainable(two)
             rss = [w.memory_info().rss / 2**20 for w in serve_workers(server)]
             profile_at = (best or two[0])["users"]  # the sustainable step, or the first if none held
             profile = where_time_goes(url, people_file, profile_at, serve_workers(server), database_url)
-        for worker in workers:
-            worker.terminate()
-        with serving(env, 1, folder / "serve-1.log") as (url, server):
+        with (
+            serving(env, 1, folder / "serve-1.log") as (url, server),
+            issuing_in_the_background(env, range(4, 7)) as queued_one,
+        ):
+            mixed_started = time.perf_counter()
+            warm_up(url, people_file)
             one = load(url, people_file, args.users, args.seconds)
+            mixed += time.perf_counter() - mixed_started
+        background = {"2 serve workers": queued_two, "1 serve worker": queued_one}
         speed.append(machine_speed_ms())
-        print_report(args, data, generated, imported, reads, two, one, rss, profile, speed)
+        print_report(args, data, generated, imported, reads, two, one, rss, profile, speed, background, mixed)
         for log in sorted(folder.glob("serve-*.log")):
             lines = log.read_text(errors="replace").splitlines()
             failures = collections.Counter(  # the last line of each traceback
@@ -321,7 +352,8 @@ def main() -> None:
 
 def print_report(args: Any, data: national.National, generated: float, imported: tuple[float, float],
                  reads: dict[str, Any], two: list[dict[str, Any]], one: list[dict[str, Any]], rss: list[float],
-                 profile: Any, speed: list[float]) -> None:  # fmt: skip
+                 profile: Any, speed: list[float], background: dict[str, list[str]],
+                 mixed: float) -> None:  # fmt: skip
     cores = psutil.cpu_count() or 1
     print(
         f"machine: a fixed Python loop took {speed[0]:.0f} ms before the run and {speed[-1]:.0f} ms after it (this "
@@ -341,14 +373,17 @@ def print_report(args: Any, data: national.National, generated: float, imported:
         f"results export of {reads['export_rows']} rows {reads['export_median']:.2f} s (target {EXPORT_S:.0f} s)"
     )
     for name, steps in (("2 serve workers", two), ("1 serve worker", one)):
-        print(f"  mixed load, {name} (+ 2 job workers issuing):")
+        queued = sum(int(line.split()[1]) for line in background[name] if line.startswith("queued "))
+        print(f"  mixed load, {name} (+ 2 job workers issuing the {queued} statements 3 schools queued):")
         for s in steps:
             print(
                 f"    {s['users']:>4} users: {s['rate']:6.1f} req/s  p50 {s['p50']:>4.0f}  p95 {s['p95']:>5.0f}  "
-                f"p99 {s['p99']:>5.0f} ms  failures {s['failures']}  slowest: {s['slowest'][0][0]}"
+                f"p99 {s['p99']:>5.0f} ms  failures {s['failures']}  slowest (p95): "
+                + ", ".join(f"{name} {p95:.0f} ms" for name, p95 in s["slowest"][:2])
             )
             for error in s["errors"]:
                 print(f"         error: {error}")
+    print(f"  (the mixed load, both configurations with their warm-ups, took {mixed:.0f} s)")
     best2, best1 = sustainable(two), sustainable(one)
     for name, best in (("2 serve workers", best2), ("1 serve worker", best1)):
         if best is None:

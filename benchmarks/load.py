@@ -1,8 +1,10 @@
 """The mixed load, with Locust: coordinators (overview, search, plan edits, a results export now and then), host
 mentors on their links (progress notes, observation notes, small uploads, ratings), learners (their assessment,
 self-assessment after the start, downloads, a login now and then) and employers (verification), in the proportions
-of ``WEIGHTS``. Each user acts about every ``PACE`` seconds; the load rises step by step and each step is measured
-after its users have started. Prints one JSON line a step.
+of ``WEIGHTS``. Each user acts every ``PACE`` seconds on average, at random moments, so the users' requests arrive
+as independent people's do (a Poisson stream at the offered rate) — not in step, as users started together and
+paced at a fixed interval would, which queued every step's requests in bursts. The load rises step by step and each
+step is measured after its users have started. Prints one JSON line a step.
 
 Usage: python benchmarks/load.py URL PEOPLE.json --users 10,20,40 [--seconds 15]
 PEOPLE.json (written by ``capacity.py``) holds the tokens and ids the users act with."""
@@ -23,7 +25,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
-from locust import HttpUser, constant_pacing, events, task  # noqa: E402
+from locust import HttpUser, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -31,6 +33,20 @@ API = "/api/v1"
 PACE = 2.0  # seconds between one user's actions
 WEIGHTS = {"Coordinator": 2, "Mentor": 4, "Learner": 4, "Employer": 2}
 PEOPLE: dict[str, Any] = {}
+
+
+def random_pacing(mean: float) -> Any:
+    """A wait time that starts a user's actions at exponentially distributed intervals of ``mean`` seconds, counted
+    from the start of the previous action (its response time included)."""
+
+    def wait_time(user: Any) -> float:
+        now = time.perf_counter()
+        since_start = now - getattr(user, "_action_started", now)
+        wait = max(0.0, random.expovariate(1 / mean) - since_start)
+        user._action_started = now + wait
+        return wait
+
+    return wait_time
 
 
 def _photo() -> bytes:
@@ -53,12 +69,13 @@ def _next(kind: str) -> dict[str, Any]:
 
 class _User(HttpUser):
     abstract = True
-    wait_time = constant_pacing(PACE)
+    wait_time = random_pacing(PACE)
     people = ""  # which prepared people the user acts as (none: an anonymous visitor)
     token = ""
     me: dict[str, Any]
 
     def on_start(self) -> None:
+        gevent.sleep(random.uniform(0, PACE))  # users who arrive together do not act together
         if self.people:
             self.me = _next(self.people)
             self.token = self.me["token"]

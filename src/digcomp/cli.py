@@ -187,6 +187,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": "info",
         "proxy_headers": bool(settings.forwarded_allow_ips),
         "forwarded_allow_ips": settings.forwarded_allow_ips or "",
+        # Longer than clients and proxies keep an idle connection (uvicorn's 5 s closed connections a client was
+        # just reusing: "connection reset" under the mixed load; proxies keep theirs 60 s)
+        "timeout_keep_alive": 75,
     }
     if args.workers > 1:
         if database.url.startswith("sqlite"):

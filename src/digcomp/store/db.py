@@ -47,7 +47,12 @@ def make_engine(url: str, pool_size: int = DATABASE_POOL_SIZE) -> Engine:
     # a proxy cut it — invalidates the pool, and ``Database`` repeats the work on a fresh one (see ``_lost``).
     # The pool holds what a busy process uses at once: a connection beyond it is opened and closed per transaction,
     # which starts and ends a server process each time; a few may still overflow at peaks.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size // 4)
+    return create_engine(url, pool_size=pool_size, max_overflow=connections(pool_size) - pool_size)
+
+
+def connections(pool_size: int = DATABASE_POOL_SIZE) -> int:
+    """The most connections a PostgreSQL pool of ``pool_size`` opens at once (a few beyond it at peaks)."""
+    return pool_size + pool_size // 4
 
 
 READ_ONLY = "digcomp_read_only"

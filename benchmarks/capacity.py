@@ -7,7 +7,7 @@
 - each serve worker's resident memory after the load.
 Locust runs on the same two cores as the service: the rates are what the service did while sharing them.
 
-Usage: python benchmarks/capacity.py [--schools 50] [--mobilities 400] [--users 40,60,80,100,120,160,200]
+Usage: python benchmarks/capacity.py [--schools 50] [--mobilities 400] [--users 40,70,100,130,160]
                                      [--seconds 10]"""
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--schools", type=int, default=50)
     parser.add_argument("--mobilities", type=int, default=400)
-    parser.add_argument("--users", default="40,60,80,100,120,160,200")
+    parser.add_argument("--users", default="40,70,100,130,160")
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     postgres = PostgresServer()

@@ -117,7 +117,14 @@ def read_examples(path: Path = EXAMPLES_FILE) -> tuple[list[LabelledOutcome], np
 @dataclass(frozen=True)
 class ExampleScores:
     scores: np.ndarray  # per competence, in the framework's order; 0..1, summing to 1 over the neighbours' labels
-    nearest: dict[str, int]  # competence -> the closest neighbour labelled with it (its best competence)
+    neighbours: list[int]  # closest first
+
+    def nearest(self, index: ExampleIndex, competence: str, language: str | None = None) -> int | None:
+        """The closest neighbour whose best competence is ``competence`` — written in ``language`` where one is:
+        what a reason quotes on a page in that language."""
+        labelled = [row for row in self.neighbours if index.best_of(row) == competence]
+        same = [row for row in labelled if index.outcomes[row].language == language]
+        return next(iter(same or labelled), None)
 
 
 class ExampleIndex:
@@ -159,11 +166,11 @@ class ExampleIndex:
         closest = np.argsort(-similarities)[:NEIGHBOURS]
         weights = np.exp((similarities[closest] - similarities[closest].max()) / SHARPNESS)
         scores = (weights[:, None] * self.labels[closest]).sum(axis=0) / weights.sum()
-        nearest: dict[str, int] = {}
-        for row in closest:  # closest first
-            if self.best[row] >= 0:
-                nearest.setdefault(self.order[self.best[row]], int(row))
-        return ExampleScores(scores, nearest)
+        return ExampleScores(scores, [int(row) for row in closest])
+
+    def best_of(self, row: int) -> str | None:
+        """The target framework's competence an outcome was labelled with (None: it has no counterpart there)."""
+        return self.order[self.best[row]] if self.best[row] >= 0 else None
 
 
 def labels_towards(cat: Catalog, target: Framework) -> dict[str, str]:

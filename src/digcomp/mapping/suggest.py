@@ -262,7 +262,7 @@ class Suggester:
             closest = self._closest(ranking, competence_id, explain_in, words)
             if closest:
                 why.append(closest)
-            like = self._like(ranking, competence_id, words)
+            like = self._like(ranking, competence_id, explain_in, words)
             if like:
                 why.append(like)
             why.append(level_reason)
@@ -304,13 +304,13 @@ class Suggester:
         name = self.framework_names.get(document.framework, document.framework)
         return words["closest"].format(ref=name, text=_clip(text))
 
-    def _like(self, ranking: Ranking, competence_id: str, words: dict[str, str]) -> str:
-        """The closest labelled outcome with this competence among the statement's neighbours, if any."""
-        if ranking.examples is None or self.examples is None or competence_id not in ranking.examples.nearest:
+    def _like(self, ranking: Ranking, competence_id: str, language: str, words: dict[str, str]) -> str:
+        """The closest labelled outcome with this competence among the statement's neighbours, if any — in the
+        page's language where one is."""
+        if ranking.examples is None or self.examples is None:
             return ""
-        return words["like_outcome"].format(
-            text=_clip(self.examples.outcomes[ranking.examples.nearest[competence_id]].text)
-        )
+        row = ranking.examples.nearest(self.examples, competence_id, language)
+        return "" if row is None else words["like_outcome"].format(text=_clip(self.examples.outcomes[row].text))
 
     def _own(self, document: int) -> bool:
         return self.index.documents[document].framework == self.framework.id

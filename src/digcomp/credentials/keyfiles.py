@@ -28,7 +28,7 @@ def create_once(folder: Path, done: Path, create: Callable[[], None]) -> None:
     if done.exists():
         return
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with (folder / ".create.lock").open("a") as lock:
+    with os.fdopen(os.open(folder / ".create.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not done.exists():

@@ -216,6 +216,15 @@ def test_closest_framework_text_in_the_pages_language_where_the_framework_has_it
     assert not any("digcomp-" in reason for reason in programming.why)  # frameworks by name, never by id
 
 
+def test_a_reason_never_quotes_a_text_every_competence_shares() -> None:
+    """The level-8 line "propose new ideas and processes to the field." stands under every competence: quoted as the
+    closest text of "Interacting through digital technologies" it explained nothing."""
+    for text, language in (("Pieņem pasūtījumus ar planšeti", "lv"), ("Takes orders on a tablet", "en")):
+        [best] = suggester().suggest(text, language, top=1)
+        closest = next(r for r in best.why if "(DigComp 2.2): “" in r)
+        assert "propose new ideas" not in closest, closest
+
+
 @pytest.mark.parametrize("framework", ["digcomp-2.2", "digcomp-3.0"])
 def test_reasons_quote_only_the_plans_own_framework(framework: str) -> None:
     """The crosswalked framework's texts help find a competence, but a plan on DigComp 2.2 is never explained with

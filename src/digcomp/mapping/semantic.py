@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -128,11 +129,21 @@ class SemanticIndex:
         self.vectors = vectors
         self.members: dict[str, np.ndarray] = {}
         target = documents[0].framework if documents else ""  # ``collect_documents`` puts the target's first
+        # A text that stands under several competences ("propose new ideas and processes to the field.") says
+        # nothing about any one of them: it counts for the score, but a reason never quotes it.
+        competences_of: dict[str, set[str]] = defaultdict(set)
+        for d in documents:
+            competences_of[d.key].add(d.competence)
         self.own: dict[str, np.ndarray] = {}
         for competence in dict.fromkeys(d.competence for d in documents):
             self.members[competence] = np.array([i for i, d in enumerate(documents) if d.competence == competence])
             self.own[competence] = np.array(
-                [i for i, d in enumerate(documents) if d.competence == competence and d.framework == target], dtype=int
+                [
+                    i
+                    for i, d in enumerate(documents)
+                    if d.competence == competence and d.framework == target and len(competences_of[d.key]) == 1
+                ],
+                dtype=int,
             )
 
     def score(self, query: np.ndarray, excluded: frozenset[int] = frozenset()) -> dict[str, SemanticScore]:

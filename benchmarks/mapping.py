@@ -29,7 +29,7 @@ import yaml
 from digcomp.framework import catalog
 from digcomp.mapping.analyzer import analyze
 from digcomp.mapping.evaluation import agreement, evaluate
-from digcomp.mapping.examples import ExampleIndex, read_tuning_sets
+from digcomp.mapping.examples import read_tuning_sets
 from digcomp.mapping.semantic import load_embedder
 from digcomp.mapping.suggest import Suggester, _carried_by, _probabilities
 
@@ -106,10 +106,7 @@ def embedding_floor_ms() -> float:
 
 def unseen_by(suggester: Suggester, source: str) -> Suggester:
     """The suggester with the labelled outcomes of one tuning set left out: how it does on that set as if unseen."""
-    examples = suggester.examples.without(source) if isinstance(suggester.examples, ExampleIndex) else None
-    held_out = Suggester(catalog([]), suggester.framework.id, suggester.lexicon, examples=examples)
-    held_out.semantic = suggester.semantic
-    return held_out
+    return suggester.with_examples(suggester.examples.without(source) if suggester.examples else None)
 
 
 def tuning_figures(suggester: Suggester) -> dict[str, list[int]]:
@@ -142,11 +139,11 @@ def fit(suggester: Suggester) -> None:
     for source, outcomes in by_set.items():
         engine = unseen_by(suggester, source)
         for outcome in outcomes:
-            mix = engine.mix({outcome.language: outcome.text})
             ranking = engine.rank(outcome.text, outcome.language)
             best = ranking.competences[0]
             right = best in {outcome.competence, *outcome.also}
-            records.append((source, mix, int(np.argmax(mix)), right, _carried_by(ranking.lexical[best])))
+            mix = ranking.mix
+            records.append((source, mix, int(np.argmax(mix)), right, _carried_by(ranking.views.lexical[best])))
     for label, chosen in (("all tuning sets", records), ("sets 3 and 4", [r for r in records if "eval" in r[0]])):
         print(f"{label} (n={len(chosen)}), each scored without its own labelled outcomes:")
         for temperature in (0.25, 0.3, 0.35, 0.4, 0.5):
@@ -209,8 +206,7 @@ def main() -> None:
     suggester = Suggester(catalog([]), "digcomp-2.2", embedder=embedder)
     build_ms = (time.perf_counter() - start) * 1000
     lexical = Suggester(catalog([]), "digcomp-2.2")
-    semantic = Suggester(catalog([]), "digcomp-2.2", lexicon=suggester.lexicon, examples=None)
-    semantic.semantic = suggester.semantic
+    semantic = suggester.with_examples(None)
     examples = len(suggester.examples) if suggester.examples is not None else 0
     print(
         f"mapping index for digcomp-2.2: {len(suggester.index.documents)} documents, {examples} labelled outcomes; "

@@ -156,8 +156,7 @@ def credential_key(settings: Settings) -> CredentialKey:
 
 
 def _create_development_key(folder: Path, key_file: Path, passphrase_file: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    os.chmod(folder, 0o700)  # ``create_once`` made it; an older one may be wider
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     name = x509.Name(
         [

@@ -21,7 +21,7 @@ import numpy as np
 
 from digcomp.framework import Catalog, Framework
 from digcomp.mapping.semantic import Embedder
-from digcomp.mapping.text import detect_language, fold
+from digcomp.mapping.text import detect_language, text_key
 from digcomp.resources import read_yaml
 
 log = logging.getLogger("digcomp.mapping")
@@ -43,7 +43,7 @@ class LabelledOutcome:
 
     @property
     def key(self) -> str:
-        return " ".join(fold(self.text).split())
+        return text_key(self.text)
 
 
 # The tuning sets (benchmarks/data): outcomes studied while the suggester was built. Sets kept for evaluation

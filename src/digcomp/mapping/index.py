@@ -18,7 +18,7 @@ from digcomp.framework import Catalog, Framework
 from digcomp.framework.models import LocalizedText
 from digcomp.mapping.analyzer import Analysis, analyze, document_frequencies, tfidf
 from digcomp.mapping.lexicon import Lexicon
-from digcomp.mapping.text import fold
+from digcomp.mapping.text import text_key
 
 KIND_WEIGHT = {"title": 2.0, "descriptor": 1.5, "level_descriptor": 1.0, "example": 1.0, "use_case": 0.8}
 OTHER_FRAMEWORK_WEIGHT = 0.9
@@ -39,7 +39,7 @@ class Document:
     @property
     def key(self) -> str:
         """Identical texts share a key (the same sentence is both a 3.0 statement and a learning outcome)."""
-        return " ".join(fold(self.text).split())
+        return text_key(self.text)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,15 +98,23 @@ def _carried_by(score: CompetenceScore) -> int:
 
 
 @dataclass(frozen=True)
-class Ranking:
-    """Every competence of the framework, best first, with what the reasons need."""
+class Views:
+    """What each view found for one text: what the reasons quote."""
 
-    competences: list[str]
-    probabilities: list[float]
     lexical: dict[str, CompetenceScore]
     semantic: dict[str, SemanticScore]
     examples: ExampleScores | None
     analysis: Analysis
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every competence of the framework, best first, with what the reasons need (the first version's views)."""
+
+    competences: list[str]
+    probabilities: list[float]
+    mix: np.ndarray  # the standardised mix per competence in the framework's order, before the softmax
+    views: Views
 
 
 class Suggester:
@@ -145,9 +154,9 @@ class Suggester:
             raise ValueError(f"unsupported language '{language}' (choose from auto, {', '.join(SUPPORTED_LANGUAGES)})")
         return language
 
-    def _mixed(self, text: str, language: str, exclude_key: str | None = None) -> tuple[np.ndarray, Ranking]:
+    def _mixed(self, text: str, language: str, exclude_key: str | None = None) -> tuple[np.ndarray, Views]:
         """One text's standardised score per competence (the framework's order), before probabilities, and what
-        the reasons need."""
+        each view found."""
         analysis = analyze(text, language, self.lexicon, self.index.vocabulary)
         lexical = {r.competence: r for r in self.index.score(self.index.query_vector(analysis), exclude_key)}
         order = list(self.framework.competence_by_id)
@@ -167,12 +176,13 @@ class Suggester:
             if self.examples is not None and len(self.examples):
                 examples = self.examples.score(vector, exclude_key)
                 fused = (1 - EXAMPLE_SHARE) * fused + EXAMPLE_SHARE * _standardised(examples.scores)
-        return fused, Ranking(order, [], lexical, semantic, examples, analysis)
+        return fused, Views(lexical, semantic, examples, analysis)
 
-    def mix(self, texts: Mapping[str, str]) -> np.ndarray:
-        """The outcome's standardised score per competence (the framework's order) before the softmax: what the
-        calibration is fitted on."""
-        return np.mean([self._mixed(text, language)[0] for language, text in texts.items()], axis=0)  # type: ignore[no-any-return]
+    def with_examples(self, examples: ExampleIndex | None) -> Suggester:
+        """The same suggester with other labelled outcomes (a benchmark leaves out the set it scores)."""
+        other = copy.copy(self)
+        other.examples = examples
+        return other
 
     def rank(self, text: str, language: str, exclude_key: str | None = None) -> Ranking:
         return self.rank_versions({language: text}, exclude_key)
@@ -181,18 +191,11 @@ class Suggester:
         """One ranking for an outcome from all its language versions: their scores averaged, so whichever
         language is read, the answer is the same. Reasons come from the first version."""
         mixed = [self._mixed(text, language, exclude_key) for language, text in texts.items()]
-        first = mixed[0][1]
-        temperature = TEMPERATURE["fused" if self.semantic else "lexical"]
-        probabilities = _probabilities(np.mean([m[0] for m in mixed], axis=0), temperature)
+        mix: np.ndarray = np.mean([fused for fused, _ in mixed], axis=0)
+        probabilities = _probabilities(mix, TEMPERATURE["fused" if self.semantic else "lexical"])
+        order = list(self.framework.competence_by_id)
         best = np.argsort(-probabilities, kind="stable")
-        return Ranking(
-            [first.competences[i] for i in best],
-            [float(probabilities[i]) for i in best],
-            first.lexical,
-            first.semantic,
-            first.examples,
-            first.analysis,
-        )
+        return Ranking([order[i] for i in best], [float(probabilities[i]) for i in best], mix, mixed[0][1])
 
     def suggest(
         self,
@@ -254,11 +257,11 @@ class Suggester:
         suggestions = []
         for competence_id, probability in zip(ranking.competences[:top], ranking.probabilities, strict=False):
             competence = self.framework.competence_by_id[competence_id]
-            confidence = confidence_of(probability, _carried_by(ranking.lexical[competence_id]))
+            confidence = confidence_of(probability, _carried_by(ranking.views.lexical[competence_id]))
             why = [words["language"].format(language=names) + (words["detected"] if detected else "")]
             if confidence == "low":
                 why.insert(0, words["check_this"])
-            why.append(self._term_reason(ranking.lexical[competence_id], ranking.analysis, words))
+            why.append(self._term_reason(ranking.views.lexical[competence_id], ranking.views.analysis, words))
             closest = self._closest(ranking, competence_id, explain_in, words)
             if closest:
                 why.append(closest)
@@ -293,8 +296,8 @@ class Suggester:
         """The text of the plan's framework closest in meaning (or, without the model, in words), in the page's
         language where the framework has it. Texts of a framework the crosswalk connects help to find the competence
         but are never quoted: the plan is on its own framework."""
-        semantic = ranking.semantic.get(competence_id)
-        lexical = [d for d in ranking.lexical[competence_id].best_documents if self._own(d)]
+        semantic = ranking.views.semantic.get(competence_id)
+        lexical = [d for d in ranking.views.lexical[competence_id].best_documents if self._own(d)]
         best = semantic.best_own_document if semantic else (lexical[0] if lexical else None)
         if best is None:
             return ""
@@ -307,9 +310,10 @@ class Suggester:
     def _like(self, ranking: Ranking, competence_id: str, language: str, words: dict[str, str]) -> str:
         """The closest labelled outcome with this competence among the statement's neighbours, if any — in the
         page's language where one is."""
-        if ranking.examples is None or self.examples is None:
+        found = ranking.views.examples
+        if found is None or self.examples is None:
             return ""
-        row = ranking.examples.nearest(self.examples, competence_id, language)
+        row = found.nearest(self.examples, competence_id, language)
         return "" if row is None else words["like_outcome"].format(text=_clip(self.examples.outcomes[row].text))
 
     def _own(self, document: int) -> bool:

@@ -242,6 +242,11 @@ def detect_language(text: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
+def text_key(text: str) -> str:
+    """The same text whatever its case, accents and spacing: the key under which copies of a sentence meet."""
+    return " ".join(fold(text).split())
+
+
 def lemma(word: str, language: str) -> str:
     if language not in SUPPORTED_LANGUAGES:
         return word

